@@ -1,0 +1,45 @@
+#include <filesystem>
+
+#include "engine/common/file_util.h"
+#include "engine/common/sha256.h"
+#include "engine/common/time_util.h"
+#include "gtest/gtest.h"
+
+namespace feedgov {
+namespace {
+
+TEST(Sha256, MatchesFipsVector) {
+  // FIPS 180-4 example "abc".
+  EXPECT_EQ(Sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Rfc3339, OffsetsAreConvertedToUtc) {
+  auto beijing = ParseRfc3339("2026-11-30T18:00:00+08:00");
+  auto new_york = ParseRfc3339("2026-11-30T05:00:00-05:00");
+  ASSERT_TRUE(beijing.ok());
+  ASSERT_TRUE(new_york.ok());
+  EXPECT_EQ(FormatRfc3339Utc(*beijing), "2026-11-30T10:00:00Z");
+  EXPECT_EQ(FormatRfc3339Utc(*new_york), "2026-11-30T10:00:00Z");
+  EXPECT_EQ(*beijing, *new_york);
+}
+
+TEST(Rfc3339, RejectsTimeWithoutOffset) {
+  auto t = ParseRfc3339("2026-11-30 18:00");
+  EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(WriteFileAtomic, ReplacesContentsWhole) {
+  auto dir = std::filesystem::temp_directory_path() / "feedgov_common_test";
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "f.txt").string();
+  ASSERT_TRUE(WriteFileAtomic(path, "first").ok());
+  ASSERT_TRUE(WriteFileAtomic(path, "second").ok());
+  auto got = ReadFile(path);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(*got, "second");
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace feedgov

@@ -1,0 +1,30 @@
+// File: engine/common/file_util.h
+//
+// Small filesystem helpers with absl::Status errors. Not thread-safe with
+// respect to concurrent writers of the same path.
+#ifndef FEEDGOV_ENGINE_COMMON_FILE_UTIL_H_
+#define FEEDGOV_ENGINE_COMMON_FILE_UTIL_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace feedgov {
+
+// Whole file as bytes. NOT_FOUND if missing, DATA_LOSS on a read error.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Writes `contents` to `path` atomically: a temporary file in the same
+// directory is written, fsync'ed and renamed over `path`, then the directory
+// is fsync'ed. On error nothing at `path` changes. INTERNAL on I/O errors.
+absl::Status WriteFileAtomic(const std::string& path,
+                             absl::string_view contents);
+
+// fsync of a directory (after creating or renaming entries in it).
+absl::Status SyncDirectory(const std::string& dir);
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_COMMON_FILE_UTIL_H_

@@ -1,0 +1,129 @@
+#include "engine/scoring/scorer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "Eigen/Dense"
+#include "absl/strings/str_cat.h"
+
+namespace feedgov {
+namespace {
+
+constexpr double kSecondsPerDay = 86400.0;
+
+absl::Status CheckWeight(double v, const char* name) {
+  if (!std::isfinite(v) || v < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "scoring.", name, " = ", v, ": want a finite value >= 0"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHalfLife(double v, const char* name) {
+  if (!std::isfinite(v) || v <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring.", name, " = ", v, ": want a finite value > 0"));
+  }
+  return absl::OkStatus();
+}
+
+double HalfLifeDecay(double age_days, double half_life_days) {
+  return std::exp2(-std::max(0.0, age_days) / half_life_days);
+}
+
+}  // namespace
+
+absl::Status ScoringOptions::Validate() const {
+  for (auto s : {CheckWeight(similarity_weight, "similarity_weight"),
+                 CheckWeight(popularity_weight, "popularity_weight"),
+                 CheckWeight(freshness_weight, "freshness_weight"),
+                 CheckHalfLife(popularity_half_life_days,
+                               "popularity_half_life_days"),
+                 CheckHalfLife(freshness_half_life_days,
+                               "freshness_half_life_days")}) {
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+ScoringOptions ScoringOptions::FromConfig(const v1::ScoringConfig& c) {
+  ScoringOptions o;
+  if (c.similarity_weight() != 0) o.similarity_weight = c.similarity_weight();
+  if (c.popularity_weight() != 0) o.popularity_weight = c.popularity_weight();
+  if (c.freshness_weight() != 0) o.freshness_weight = c.freshness_weight();
+  if (c.popularity_half_life_days() != 0) {
+    o.popularity_half_life_days = c.popularity_half_life_days();
+  }
+  if (c.freshness_half_life_days() != 0) {
+    o.freshness_half_life_days = c.freshness_half_life_days();
+  }
+  return o;
+}
+
+ItemPriors ItemPriors::Compute(absl::Span<const Item> items,
+                               UnixSeconds reference_time,
+                               const ScoringOptions& options) {
+  ItemPriors p;
+  const size_t n = items.size();
+  p.popularity_.resize(n);
+  p.freshness_.resize(n);
+  p.prior_score_.resize(n);
+  double max_pop = 0;
+  for (const Item& item : items) {
+    max_pop = std::max(max_pop, static_cast<double>(item.decayed_popularity));
+  }
+  const double denom = std::log1p(max_pop);
+  for (size_t r = 0; r < n; ++r) {
+    const Item& item = items[r];
+    p.popularity_[r] =
+        denom > 0 ? static_cast<float>(std::log1p(item.decayed_popularity) / denom)
+                  : 0.0f;
+    double age_days = (reference_time - item.first_seen) / kSecondsPerDay;
+    p.freshness_[r] = static_cast<float>(
+        HalfLifeDecay(age_days, options.freshness_half_life_days));
+    p.prior_score_[r] =
+        static_cast<float>(options.popularity_weight * p.popularity_[r] +
+                           options.freshness_weight * p.freshness_[r]);
+  }
+  p.rows_by_prior_.resize(n);
+  std::iota(p.rows_by_prior_.begin(), p.rows_by_prior_.end(), 0);
+  std::sort(p.rows_by_prior_.begin(), p.rows_by_prior_.end(),
+            [&](Row a, Row b) {
+              if (p.prior_score_[a] != p.prior_score_[b]) {
+                return p.prior_score_[a] > p.prior_score_[b];
+              }
+              return items[a].id < items[b].id;
+            });
+  return p;
+}
+
+absl::StatusOr<std::vector<double>> Scorer::Score(
+    absl::Span<const Row> rows, absl::Span<const float> similarities,
+    const ItemPriors& priors) const {
+  if (!similarities.empty() && similarities.size() != rows.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("scoring: ", similarities.size(), " similarities for ",
+                     rows.size(), " rows"));
+  }
+  const Eigen::Index k = static_cast<Eigen::Index>(rows.size());
+  // Feature matrix F (k x 3): [similarity, popularity, freshness].
+  Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor> features(k, 3);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    Row r = rows[i];
+    if (r < 0 || r >= priors.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("scoring: row ", r, " outside [0, ", priors.size(), ")"));
+    }
+    features(i, 0) = similarities.empty() ? 0.0 : similarities[i];
+    features(i, 1) = priors.popularity(r);
+    features(i, 2) = priors.freshness(r);
+  }
+  Eigen::Vector3d weights(options_.similarity_weight,
+                          options_.popularity_weight,
+                          options_.freshness_weight);
+  Eigen::VectorXd scores = features * weights;
+  return std::vector<double>(scores.data(), scores.data() + k);
+}
+
+}  // namespace feedgov

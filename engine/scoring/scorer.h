@@ -1,0 +1,93 @@
+// File: engine/scoring/scorer.h
+//
+// STAGE 2: scoring. A documented linear blend, computed with Eigen:
+//
+//   score = w_sim   * similarity          (cosine of user and item, [-1, 1];
+//                                          0 on the non-personalized path)
+//         + w_pop   * popularity_prior    ([0, 1])
+//         + w_fresh * freshness           ([0, 1])
+//
+//   popularity_prior = log1p(decayed_popularity) / log1p(max decayed_popularity)
+//     where decayed_popularity = sum over ratings of 0.5^(age / h_pop), age at
+//     the catalog's reference time (time-decayed popularity, as in Weibo's
+//     published hot-search "heat" but with exponential decay).
+//   freshness = 0.5^(age_days / h_fresh), age = reference_time - first_seen.
+//
+// Weights and half-lives come from models/<name>.textproto (ScoringConfig).
+// Policy factors (boost/downrank) and editor factors (boost/bury) multiply
+// the blended score afterwards, in the pipeline; ties are broken by item id
+// ascending, so the same request yields the same page.
+//
+// Thread-safety: Scorer and ItemPriors are immutable after construction;
+// all const methods are safe to call concurrently.
+#ifndef FEEDGOV_ENGINE_SCORING_SCORER_H_
+#define FEEDGOV_ENGINE_SCORING_SCORER_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "engine/common/types.h"
+#include "feedgov/v1/model_config.pb.h"
+
+namespace feedgov {
+
+struct ScoringOptions {
+  double similarity_weight = 1.0;         // w_sim, finite, >= 0.
+  double popularity_weight = 0.3;         // w_pop, finite, >= 0.
+  double freshness_weight = 0.1;          // w_fresh, finite, >= 0.
+  double popularity_half_life_days = 365; // h_pop, > 0.
+  double freshness_half_life_days = 1095; // h_fresh, > 0.
+
+  // INVALID_ARGUMENT naming the field when out of range.
+  absl::Status Validate() const;
+  // Zero fields in `config` take the defaults above.
+  static ScoringOptions FromConfig(const v1::ScoringConfig& config);
+};
+
+// Per-row prior features of a catalog, computed once per catalog snapshot.
+class ItemPriors {
+ public:
+  // `items` in row order; `reference_time` is the catalog's "now" (UTC s).
+  static ItemPriors Compute(absl::Span<const Item> items,
+                            UnixSeconds reference_time,
+                            const ScoringOptions& options);
+
+  int32_t size() const { return static_cast<int32_t>(popularity_.size()); }
+  float popularity(Row row) const { return popularity_[row]; }
+  float freshness(Row row) const { return freshness_[row]; }
+  // Non-personalized score of each row: w_pop * pop + w_fresh * fresh.
+  float prior_score(Row row) const { return prior_score_[row]; }
+  // All rows sorted by prior_score desc, then by item id asc.
+  const std::vector<Row>& rows_by_prior() const { return rows_by_prior_; }
+
+ private:
+  std::vector<float> popularity_;
+  std::vector<float> freshness_;
+  std::vector<float> prior_score_;
+  std::vector<Row> rows_by_prior_;
+};
+
+class Scorer {
+ public:
+  explicit Scorer(const ScoringOptions& options) : options_(options) {}
+
+  // Blended scores for `rows`, with `similarities[i]` belonging to
+  // `rows[i]`. Pass an empty `similarities` for the non-personalized path
+  // (the similarity term is then 0). Returns one score per row, input order.
+  // INVALID_ARGUMENT if the spans differ in length (when similarities is
+  // non-empty) or a row is outside the priors.
+  absl::StatusOr<std::vector<double>> Score(absl::Span<const Row> rows,
+                                            absl::Span<const float> similarities,
+                                            const ItemPriors& priors) const;
+
+  const ScoringOptions& options() const { return options_; }
+
+ private:
+  ScoringOptions options_;
+};
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_SCORING_SCORER_H_

@@ -1,0 +1,162 @@
+#include "engine/store/schema.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/status_macros.h"
+
+namespace feedgov {
+namespace {
+
+// 001: editor interventions and the hash-chained audit log.
+// Times are microseconds since the Unix epoch, UTC; end_unix_micros NULL
+// means "no end". Only `revoked` and `expiry_recorded` of an intervention
+// may change after insert, and audit rows never change (triggers below; a
+// determined attacker can drop triggers, which the hash chain detects).
+constexpr absl::string_view kMigration001 = R"sql(
+CREATE TABLE interventions (
+  id                  TEXT PRIMARY KEY NOT NULL,
+  kind                TEXT NOT NULL,
+  item_id             INTEGER NOT NULL,
+  author              TEXT NOT NULL,
+  surface             TEXT NOT NULL,
+  position            INTEGER NOT NULL,
+  factor              REAL NOT NULL,
+  cosine_threshold    REAL NOT NULL,
+  editor              TEXT NOT NULL,
+  reason              TEXT NOT NULL,
+  article_ref         TEXT NOT NULL,
+  created_unix_micros INTEGER NOT NULL,
+  start_unix_micros   INTEGER NOT NULL,
+  end_unix_micros     INTEGER,
+  revoked             INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),
+  expiry_recorded     INTEGER NOT NULL DEFAULT 0 CHECK (expiry_recorded IN (0, 1))
+) STRICT;
+
+CREATE TRIGGER interventions_immutable_fields
+BEFORE UPDATE OF id, kind, item_id, author, surface, position, factor,
+  cosine_threshold, editor, reason, article_ref, created_unix_micros,
+  start_unix_micros, end_unix_micros ON interventions
+BEGIN
+  SELECT RAISE(ABORT, 'interventions: only revoked/expiry_recorded may change');
+END;
+
+CREATE TRIGGER interventions_no_delete BEFORE DELETE ON interventions
+BEGIN
+  SELECT RAISE(ABORT, 'interventions: rows are never deleted (revoke instead)');
+END;
+
+CREATE TABLE audit_log (
+  seq              INTEGER PRIMARY KEY NOT NULL,
+  time_unix_micros INTEGER NOT NULL,
+  actor            TEXT NOT NULL,
+  action           TEXT NOT NULL
+    CHECK (action IN ('CREATE', 'REPLACE', 'REVOKE', 'EXPIRE', 'REFUSED')),
+  intervention_id  TEXT NOT NULL,
+  before           TEXT NOT NULL,
+  after            TEXT NOT NULL,
+  message          TEXT NOT NULL,
+  prev_hash        TEXT NOT NULL,
+  hash             TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX audit_log_by_intervention ON audit_log (intervention_id, seq);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+)sql";
+
+constexpr Migration kFeedgovMigrations[] = {
+    {1, "interventions + audit_log", kMigration001},
+    // {2, "user settings", kMigration002},  <- next migrations go here.
+};
+
+absl::Status CheckNumbering(absl::Span<const Migration> migrations) {
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    if (migrations[i].version != static_cast<int>(i) + 1) {
+      return absl::InternalError(absl::StrCat(
+          "schema migrations must be numbered 1..n; entry ", i, " has version ",
+          migrations[i].version));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteSchemaVersion(SqliteDb& db, int version) {
+  FEEDGOV_RETURN_IF_ERROR(db.Exec("DELETE FROM schema_version"));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      SqliteStatement insert,
+      db.Prepare("INSERT INTO schema_version (version) VALUES (?1)"));
+  FEEDGOV_RETURN_IF_ERROR(insert.BindInt64(1, version));
+  return insert.Run();
+}
+
+}  // namespace
+
+absl::Span<const Migration> FeedgovMigrations() { return kFeedgovMigrations; }
+
+absl::StatusOr<int> ReadSchemaVersion(SqliteDb& db) {
+  FEEDGOV_ASSIGN_OR_RETURN(
+      SqliteStatement has_table,
+      db.Prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
+                 "name = 'schema_version'"));
+  FEEDGOV_ASSIGN_OR_RETURN(bool exists, has_table.Step());
+  if (!exists) return 0;
+  FEEDGOV_ASSIGN_OR_RETURN(SqliteStatement select,
+                           db.Prepare("SELECT MAX(version) FROM schema_version"));
+  FEEDGOV_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row || select.ColumnIsNull(0)) return 0;
+  return static_cast<int>(select.ColumnInt64(0));
+}
+
+absl::Status ApplyMigrations(SqliteDb& db,
+                             absl::Span<const Migration> migrations) {
+  FEEDGOV_RETURN_IF_ERROR(CheckNumbering(migrations));
+  const int latest = static_cast<int>(migrations.size());
+  return db.WriteTransaction([&]() -> absl::Status {
+    FEEDGOV_ASSIGN_OR_RETURN(int current, ReadSchemaVersion(db));
+    if (current > latest) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          db.path(), " has schema version ", current,
+          ", but this feedgov binary knows versions up to ", latest,
+          "; refusing to open a database written by a newer feedgov "
+          "(upgrade the binary)"));
+    }
+    if (current == latest) return absl::OkStatus();
+    FEEDGOV_RETURN_IF_ERROR(db.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER NOT NULL) STRICT"));
+    for (int v = current + 1; v <= latest; ++v) {
+      const Migration& m = migrations[v - 1];
+      FEEDGOV_RETURN_IF_ERROR(Annotate(
+          db.Exec(m.sql), absl::StrCat(db.path(), ": schema migration ",
+                                       m.version, " (", m.name, ")")));
+    }
+    return WriteSchemaVersion(db, latest);
+  });
+}
+
+absl::StatusOr<std::shared_ptr<SqliteDb>> OpenFeedgovDb(
+    const std::string& state_dir, const SqliteDbOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat(
+        "cannot create state directory ", state_dir, ": ", ec.message()));
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteDb> db,
+      SqliteDb::Open(absl::StrCat(state_dir, "/", kFeedgovDbFileName), options));
+  FEEDGOV_RETURN_IF_ERROR(ApplyMigrations(*db, FeedgovMigrations()));
+  return std::shared_ptr<SqliteDb>(std::move(db));
+}
+
+}  // namespace feedgov

@@ -1,0 +1,129 @@
+// File: engine/governance/policy.h
+//
+// Policy pack domain types (no protobuf): what a loaded, validated pack says.
+// Built by LoadPolicyPack (policy_loader.h); immutable afterwards and shared
+// as std::shared_ptr<const PolicyPack>, so concurrent reads are safe.
+//
+// Positions are 0-based absolute positions within a feed's token chain
+// (page 2 of size 20 starts at position 20).
+#ifndef FEEDGOV_ENGINE_GOVERNANCE_POLICY_H_
+#define FEEDGOV_ENGINE_GOVERNANCE_POLICY_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/governance/taxonomy.h"
+
+namespace feedgov {
+
+// Largest page and largest key-slot position + 1 a pack may declare.
+inline constexpr int kMaxPageSize = 500;
+
+enum class SurfaceKind {
+  kFeed,
+  kFirstScreen,
+  kHotList,
+  kPopup,
+  kHotSearch,
+  kFeatured,
+  kRecommendationArea,
+  kMinorsZone,
+  kDiscover,
+  kDefaultSearch,
+  kOtherProminent,
+};
+// "FEED", "FIRST_SCREEN", ...
+absl::string_view SurfaceKindName(SurfaceKind kind);
+
+enum class RuleAction { kDrop, kKeepOutOfKeySlots, kDownrank, kBoost };
+// "DROP", "KEEP_OUT_OF_KEY_SLOTS", "DOWNRANK", "BOOST".
+absl::string_view RuleActionName(RuleAction action);
+
+enum class UnlabeledInKeySlot { kAllow, kRequireReviewed, kDenyUnlabeled };
+
+// Who the page is for.
+enum class Audience { kGeneral, kMinors };
+
+struct Rule {
+  std::string label;  // Exact taxonomy name or "class.*" prefix pattern.
+  RuleAction action = RuleAction::kDrop;
+  float threshold = 0.5f;  // Fires when a matching label's confidence >= it.
+  float factor = 1.0f;     // DOWNRANK: (0, 1); BOOST: > 1; else 1.
+  std::vector<std::string> surfaces;  // Empty: every surface.
+  std::string note;
+  int line = 0;  // Line of the rule in its pack file (diagnostics).
+
+  bool AppliesTo(absl::string_view surface_id) const;
+  bool Matches(absl::string_view label_name) const {
+    return LabelPatternMatches(label, label_name);
+  }
+};
+
+struct PositiveQuota {
+  int min_positive = 0;  // N
+  int window = 0;        // K: N positives among the first K key slots.
+};
+
+struct Surface {
+  std::string id;
+  SurfaceKind kind = SurfaceKind::kFeed;
+  std::vector<int> listed_key_slots;  // Sorted, unique, < kMaxPageSize.
+  int first_n_key_slots = 0;          // Positions [0, N) are key slots.
+  bool all_key_slots = false;         // Every position is a key slot.
+  PositiveQuota quota;
+  UnlabeledInKeySlot unlabeled = UnlabeledInKeySlot::kAllow;
+  std::string description;
+
+  bool IsKeySlot(int position) const;
+  bool has_key_slots() const {
+    return all_key_slots || first_n_key_slots > 0 || !listed_key_slots.empty();
+  }
+  // Number of key slots, or -1 when unbounded (all_key_slots).
+  int num_key_slots() const;
+  // The key-slot positions a page [start, start + page_size) needs for
+  // BuildSlate (slate_builder.h): every key slot < max(start + page_size,
+  // end of the quota window), sorted.
+  std::vector<int> SlateKeySlots(int start, int page_size) const;
+};
+
+struct AudienceRules {
+  Audience audience = Audience::kMinors;
+  std::vector<Rule> rules;  // Applied on top of the pack's rules.
+  std::vector<std::string> allowed_surfaces;  // Empty: every surface.
+  std::string description;
+};
+
+struct PolicyPack {
+  std::string id;
+  int version = 0;
+  std::string description;
+  std::string jurisdiction;
+  std::vector<Surface> surfaces;
+  std::vector<Rule> rules;              // General-audience rules.
+  std::optional<AudienceRules> minors;  // Extra rules for minors.
+  float positive_threshold = 0.5f;
+  bool requires_non_profiling_option = false;
+  std::string source_path;  // File it was loaded from.
+  // The taxonomy the pack was validated against; labels outside it cannot
+  // be evaluated (fail closed, verdict.h).
+  std::shared_ptr<const Taxonomy> taxonomy;
+
+  // Null when no surface has this id.
+  const Surface* FindSurface(absl::string_view id) const;
+  // The surface to serve `audience` on. NOT_FOUND for an unknown id;
+  // PERMISSION_DENIED when the audience is restricted to other surfaces.
+  absl::StatusOr<const Surface*> SurfaceFor(absl::string_view id,
+                                            Audience audience) const;
+  // Rules in force on `surface` for `audience`: pack rules, then audience
+  // rules, each filtered by surface scope, in file order.
+  std::vector<const Rule*> RulesFor(const Surface& surface,
+                                    Audience audience) const;
+};
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_GOVERNANCE_POLICY_H_

@@ -1,0 +1,182 @@
+#include "engine/governance/verdict.h"
+
+#include <cmath>
+
+#include "engine/common/reasons.h"
+
+namespace feedgov {
+namespace {
+
+bool Evaluable(const Taxonomy* taxonomy, const Label& label) {
+  if (!(label.confidence >= 0.0f && label.confidence <= 1.0f)) return false;
+  return taxonomy != nullptr && taxonomy->IndexOf(label.name) >= 0;
+}
+
+// First label (in item order) that fires `rule`, or null.
+const Label* Fires(const Rule& rule, absl::Span<const Label> labels) {
+  for (const Label& l : labels) {
+    if (l.confidence >= rule.threshold && rule.Matches(l.name)) return &l;
+  }
+  return nullptr;
+}
+
+void ApplyRule(const Rule& rule, const Label& label, ItemVerdict& v) {
+  switch (rule.action) {
+    case RuleAction::kDrop:
+      if (!v.dropped) v.dropped_by = label.name;
+      v.dropped = true;
+      break;
+    case RuleAction::kKeepOutOfKeySlots:
+      if (v.key_slot_allowed) v.kept_out_by = label.name;
+      v.key_slot_allowed = false;
+      break;
+    case RuleAction::kDownrank:
+      v.score_factor *= rule.factor;
+      v.reasons |= kDownranked;
+      break;
+    case RuleAction::kBoost:
+      v.score_factor *= rule.factor;
+      v.reasons |= kPositiveBoost;
+      break;
+  }
+}
+
+void ApplyUnlabeledPolicy(const Surface& surface,
+                          absl::Span<const Label> labels, ItemVerdict& v) {
+  if (!v.key_slot_allowed) return;
+  if (surface.unlabeled == UnlabeledInKeySlot::kRequireReviewed) {
+    for (const Label& l : labels) {
+      if (l.source == LabelSource::kReviewer) return;
+    }
+    v.key_slot_allowed = false;
+    v.kept_out_by = kKeptOutUnreviewed;
+  } else if (surface.unlabeled == UnlabeledInKeySlot::kDenyUnlabeled &&
+             labels.empty()) {
+    v.key_slot_allowed = false;
+    v.kept_out_by = kKeptOutUnlabeled;
+  }
+}
+
+bool IsPositive(const PolicyPack& pack, absl::Span<const Label> labels) {
+  for (const Label& l : labels) {
+    const TaxonomyEntry* e = pack.taxonomy->Find(l.name);
+    if (e != nullptr && e->label_class == LabelClass::kPositive &&
+        l.confidence >= pack.positive_threshold) {
+      return true;
+    }
+  }
+  return false;
+}
+
+ItemVerdict Evaluate(const PolicyPack& pack, const Surface& surface,
+                     absl::Span<const Rule* const> rules,
+                     absl::Span<const Label> labels) {
+  ItemVerdict v;
+  for (const Label& l : labels) {
+    if (!Evaluable(pack.taxonomy.get(), l)) {
+      v.dropped = true;
+      v.label_error = true;
+      v.dropped_by = l.name;
+      v.key_slot_allowed = false;
+      return v;
+    }
+  }
+  for (const Rule* rule : rules) {
+    if (const Label* l = Fires(*rule, labels)) ApplyRule(*rule, *l, v);
+  }
+  ApplyUnlabeledPolicy(surface, labels, v);
+  v.positive = IsPositive(pack, labels);
+  if (v.dropped) {
+    v.key_slot_allowed = false;
+    v.positive = false;
+  }
+  return v;
+}
+
+}  // namespace
+
+ItemVerdict EvaluateItem(const PolicyPack& pack, const Surface& surface,
+                         Audience audience, absl::Span<const Label> labels) {
+  std::vector<const Rule*> rules = pack.RulesFor(surface, audience);
+  return Evaluate(pack, surface, rules, labels);
+}
+
+std::shared_ptr<const GovernanceView> GovernanceView::Build(
+    const PolicyPack& pack, const Surface& surface, Audience audience,
+    int32_t num_rows,
+    absl::FunctionRef<absl::Span<const Label>(Row)> labels_of) {
+  std::shared_ptr<GovernanceView> view(new GovernanceView());
+  GovernanceView& g = *view;
+  g.pack_id_ = pack.id;
+  g.pack_version_ = pack.version;
+  g.surface_id_ = surface.id;
+  g.audience_ = audience;
+  g.servable_ = RowSet(num_rows);
+  g.key_allowed_ = RowSet(num_rows);
+  g.positive_ = RowSet(num_rows);
+  g.positive_key_ = RowSet(num_rows);
+  g.label_error_ = RowSet(num_rows);
+  g.factor_.assign(num_rows, 1.0f);
+  g.reasons_.assign(num_rows, 0);
+  g.dropped_by_.assign(num_rows, -1);
+  g.kept_out_by_.assign(num_rows, -1);
+  Counters& c = g.counters_;
+  c.rows = num_rows;
+  const std::vector<const Rule*> rules = pack.RulesFor(surface, audience);
+  for (Row row = 0; row < num_rows; ++row) {
+    ItemVerdict v = Evaluate(pack, surface, rules, labels_of(row));
+    g.factor_[row] = v.score_factor;
+    g.reasons_[row] = v.reasons;
+    if (!v.dropped_by.empty()) g.dropped_by_[row] = g.Intern(v.dropped_by);
+    if (!v.kept_out_by.empty()) g.kept_out_by_[row] = g.Intern(v.kept_out_by);
+    if (v.label_error) {
+      g.label_error_.insert(row);
+      ++c.label_errors;
+    }
+    if (v.dropped) {
+      ++c.dropped;
+      ++c.dropped_by_label[v.dropped_by];
+      continue;
+    }
+    g.servable_.insert(row);
+    if (v.key_slot_allowed) {
+      g.key_allowed_.insert(row);
+    } else {
+      ++c.kept_out_of_key_slots;
+      ++c.kept_out_by_label[v.kept_out_by];
+    }
+    if (v.positive) {
+      g.positive_.insert(row);
+      ++c.positive;
+      if (v.key_slot_allowed) {
+        g.positive_key_.insert(row);
+        ++c.positive_key_slot_allowed;
+      }
+    }
+    if (v.reasons & kDownranked) ++c.downranked;
+    if (v.reasons & kPositiveBoost) ++c.boosted;
+  }
+  return view;
+}
+
+int32_t GovernanceView::Intern(const std::string& name) {
+  auto [it, inserted] =
+      name_index_.try_emplace(name, static_cast<int32_t>(names_.size()));
+  if (inserted) names_.push_back(name);
+  return it->second;
+}
+
+ItemVerdict GovernanceView::verdict(Row row) const {
+  ItemVerdict v;
+  v.dropped = !servable_.contains(row);
+  v.key_slot_allowed = key_allowed_.contains(row);
+  v.positive = positive_.contains(row);
+  v.score_factor = factor_[row];
+  v.reasons = reasons_[row];
+  if (dropped_by_[row] >= 0) v.dropped_by = names_[dropped_by_[row]];
+  if (kept_out_by_[row] >= 0) v.kept_out_by = names_[kept_out_by_[row]];
+  v.label_error = label_error_.contains(row);
+  return v;
+}
+
+}  // namespace feedgov

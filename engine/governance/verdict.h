@@ -1,0 +1,128 @@
+// File: engine/governance/verdict.h
+//
+// Per-item policy verdicts: what a pack says about one item on one surface
+// for one audience, and a catalog-wide view of all verdicts.
+//
+// Fail closed: a label that cannot be evaluated (name not in the pack's
+// taxonomy, confidence NaN or outside [0, 1]) drops the item with
+// label_error = true; it is counted as degraded, never served.
+#ifndef FEEDGOV_ENGINE_GOVERNANCE_VERDICT_H_
+#define FEEDGOV_ENGINE_GOVERNANCE_VERDICT_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/types/span.h"
+#include "engine/common/row_set.h"
+#include "engine/common/types.h"
+#include "engine/governance/policy.h"
+
+namespace feedgov {
+
+// kept_out_by values that name no label.
+inline constexpr char kKeptOutUnreviewed[] = "(unreviewed)";
+inline constexpr char kKeptOutUnlabeled[] = "(unlabeled)";
+
+struct ItemVerdict {
+  bool dropped = false;           // Never served on this surface/audience.
+  bool key_slot_allowed = true;   // May occupy a key slot (false if dropped).
+  bool positive = false;          // Counts toward positive quotas.
+  float score_factor = 1.0f;      // Product of fired DOWNRANK/BOOST factors.
+  uint32_t reasons = 0;           // kPositiveBoost | kDownranked (reasons.h).
+  std::string dropped_by;         // Label that fired the first DROP rule, or
+                                  // the unevaluable label on label_error.
+  std::string kept_out_by;        // Label that fired the first KEEP_OUT rule,
+                                  // or kKeptOutUnreviewed / kKeptOutUnlabeled.
+  bool label_error = false;       // Dropped because a label was unevaluable.
+
+  friend bool operator==(const ItemVerdict&, const ItemVerdict&) = default;
+};
+
+// Evaluates `labels` against the rules in force on `surface` for `audience`
+// (PolicyPack::RulesFor). Semantics:
+//  * A rule fires when some label it matches has confidence >= threshold;
+//    each rule fires at most once per item. Rules are visited in file order
+//    (pack rules, then audience rules).
+//  * DROP -> dropped; KEEP_OUT_OF_KEY_SLOTS -> !key_slot_allowed;
+//    DOWNRANK / BOOST -> score_factor *= factor and the matching reason.
+//  * surface.unlabeled: REQUIRE_REVIEWED keeps items with no REVIEWER label
+//    out of key slots (a reviewer marks a clean item "reviewed" with any
+//    label, e.g. confidence 0); DENY_UNLABELED keeps items with no label at
+//    all out of key slots.
+//  * positive: some positive-class label has confidence >=
+//    pack.positive_threshold (and the item is not dropped).
+//  * dropped implies !key_slot_allowed and !positive.
+// Thread-safe (pure function of its arguments).
+ItemVerdict EvaluateItem(const PolicyPack& pack, const Surface& surface,
+                         Audience audience, absl::Span<const Label> labels);
+
+// All verdicts of one (pack, surface, audience, label version) over catalog
+// rows [0, num_rows). Built once, immutable, shared across requests; callers
+// key their cache by the label version. Thread-safe for concurrent reads.
+// The view does not keep references to the pack or to the labels.
+class GovernanceView {
+ public:
+  // Catalog-wide counters (the annual-report / degraded-mode numbers).
+  struct Counters {
+    int32_t rows = 0;
+    int32_t dropped = 0;           // Including label errors.
+    int32_t label_errors = 0;      // Degraded: unevaluable labels.
+    int32_t kept_out_of_key_slots = 0;  // Servable but not key-slot-allowed.
+    int32_t positive = 0;          // Servable positives.
+    int32_t positive_key_slot_allowed = 0;
+    int32_t downranked = 0;
+    int32_t boosted = 0;
+    std::map<std::string, int32_t> dropped_by_label;   // label -> items
+    std::map<std::string, int32_t> kept_out_by_label;  // label -> items
+  };
+
+  // `labels_of(row)` returns the labels of `row`; the span only needs to
+  // live until the next call.
+  static std::shared_ptr<const GovernanceView> Build(
+      const PolicyPack& pack, const Surface& surface, Audience audience,
+      int32_t num_rows,
+      absl::FunctionRef<absl::Span<const Label>(Row)> labels_of);
+
+  int32_t num_rows() const { return servable_.size(); }
+  // REQUIRES: 0 <= row < num_rows().
+  ItemVerdict verdict(Row row) const;
+  float score_factor(Row row) const { return factor_[row]; }
+  uint32_t reasons(Row row) const { return reasons_[row]; }
+
+  const RowSet& servable() const { return servable_; }        // !dropped
+  const RowSet& key_slot_allowed() const { return key_allowed_; }
+  const RowSet& positive_key_slot_allowed() const { return positive_key_; }
+  const RowSet& label_errors() const { return label_error_; }
+  const Counters& counters() const { return counters_; }
+
+  const std::string& pack_id() const { return pack_id_; }
+  int pack_version() const { return pack_version_; }
+  const std::string& surface_id() const { return surface_id_; }
+  Audience audience() const { return audience_; }
+
+ private:
+  GovernanceView() = default;
+  int32_t Intern(const std::string& name);
+
+  std::string pack_id_;
+  int pack_version_ = 0;
+  std::string surface_id_;
+  Audience audience_ = Audience::kGeneral;
+  RowSet servable_, key_allowed_, positive_, positive_key_, label_error_;
+  std::vector<float> factor_;
+  std::vector<uint32_t> reasons_;
+  std::vector<int32_t> dropped_by_;   // Index into names_, -1 if none.
+  std::vector<int32_t> kept_out_by_;  // Index into names_, -1 if none.
+  std::vector<std::string> names_;
+  absl::flat_hash_map<std::string, int32_t> name_index_;
+  Counters counters_;
+};
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_GOVERNANCE_VERDICT_H_

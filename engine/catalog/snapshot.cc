@@ -20,6 +20,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/time_util.h"
 #include "feedgov/v1/snapshot.pb.h"
+#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
 namespace feedgov {
@@ -259,6 +260,18 @@ absl::Status DataLoss(absl::string_view file, absl::string_view what) {
   return absl::DataLossError(absl::StrCat(file, ": ", what));
 }
 
+// Keeps the first text-format parse error (instead of logging it).
+class FirstError : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (error_.empty()) error_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string error_;
+};
+
 absl::StatusOr<v1::SnapshotManifest> ReadManifest(const std::string& dir) {
   std::string path = absl::StrCat(dir, "/", kSnapshotManifestName);
   if (!fs::exists(path)) {
@@ -267,8 +280,12 @@ absl::StatusOr<v1::SnapshotManifest> ReadManifest(const std::string& dir) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return DataLoss(kSnapshotManifestName, text.status().message());
   v1::SnapshotManifest m;
-  if (!google::protobuf::TextFormat::ParseFromString(*text, &m)) {
-    return DataLoss(kSnapshotManifestName, "not a valid SnapshotManifest textproto");
+  google::protobuf::TextFormat::Parser parser;
+  FirstError errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(*text, &m)) {
+    return DataLoss(kSnapshotManifestName,
+                    absl::StrCat("not a valid SnapshotManifest textproto: ", errors.error()));
   }
   if (m.format_version() != kSnapshotFormatVersion) {
     return absl::FailedPreconditionError(

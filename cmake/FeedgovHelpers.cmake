@@ -53,10 +53,21 @@ function(feedgov_cc_test)
   if(NOT FG_TIMEOUT)
     set(FG_TIMEOUT 600)
   endif()
+  # gtest_discover_tests flattens PROPERTIES into one list, so an empty
+  # LABELS value swallows the next key and ENVIRONMENT's ';' splits it into
+  # bogus keys (tests then ran without FEEDGOV_DATA_DIR). ENVIRONMENT is
+  # therefore set by a ctest include file run after the discovered tests.
+  set(fg_props TIMEOUT ${FG_TIMEOUT})
+  if(FG_LABELS)
+    list(APPEND fg_props LABELS ${FG_LABELS})
+  endif()
   gtest_discover_tests(${FG_NAME}
     DISCOVERY_TIMEOUT 60
-    PROPERTIES
-      TIMEOUT ${FG_TIMEOUT}
-      LABELS "${FG_LABELS}"
-      ENVIRONMENT "FEEDGOV_DATA_DIR=${FEEDGOV_DATA_DIR};FEEDGOV_SOURCE_DIR=${PROJECT_SOURCE_DIR};FEEDGOV_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    PROPERTIES ${fg_props})
+  set(fg_env_file ${CMAKE_CURRENT_BINARY_DIR}/${FG_NAME}_env.cmake)
+  file(WRITE ${fg_env_file}
+    "if(${FG_NAME}_TESTS)\n"
+    "  set_tests_properties(\${${FG_NAME}_TESTS} PROPERTIES ENVIRONMENT \"FEEDGOV_DATA_DIR=${FEEDGOV_DATA_DIR};FEEDGOV_SOURCE_DIR=${PROJECT_SOURCE_DIR};FEEDGOV_BINARY_DIR=${PROJECT_BINARY_DIR}\")\n"
+    "endif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${fg_env_file})
 endfunction()

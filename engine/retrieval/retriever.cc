@@ -34,9 +34,6 @@ constexpr char kMagic[] = "FGRIDX01";
 constexpr size_t kMagicLen = 8;
 constexpr size_t kShaHexLen = 64;
 constexpr int kMaxAnnCalls = 3;
-// Rough distance computations per requested HNSW result; when k times this
-// reaches #eligible, scoring every eligible row is as cheap.
-constexpr int64_t kAnnCostPerResult = 32;
 constexpr float kMaxNormError = 1e-3f;
 
 // Sets the calling thread's OpenMP team size for FAISS calls made in scope.
@@ -322,6 +319,11 @@ absl::Status RetrieverOptions::Validate() const {
         absl::StrCat("RetrieverOptions.ef_construction is ", ef_construction,
                      ", want [1, 10000]"));
   }
+  if (!(ann_cost_per_result >= 0.0 && std::isfinite(ann_cost_per_result))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("RetrieverOptions.ann_cost_per_result is ",
+                     ann_cost_per_result, ", want a finite value >= 0"));
+  }
   if (!(exact_max_eligible_fraction >= 0.0 &&
         exact_max_eligible_fraction <= 1.0)) {
     return absl::InvalidArgumentError(
@@ -444,6 +446,12 @@ absl::StatusOr<std::unique_ptr<Retriever>> Retriever::WithAddedRows(
       new Retriever(all_normalized, std::move(index), factory_, options_));
 }
 
+bool Retriever::AnnTooCostly(int64_t ann_k, int64_t count) const {
+  return ann_k > kMaxK || ann_k >= size() ||
+         static_cast<double>(ann_k) * options_.ann_cost_per_result >=
+             static_cast<double>(count);
+}
+
 std::vector<Hit> Retriever::ExactSearch(const Eigen::VectorXf& q, int64_t want,
                                         const RowSet* eligible) const {
   std::vector<Hit> hits;
@@ -520,8 +528,13 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
     info->exact = true;
     return ExactSearch(q, want, eligible);
   }
-  int64_t ann_k = want;
-  while (info->ann_attempts < kMaxAnnCalls) {
+  // Expected eligible results per requested one is count / n.
+  int64_t ann_k =
+      count == n ? want
+                 : std::max<int64_t>(
+                       want, static_cast<int64_t>(std::ceil(
+                                 1.25 * static_cast<double>(want) * n / count)));
+  while (info->ann_attempts < kMaxAnnCalls && !AnnTooCostly(ann_k, count)) {
     ++info->ann_attempts;
     FEEDGOV_ASSIGN_OR_RETURN(std::vector<Hit> hits,
                              AnnSearch(q, ann_k, eligible));
@@ -529,9 +542,11 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
       hits.resize(want);
       return hits;
     }
-    const int64_t starved = (2 * want * n + count - 1) / count;
-    ann_k = std::max<int64_t>(4 * ann_k, starved);
-    if (ann_k * kAnnCostPerResult >= count || ann_k > kMaxK) break;
+    ann_k *= 4;
+  }
+  if (info->ann_attempts == 0) {
+    info->exact = true;
+    return ExactSearch(q, want, eligible);
   }
   info->exact = true;
   info->fell_back_to_exact = true;

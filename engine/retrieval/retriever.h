@@ -61,6 +61,12 @@ struct RetrieverOptions {
   int ef_construction = 200;
   // Exact search when #eligible / n <= this. [0, 1].
   double exact_max_eligible_fraction = 0.05;
+  // Rough cost of one requested HNSW result, in exact row scores (one
+  // d-float dot product each). The ANN path is skipped for exact search when
+  // ann_k * ann_cost_per_result >= #eligible, i.e. when scoring every
+  // eligible row is expected to be cheaper. 0 disables the shortcut (ANN is
+  // always tried first when the filter is not selective). >= 0.
+  double ann_cost_per_result = 64.0;
   // Build the HNSW graph on the calling thread only, so the same embeddings
   // give a bitwise-identical index (and Serialize() bytes) on every run.
   // false: use all OpenMP threads (faster, graph varies run to run).
@@ -132,11 +138,12 @@ class Retriever {
   // set gives an empty result and OK. `info`, if not null, receives what the
   // search did.
   //
-  // Retry policy on the ANN path: the first call asks FAISS for k rows; if it
-  // returns fewer than min(k, #eligible) eligible rows, k grows to
-  // max(4k, 2 * want * n / #eligible) and FAISS is asked again, unless that k
-  // costs about as much as scoring every eligible row (k * 32 >= #eligible),
-  // in which case (and after 3 ANN calls) the exact search answers.
+  // ANN policy (want = min(k, #eligible)): FAISS applies the filter only when
+  // collecting results, so about ann_k * #eligible / n eligible rows come
+  // back. The first call asks for ann_k = want (no filter) or
+  // ceil(1.25 * want * n / #eligible); on a short page ann_k grows 4x and
+  // FAISS is asked again, at most 3 calls. Whenever ann_k * ann_cost_per_result
+  // >= #eligible, or ann_k > kMaxK, exact search answers instead.
   // Errors (INVALID_ARGUMENT, message names the problem): query size != d
   // ("query has 32 floats, want 64"), non-finite or zero query, k outside
   // [1, kMaxK], eligible->size() != n. INTERNAL if FAISS fails.
@@ -167,6 +174,9 @@ class Retriever {
   // Exact top-k over eligible rows (nullptr = all). q is unit-norm.
   std::vector<Hit> ExactSearch(const Eigen::VectorXf& q, int64_t want,
                                const RowSet* eligible) const;
+  // True when asking FAISS for ann_k rows is not worth it against scoring
+  // `count` eligible rows exactly.
+  bool AnnTooCostly(int64_t ann_k, int64_t count) const;
   // ANN top-k; fewer than `want` hits when FAISS could not find enough.
   absl::StatusOr<std::vector<Hit>> AnnSearch(const Eigen::VectorXf& q,
                                              int64_t ann_k,

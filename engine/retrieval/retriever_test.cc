@@ -51,9 +51,13 @@ RowSet RandomFilter(int n, double fraction, uint32_t seed) {
   return set;
 }
 
+// Always HNSW, whatever the fixture size, and the ANN path is taken whenever
+// the filter is not selective (no "exact is cheaper" shortcut), so small
+// fixtures exercise FAISS search with an IDSelector.
 RetrieverOptions HnswOptions() {
   RetrieverOptions o;
-  o.hnsw_min_items = 1;  // Always HNSW, whatever the fixture size.
+  o.hnsw_min_items = 1;
+  o.ann_cost_per_result = 0.0;
   return o;
 }
 
@@ -179,8 +183,8 @@ TEST(RetrieverBuild, DeterministicBuildGivesIdenticalBytes) {
 // ----------------------------------------------------------------- recall
 
 TEST(RetrieverSearch, HnswRecallAt20IsAtLeast95PercentOfBruteForce) {
-  constexpr int kN = 20000, kD = 64, kQueries = 200, kK = 20;
-  const RowMatrixXf m = MakeClusteredEmbeddings(kN, kD, 200, 11);
+  constexpr int kN = 10000, kD = 64, kQueries = 200, kK = 20;
+  const RowMatrixXf m = MakeClusteredEmbeddings(kN, kD, 100, 11);
   const RowMatrixXf queries = MakeQueriesNear(m, kQueries, 12);
   const auto t0 = std::chrono::steady_clock::now();
   ASSERT_OK_AND_ASSIGN(auto retriever, Retriever::Build(m, HnswOptions()));
@@ -274,22 +278,43 @@ INSTANTIATE_TEST_SUITE_P(
              std::to_string(static_cast<int>(info.param.fraction * 100)) + "pct";
     });
 
-TEST(RetrieverSearch, AnnStarvedByFilterStillReturnsEveryEligibleRow) {
-  // Force the ANN path (no exact shortcut) with 7 eligible rows and k = 20:
-  // FAISS returns mostly -1 padding, and the page must still be all 7 rows.
-  const RowMatrixXf m = MakeClusteredEmbeddings(3000, 16, 30, 31);
-  RetrieverOptions o = HnswOptions();
-  o.exact_max_eligible_fraction = 0.0;
-  ASSERT_OK_AND_ASSIGN(auto retriever, Retriever::Build(m, o));
-  RowSet eligible(3000);
-  for (Row r : {5, 99, 400, 1234, 2000, 2500, 2999}) eligible.insert(r);
+TEST(RetrieverSearch, AnnStarvedByFilterFallsBackToExactAndFillsThePage) {
+  // Eligible: the 10% of rows least similar to the query. FAISS explores the
+  // query's neighbourhood, finds (almost) none of them, retries with a larger
+  // k, and exact search must still fill the page with the true answer.
+  constexpr int kN = 3000;
+  const RowMatrixXf m = MakeClusteredEmbeddings(kN, 16, 30, 31);
+  ASSERT_OK_AND_ASSIGN(auto retriever, Retriever::Build(m, HnswOptions()));
+  ASSERT_OK_AND_ASSIGN(auto all, BruteForceSearch(m, RowSpan(m, 0), kN, nullptr));
+  RowSet eligible(kN);
+  for (int i = kN - kN / 10; i < kN; ++i) eligible.insert(all[i].row);
   SearchInfo info;
   ASSERT_OK_AND_ASSIGN(auto hits, retriever->Search(RowSpan(m, 0), 20, &eligible, &info));
   ASSERT_OK_AND_ASSIGN(auto truth, BruteForceSearch(m, RowSpan(m, 0), 20, &eligible));
   ExpectSameHits(hits, truth, "starved");
-  EXPECT_EQ(hits.size(), 7u);
   EXPECT_GE(info.ann_attempts, 1);
   EXPECT_TRUE(info.fell_back_to_exact);
+}
+
+TEST(RetrieverSearch, ExactWhenCheaperThanAnn) {
+  // Default ann_cost_per_result (64): 20 results from 2000 eligible rows cost
+  // 50 * 64 >= 2000 row scores on the ANN path, so exact answers directly.
+  const RowMatrixXf m = MakeClusteredEmbeddings(4000, 16, 30, 33);
+  RetrieverOptions o;
+  o.hnsw_min_items = 1;
+  ASSERT_OK_AND_ASSIGN(auto retriever, Retriever::Build(m, o));
+  const RowSet half = ExactSizeFilter(4000, 0.5, 1);
+  SearchInfo info;
+  ASSERT_OK_AND_ASSIGN(auto hits, retriever->Search(RowSpan(m, 9), 20, &half, &info));
+  ASSERT_OK_AND_ASSIGN(auto truth, BruteForceSearch(m, RowSpan(m, 9), 20, &half));
+  ExpectSameHits(hits, truth, "cheaper exact");
+  EXPECT_TRUE(info.exact);
+  EXPECT_EQ(info.ann_attempts, 0);
+  // Unfiltered, 20 * 64 < 4000: the ANN path is used.
+  ASSERT_OK_AND_ASSIGN(auto ann, retriever->Search(RowSpan(m, 9), 20, nullptr, &info));
+  EXPECT_FALSE(info.exact);
+  EXPECT_EQ(info.ann_attempts, 1);
+  EXPECT_EQ(ann.size(), 20u);
 }
 
 TEST(RetrieverSearch, FewerEligibleThanKReturnsAllEligibleOnBothIndexes) {

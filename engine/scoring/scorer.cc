@@ -115,7 +115,9 @@ absl::StatusOr<std::vector<double>> Scorer::Score(
       return absl::InvalidArgumentError(
           absl::StrCat("scoring: row ", r, " outside [0, ", priors.size(), ")"));
     }
-    features(i, 0) = similarities.empty() ? 0.0 : similarities[i];
+    // Cosine in [-1, 1] mapped to [0, 1] so the blend stays non-negative.
+    features(i, 0) =
+        similarities.empty() ? 0.0 : (1.0 + similarities[i]) / 2.0;
     features(i, 1) = priors.popularity(r);
     features(i, 2) = priors.freshness(r);
   }

@@ -2,8 +2,9 @@
 //
 // STAGE 2: scoring. A documented linear blend, computed with Eigen:
 //
-//   score = w_sim   * similarity          (cosine of user and item, [-1, 1];
-//                                          0 on the non-personalized path)
+//   score = w_sim   * similarity          ((1 + cos(user, item)) / 2, in
+//                                          [0, 1]; 0 on the non-personalized
+//                                          path)
 //         + w_pop   * popularity_prior    ([0, 1])
 //         + w_fresh * freshness           ([0, 1])
 //
@@ -14,8 +15,9 @@
 //   freshness = 0.5^(age_days / h_fresh), age = reference_time - first_seen.
 //
 // Weights and half-lives come from models/<name>.textproto (ScoringConfig).
-// Policy factors (boost/downrank) and editor factors (boost/bury) multiply
-// the blended score afterwards, in the pipeline; ties are broken by item id
+// Every feature lies in [0, 1], so the blend is >= 0 and the policy factors
+// (boost/downrank) and editor factors (boost/bury) that multiply it
+// afterwards move an item in the intended direction, in the pipeline; ties are broken by item id
 // ascending, so the same request yields the same page.
 //
 // Thread-safety: Scorer and ItemPriors are immutable after construction;
@@ -73,8 +75,8 @@ class Scorer {
  public:
   explicit Scorer(const ScoringOptions& options) : options_(options) {}
 
-  // Blended scores for `rows`, with `similarities[i]` belonging to
-  // `rows[i]`. Pass an empty `similarities` for the non-personalized path
+  // Blended scores for `rows`, with `similarities[i]` (a cosine in [-1, 1])
+  // belonging to `rows[i]`. Pass an empty `similarities` for the non-personalized path
   // (the similarity term is then 0). Returns one score per row, input order.
   // INVALID_ARGUMENT if the spans differ in length (when similarities is
   // non-empty) or a row is outside the priors.

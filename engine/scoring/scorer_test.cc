@@ -53,11 +53,10 @@ TEST(Scorer, BlendIsTheDocumentedLinearCombination) {
   std::vector<Row> rows = {1, 0};
   std::vector<float> sims = {0.5f, -0.25f};
   ASSERT_OK_AND_ASSIGN(auto scores, s.Score(rows, sims, p));
-  EXPECT_NEAR(scores[0], 2.0 * 0.5 + 0.5 * 0.5 + 0.25 * 0.5, 1e-6);
-  EXPECT_NEAR(scores[1], 2.0 * -0.25 + 0.5 * 1.0 + 0.25 * 1.0, 1e-6);
+  EXPECT_NEAR(scores[0], 2.0 * 0.75 + 0.5 * 0.5 + 0.25 * 0.5, 1e-6);
+  EXPECT_NEAR(scores[1], 2.0 * 0.375 + 0.5 * 1.0 + 0.25 * 1.0, 1e-6);
   ASSERT_OK_AND_ASSIGN(auto prior_only, s.Score(rows, {}, p));
-  EXPECT_NEAR(prior_only[0], p.prior_score(1) / 0.3 * 0.0 + 0.5 * 0.5 + 0.25 * 0.5,
-              1e-6);
+  EXPECT_NEAR(prior_only[0], 0.5 * 0.5 + 0.25 * 0.5, 1e-6);
 }
 
 TEST(Scorer, RejectsMismatchedSpansAndBadRows) {

@@ -1,0 +1,45 @@
+// File: engine/cli/commands.h
+//
+// The `feedgov` subcommands. Each takes the arguments after its name and
+// returns the process exit code: 0 on success, 1 on a refused or failed
+// operation (the error is printed to stderr), 2 on a usage error.
+#ifndef FEEDGOV_ENGINE_CLI_COMMANDS_H_
+#define FEEDGOV_ENGINE_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/cli/flags.h"
+
+namespace feedgov::cli {
+
+using Args = std::vector<std::string>;
+
+int RunIngest(const Args& args);
+int RunEval(const Args& args);
+int RunRank(const Args& args);
+int RunPolicyLint(const Args& args);
+// Interventions (Manual intervention issue).
+int RunPin(const Args& args);
+int RunUnpin(const Args& args);
+int RunSuppress(const Args& args);
+int RunUnsuppress(const Args& args);
+int RunBoost(const Args& args);
+int RunBury(const Args& args);
+int RunInterventionsList(const Args& args);
+int RunAuditList(const Args& args);
+int RunAuditVerify(const Args& args);
+
+// Shared plumbing: parse, print help on --help (exit 0), print usage errors
+// (exit 2). Returns nullopt-equivalent via `exit_code` when the caller must
+// stop.
+bool ParseOrExit(const CommandSpec& spec, const Args& args, ParsedFlags* out,
+                 int* exit_code);
+// Prints "feedgov <command>: <message>" to stderr and returns 1.
+int Fail(const std::string& command, const absl::Status& status);
+
+}  // namespace feedgov::cli
+
+#endif  // FEEDGOV_ENGINE_CLI_COMMANDS_H_

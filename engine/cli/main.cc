@@ -1,0 +1,66 @@
+// The feedgov binary: one entry point, one subcommand per task.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "engine/cli/commands.h"
+
+namespace feedgov::cli {
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args&);
+};
+
+constexpr Command kCommands[] = {
+    {"ingest", "Build a snapshot from a MovieLens-format directory", RunIngest},
+    {"eval", "Offline evaluation: Recall@20 / NDCG@20 of ALS, popularity, random", RunEval},
+    {"rank", "Print one ranked, governed page of a surface for a user", RunRank},
+    {"policy lint", "Validate a policy pack", RunPolicyLint},
+    {"pin", "Pin an item to a position of a surface for a time window", RunPin},
+    {"unpin", "Revoke a pin", RunUnpin},
+    {"suppress", "Suppress an item, an author or an item's near duplicates", RunSuppress},
+    {"unsuppress", "Revoke a suppression", RunUnsuppress},
+    {"boost", "Raise an item's score by a factor > 1", RunBoost},
+    {"bury", "Lower an item's score by a factor in (0, 1)", RunBury},
+    {"interventions list", "List interventions in force or scheduled", RunInterventionsList},
+    {"audit list", "Print the intervention audit log", RunAuditList},
+    {"audit verify", "Verify the audit log's SHA-256 hash chain", RunAuditVerify},
+};
+
+void PrintUsage(std::ostream& out) {
+  out << "feedgov: recommendation-feed governance engine\n\n"
+         "Usage: feedgov <command> [flags]   (feedgov <command> --help)\n\n"
+         "Commands:\n";
+  for (const Command& c : kCommands) {
+    out << absl::StrFormat("  %-20s %s\n", c.name, c.summary);
+  }
+}
+
+}  // namespace
+}  // namespace feedgov::cli
+
+int main(int argc, char** argv) {
+  using namespace feedgov::cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" ||
+      args[0] == "help") {
+    PrintUsage(std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const Command& c : kCommands) {
+    std::string name = c.name;
+    size_t words = name.find(' ') == std::string::npos ? 1 : 2;
+    if (args.size() < words) continue;
+    std::string given = words == 1 ? args[0] : args[0] + " " + args[1];
+    if (given == name) {
+      return c.run(Args(args.begin() + words, args.end()));
+    }
+  }
+  std::cerr << "feedgov: unknown command '" << args[0] << "'\n\n";
+  PrintUsage(std::cerr);
+  return 2;
+}

@@ -1,0 +1,189 @@
+#include "engine/cli/output.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "engine/common/reasons.h"
+
+namespace feedgov::cli {
+namespace {
+
+// Display width of UTF-8 text: code points, not bytes (close enough for
+// Latin titles; CJK counts one per character).
+size_t Width(absl::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+std::string Cut(const std::string& s, size_t max_width) {
+  if (Width(s) <= max_width) return s;
+  std::string out;
+  size_t w = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = s[i];
+    if ((c & 0xC0) != 0x80) {
+      if (w + 1 >= max_width) break;
+      ++w;
+    }
+    out.push_back(s[i]);
+  }
+  return out + "…";
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  size_t w = Width(s);
+  return w >= width ? s : s + std::string(width - w, ' ');
+}
+
+}  // namespace
+
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += absl::StrFormat("\\u%04x", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows,
+                        size_t max_width) {
+  std::vector<size_t> widths(header.size(), 0);
+  auto cells = rows;
+  for (auto& row : cells) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      row[i] = Cut(row[i], max_width);
+    }
+  }
+  for (size_t i = 0; i < header.size(); ++i) widths[i] = Width(header[i]);
+  for (const auto& row : cells) {
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string l;
+    for (size_t i = 0; i < widths.size(); ++i) {
+      std::string cell = i < row.size() ? row[i] : "";
+      absl::StrAppend(&l, i ? "  " : "", Pad(cell, widths[i]));
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    absl::StrAppend(&out, l, "\n");
+  };
+  line(header);
+  std::vector<std::string> rule;
+  for (size_t w : widths) rule.push_back(std::string(w, '-'));
+  line(rule);
+  for (const auto& row : cells) line(row);
+  return out;
+}
+
+std::string FormatLabels(const std::vector<Label>& labels) {
+  std::vector<std::string> parts;
+  for (const Label& l : labels) {
+    parts.push_back(absl::StrFormat("%s:%.2f", l.name, l.confidence));
+  }
+  return absl::StrJoin(parts, " ");
+}
+
+std::string FormatRankTable(const RankResponse& r) {
+  std::string out = absl::StrFormat(
+      "surface %s · policy %s v%d · %s\n", r.surface, r.policy_id,
+      r.policy_version, r.personalized ? "personalized" : "non-personalized");
+  std::vector<std::vector<std::string>> rows;
+  for (const RankedItem& item : r.items) {
+    rows.push_back({absl::StrCat(item.position), item.key_slot ? "KEY" : "",
+                    absl::StrCat(item.item_id), item.title,
+                    absl::StrFormat("%.4f", item.score),
+                    absl::StrJoin(ReasonNames(item.reasons), ","),
+                    FormatLabels(item.labels)});
+  }
+  absl::StrAppend(&out, FormatTable({"pos", "slot", "item", "title", "score",
+                                     "reasons", "labels"},
+                                    rows));
+  const GovernanceCounters& c = r.counters;
+  std::vector<std::string> dropped;
+  for (const auto& [label, n] : c.dropped_by_label) {
+    dropped.push_back(absl::StrCat(label, "=", n));
+  }
+  absl::StrAppend(
+      &out,
+      absl::StrFormat("governance: quota %d/%d (short %d), kept out of key "
+                      "slots %d, unfilled key slots %d, pins %d applied / %d "
+                      "blocked, suppressed %d, label errors %d\n",
+                      c.quota_met, c.quota_required, c.quota_shortfall,
+                      c.kept_out_of_key_slots, c.unfilled_key_slots,
+                      c.pins_applied, c.pins_blocked, c.suppressed,
+                      c.label_errors));
+  if (!dropped.empty()) {
+    absl::StrAppend(&out, "dropped catalog-wide: ", absl::StrJoin(dropped, " "),
+                    "\n");
+  }
+  for (const std::string& d : r.degradations) {
+    absl::StrAppend(&out, "degraded: ", d, "\n");
+  }
+  absl::StrAppend(&out, "next_page_token: ",
+                  r.next_page_token.empty() ? "(end of feed)" : r.next_page_token,
+                  "\n");
+  return out;
+}
+
+std::string FormatRankJson(const RankResponse& r) {
+  std::vector<std::string> items;
+  for (const RankedItem& item : r.items) {
+    std::vector<std::string> reasons, labels;
+    for (const std::string& n : ReasonNames(item.reasons)) {
+      reasons.push_back(JsonString(n));
+    }
+    for (const Label& l : item.labels) {
+      labels.push_back(absl::StrFormat(
+          "{\"name\":%s,\"confidence\":%.4g}", JsonString(l.name), l.confidence));
+    }
+    items.push_back(absl::StrFormat(
+        "{\"position\":%d,\"item_id\":%d,\"title\":%s,\"score\":%.6g,"
+        "\"reasons\":[%s],\"key_slot\":%s,\"labels\":[%s]%s}",
+        item.position, item.item_id, JsonString(item.title), item.score,
+        absl::StrJoin(reasons, ","), item.key_slot ? "true" : "false",
+        absl::StrJoin(labels, ","),
+        item.pin_id.empty() ? ""
+                            : absl::StrCat(",\"pin_id\":", JsonString(item.pin_id))));
+  }
+  const GovernanceCounters& c = r.counters;
+  std::vector<std::string> dropped, degradations;
+  for (const auto& [label, n] : c.dropped_by_label) {
+    dropped.push_back(absl::StrCat(JsonString(label), ":", n));
+  }
+  for (const std::string& d : r.degradations) degradations.push_back(JsonString(d));
+  return absl::StrFormat(
+      "{\"surface\":%s,\"policy\":{\"id\":%s,\"version\":%d},"
+      "\"personalized\":%s,\"items\":[%s],\"next_page_token\":%s,"
+      "\"counters\":{\"quota_required\":%d,\"quota_met\":%d,"
+      "\"quota_shortfall\":%d,\"kept_out_of_key_slots\":%d,"
+      "\"unfilled_key_slots\":%d,\"pins_applied\":%d,\"pins_blocked\":%d,"
+      "\"suppressed\":%d,\"label_errors\":%d,\"dropped_by_label\":{%s}},"
+      "\"degradations\":[%s]}\n",
+      JsonString(r.surface), JsonString(r.policy_id), r.policy_version,
+      r.personalized ? "true" : "false", absl::StrJoin(items, ","),
+      JsonString(r.next_page_token), c.quota_required, c.quota_met,
+      c.quota_shortfall, c.kept_out_of_key_slots, c.unfilled_key_slots,
+      c.pins_applied, c.pins_blocked, c.suppressed, c.label_errors,
+      absl::StrJoin(dropped, ","), absl::StrJoin(degradations, ","));
+}
+
+}  // namespace feedgov::cli

@@ -1,0 +1,35 @@
+// File: engine/cli/output.h
+//
+// Rendering of CLI results: aligned tables for people, JSON for scripts.
+#ifndef FEEDGOV_ENGINE_CLI_OUTPUT_H_
+#define FEEDGOV_ENGINE_CLI_OUTPUT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "engine/pipeline/feed_engine.h"
+
+namespace feedgov::cli {
+
+// JSON string literal with RFC 8259 escaping (quotes included).
+std::string JsonString(absl::string_view s);
+
+// A simple aligned text table; cells wider than `max_width` are cut with "…".
+std::string FormatTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows,
+                        size_t max_width = 48);
+
+// `feedgov rank` output. Table: header lines (policy, surface, path), then
+// position, key-slot mark, item id, title, score, reasons, labels, then the
+// governance counters and degradations. JSON: one object with `items`
+// (position, item_id, title, score, reasons, key_slot, labels), and
+// `next_page_token`, `personalized`, `policy`, `counters`, `degradations`.
+std::string FormatRankTable(const RankResponse& response);
+std::string FormatRankJson(const RankResponse& response);
+
+std::string FormatLabels(const std::vector<Label>& labels);
+
+}  // namespace feedgov::cli
+
+#endif  // FEEDGOV_ENGINE_CLI_OUTPUT_H_

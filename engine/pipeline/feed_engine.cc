@@ -1,0 +1,649 @@
+#include "engine/pipeline/feed_engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/common/reasons.h"
+#include "engine/common/row_set.h"
+#include "engine/common/status_macros.h"
+#include "engine/governance/slate_builder.h"
+#include "engine/pipeline/page_token.h"
+
+namespace feedgov {
+
+// Everything one request needs, gathered in step 1 and filled by the later
+// steps. Holds shared_ptrs, so the versions it saw stay alive until the end.
+struct FeedEngine::RequestContext {
+  std::shared_ptr<const CatalogState> state;
+  std::shared_ptr<const LabelTable> labels;
+  std::shared_ptr<const PolicyPack> pack;
+  const Surface* surface = nullptr;
+  Audience audience = Audience::kGeneral;
+  std::shared_ptr<const GovernanceView> view;
+  v1::PageTokenState chain;
+  absl::Time now;
+  int start = 0;  // Absolute 0-based position of the page's first slot.
+
+  RowSet eligible;  // Rows that may be placed organically on this page.
+  absl::flat_hash_map<Row, double> editor_factor;
+  std::vector<PinnedItem> pins_on_page;
+  std::vector<std::pair<int, PinnedItem>> pins_later;  // Beyond this page.
+  absl::flat_hash_map<ItemId, std::string> pin_ids;
+
+  bool personalized = false;
+  std::vector<float> query;  // Personalized path only.
+  std::vector<SlateCandidate> ranked, positive_pool, key_safe_pool;
+
+  GovernanceCounters counters;
+  std::vector<std::string> degradations;
+};
+
+namespace {
+
+
+// Top `k` rows of `eligible` by prior score (the non-personalized order).
+// This function is the profile-free path's candidate generator: by
+// construction it receives no user data.
+std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
+                            int k) {
+  std::vector<Row> out;
+  out.reserve(k);
+  for (Row r : priors.rows_by_prior()) {
+    if (static_cast<int>(out.size()) >= k) break;
+    if (eligible.contains(r)) out.push_back(r);
+  }
+  return out;
+}
+
+RowSet Intersect(const RowSet& a, const RowSet& b) {
+  RowSet out = a;
+  out.IntersectWith(b);
+  return out;
+}
+
+std::string KnownSurfaces(const PolicyPack& pack) {
+  std::vector<std::string> ids;
+  for (const Surface& s : pack.surfaces) ids.push_back(s.id);
+  return absl::StrJoin(ids, ", ");
+}
+
+bool IsFinite(absl::Span<const float> v) {
+  for (float x : v) {
+    if (!std::isfinite(x)) return false;
+  }
+  return true;
+}
+
+double Norm(absl::Span<const float> v) {
+  double s = 0;
+  for (float x : v) s += double{x} * x;
+  return std::sqrt(s);
+}
+
+}  // namespace
+
+absl::Status EngineOptions::Validate() const {
+  FEEDGOV_RETURN_IF_ERROR(scoring.Validate());
+  FEEDGOV_RETURN_IF_ERROR(retrieval.Validate());
+  if (candidate_count < 1 || candidate_count > Retriever::kMaxK) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("candidate_count ", candidate_count, " outside [1, ",
+                     Retriever::kMaxK, "]"));
+  }
+  if (page_token_key.empty()) {
+    return absl::InvalidArgumentError("page_token_key must not be empty");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::Create(
+    SnapshotContents snapshot, std::shared_ptr<PolicyRegistry> policies,
+    EngineOptions options, const Clock* clock) {
+  FEEDGOV_RETURN_IF_ERROR(options.Validate());
+  if (snapshot.catalog == nullptr || snapshot.users == nullptr ||
+      snapshot.labels == nullptr) {
+    return absl::InvalidArgumentError("snapshot is missing a table");
+  }
+  if (policies == nullptr || policies->current() == nullptr) {
+    return absl::FailedPreconditionError("no policy pack loaded");
+  }
+  std::unique_ptr<Retriever> retriever;
+  if (snapshot.index_bytes.empty()) {
+    FEEDGOV_ASSIGN_OR_RETURN(
+        retriever,
+        Retriever::Build(snapshot.catalog->embeddings(), options.retrieval));
+  } else {
+    FEEDGOV_ASSIGN_OR_RETURN(
+        retriever,
+        Retriever::Deserialize(snapshot.index_bytes,
+                               snapshot.catalog->embeddings(),
+                               options.retrieval));
+  }
+  auto state = std::make_shared<CatalogState>();
+  state->catalog = snapshot.catalog;
+  state->users = snapshot.users;
+  state->retriever = std::move(retriever);
+  state->priors = std::make_shared<const ItemPriors>(ItemPriors::Compute(
+      snapshot.catalog->items(), snapshot.catalog->reference_time(),
+      options.scoring));
+  return std::unique_ptr<FeedEngine>(
+      new FeedEngine(std::move(state), snapshot.labels, std::move(policies),
+                     std::move(options), clock));
+}
+
+FeedEngine::FeedEngine(std::shared_ptr<const CatalogState> state,
+                       std::shared_ptr<const LabelTable> labels,
+                       std::shared_ptr<PolicyRegistry> policies,
+                       EngineOptions options, const Clock* clock)
+    : scorer_(options.scoring),
+      policies_(std::move(policies)),
+      options_(std::move(options)),
+      clock_(clock),
+      state_(std::move(state)),
+      labels_(std::move(labels)) {}
+
+std::shared_ptr<const CatalogState> FeedEngine::state() const {
+  absl::MutexLock lock(&mu_);
+  return state_;
+}
+
+std::shared_ptr<const LabelTable> FeedEngine::labels() const {
+  absl::MutexLock lock(&mu_);
+  return labels_;
+}
+
+void FeedEngine::SetInterventionSource(InterventionSource source) {
+  absl::MutexLock lock(&mu_);
+  interventions_ = std::move(source);
+}
+
+absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
+  absl::MutexLock writer(&writer_mu_);
+  std::shared_ptr<const CatalogState> state = this->state();
+  const Taxonomy& taxonomy = policies_->taxonomy();
+  for (const ItemLabelsUpdate& u : updates) {
+    if (!state->catalog->FindRow(u.item).has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("set labels: unknown item ", u.item));
+    }
+    for (const Label& l : u.labels) {
+      if (taxonomy.Find(l.name) == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "set labels: item ", u.item, ": label '", l.name,
+            "' is not in the taxonomy (policies/labels.textproto)"));
+      }
+    }
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(auto next, labels()->WithLabels(std::move(updates)));
+  absl::MutexLock lock(&mu_);
+  labels_ = std::move(next);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const GovernanceView> FeedEngine::GetView(
+    const CatalogState& state, const std::shared_ptr<const PolicyPack>& pack,
+    const Surface& surface, Audience audience,
+    const std::shared_ptr<const LabelTable>& labels) const {
+  std::string key = absl::StrCat(
+      reinterpret_cast<uintptr_t>(pack.get()), "|", surface.id, "|",
+      static_cast<int>(audience), "|", labels->version(), "|",
+      reinterpret_cast<uintptr_t>(state.catalog.get()));
+  {
+    absl::MutexLock lock(&view_mu_);
+    auto it = views_.find(key);
+    if (it != views_.end()) return it->second;
+  }
+  const Catalog& catalog = *state.catalog;
+  auto view = GovernanceView::Build(
+      *pack, surface, audience, catalog.size(), [&](Row row) {
+        return absl::Span<const Label>(labels->LabelsFor(catalog.item(row).id));
+      });
+  absl::MutexLock lock(&view_mu_);
+  // Views of superseded label versions or packs are dropped wholesale; the
+  // requests still using them hold their own references.
+  if (views_.size() >= 64) views_.clear();
+  views_.emplace(key, view);
+  return view;
+}
+
+absl::StatusOr<std::shared_ptr<const GovernanceView>> FeedEngine::ViewFor(
+    const std::string& surface_id, Audience audience) const {
+  auto pack = policies_->current();
+  const Surface* surface = pack->FindSurface(surface_id);
+  if (surface == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown surface `", surface_id, "`; policy '", pack->id,
+                     "' has: ", KnownSurfaces(*pack)));
+  }
+  auto st = state();
+  return GetView(*st, pack, *surface, audience, labels());
+}
+
+// Step 1: versions, surface, audience, chain state, governance view.
+absl::Status FeedEngine::ResolveContext(const RankRequest& request,
+                                        RequestContext& ctx) const {
+  if (request.page_size < 1 || request.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size ", request.page_size, " outside [1, ", kMaxPageSize, "]"));
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ctx.state = state_;
+    ctx.labels = labels_;
+  }
+  ctx.pack = policies_->current();
+  ctx.audience = request.minors ? Audience::kMinors : Audience::kGeneral;
+  auto surface = ctx.pack->SurfaceFor(request.surface, ctx.audience);
+  if (!surface.ok()) {
+    if (absl::IsNotFound(surface.status())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown surface `", request.surface, "`; policy '", ctx.pack->id,
+          "' has: ", KnownSurfaces(*ctx.pack)));
+    }
+    return surface.status();
+  }
+  ctx.surface = *surface;
+
+  if (request.page_token.empty()) {
+    ctx.chain.set_format_version(1);
+    ctx.chain.set_surface(request.surface);
+    ctx.chain.set_has_user(request.user.has_value());
+    ctx.chain.set_user_id(request.user.value_or(0));
+    ctx.chain.set_issued_unix_s(absl::ToUnixSeconds(clock_->Now()));
+  } else {
+    FEEDGOV_ASSIGN_OR_RETURN(
+        ctx.chain, DecodePageToken(request.page_token, options_.page_token_key));
+    if (ctx.chain.surface() != request.surface) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("page token belongs to surface `", ctx.chain.surface(),
+                       "`, not `", request.surface, "`"));
+    }
+    if (ctx.chain.has_user() != request.user.has_value() ||
+        ctx.chain.user_id() != request.user.value_or(0)) {
+      return absl::InvalidArgumentError(
+          "page token belongs to another user; start a new chain with an "
+          "empty page token");
+    }
+  }
+  if (ctx.chain.served_item_ids_size() + request.page_size > kMaxItemsPerChain) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "a token chain serves at most ", kMaxItemsPerChain,
+        " items; start a new chain"));
+  }
+  ctx.start = ctx.chain.next_position();
+  ctx.now = clock_->Now();
+  ctx.view = GetView(*ctx.state, ctx.pack, *ctx.surface, ctx.audience,
+                     ctx.labels);
+  const auto& vc = ctx.view->counters();
+  for (const auto& [label, n] : vc.dropped_by_label) {
+    ctx.counters.dropped_by_label[label] = n;
+  }
+  ctx.counters.label_errors = vc.label_errors;
+  if (vc.label_errors > 0) {
+    ctx.degradations.push_back(absl::StrCat(
+        vc.label_errors,
+        " item(s) carry labels that cannot be evaluated; they are not served "
+        "(fail closed)"));
+  }
+  return absl::OkStatus();
+}
+
+// Step 2: served items, editor suppressions, pins and factors.
+void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
+  const Catalog& catalog = *ctx.state->catalog;
+  ctx.eligible = ctx.view->servable();
+  for (ItemId id : ctx.chain.served_item_ids()) {
+    if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
+  }
+  InterventionSource source;
+  {
+    absl::MutexLock lock(&mu_);
+    source = interventions_;
+  }
+  std::shared_ptr<const InterventionSnapshot> snapshot =
+      source ? source() : nullptr;
+  if (snapshot == nullptr) return;
+  ActiveSet active = snapshot->Active(ctx.now, ctx.surface->id);
+
+  // Suppression (outranks pins): items, authors, near duplicates.
+  RowSet suppressed(catalog.size());
+  for (ItemId id : active.suppressed_items) {
+    if (auto row = catalog.FindRow(id)) suppressed.insert(*row);
+  }
+  if (!active.suppressed_authors.empty()) {
+    for (Row r = 0; r < catalog.size(); ++r) {
+      const std::string& author = catalog.item(r).author;
+      if (!author.empty() && active.suppressed_authors.contains(author)) {
+        suppressed.insert(r);
+      }
+    }
+  }
+  for (const NearDuplicateSeed& seed : active.near_duplicate_seeds) {
+    auto seed_row = catalog.FindRow(seed.item_id);
+    if (!seed_row) continue;
+    auto hits = ctx.state->retriever->SearchAboveThreshold(
+        catalog.embedding(*seed_row), static_cast<float>(seed.cosine_threshold),
+        Retriever::kMaxK, nullptr);
+    if (!hits.ok()) {
+      ctx.degradations.push_back(absl::StrCat(
+          "near-duplicate suppression ", seed.intervention_id,
+          " could not be evaluated: ", hits.status().message()));
+      continue;
+    }
+    for (const Hit& h : *hits) {
+      if (h.row != *seed_row) suppressed.insert(h.row);
+    }
+  }
+  RowSet before = ctx.eligible;
+  ctx.eligible.Subtract(suppressed);
+  ctx.counters.suppressed = before.count() - ctx.eligible.count();
+
+  for (const auto& [item, factor] : active.score_factors) {
+    if (auto row = catalog.FindRow(item)) ctx.editor_factor[*row] = factor;
+  }
+
+  // Pins: governance and suppression first; a pinned item is never also
+  // placed organically within the chain.
+  absl::flat_hash_set<ItemId> served(ctx.chain.served_item_ids().begin(),
+                                     ctx.chain.served_item_ids().end());
+  for (const auto& [position, pin] : active.pins) {
+    if (position < ctx.start || served.contains(pin.item_id)) continue;
+    auto row = catalog.FindRow(pin.item_id);
+    if (!row) {
+      ++ctx.counters.pins_blocked;
+      ctx.degradations.push_back(absl::StrCat(
+          "pin ", pin.intervention_id, ": item ", pin.item_id,
+          " is not in the catalog"));
+      continue;
+    }
+    ItemVerdict verdict = ctx.view->verdict(*row);
+    bool key = ctx.surface->IsKeySlot(position);
+    std::string blocked;
+    if (suppressed.contains(*row)) {
+      blocked = "item is suppressed";
+    } else if (verdict.dropped) {
+      blocked = absl::StrCat("policy drops it (", verdict.dropped_by, ")");
+    } else if (key && !verdict.key_slot_allowed) {
+      blocked = absl::StrCat("policy keeps it out of key slots (",
+                             verdict.kept_out_by, ")");
+    }
+    if (!blocked.empty()) {
+      ++ctx.counters.pins_blocked;
+      ctx.degradations.push_back(absl::StrCat(
+          "pin ", pin.intervention_id, " of item ", pin.item_id,
+          " at position ", position + 1, " not applied: ", blocked));
+      continue;
+    }
+    ctx.eligible.erase(*row);
+    ctx.pin_ids[pin.item_id] = pin.intervention_id;
+    PinnedItem p;
+    p.item.row = *row;
+    p.item.id = pin.item_id;
+    p.item.key_slot_allowed = verdict.key_slot_allowed;
+    p.item.positive = verdict.positive;
+    p.item.reasons = kEditorPin;
+    p.position = position;
+    ctx.pins_later.emplace_back(position, p);
+  }
+}
+
+// Step 3a: personalized or profile-free. Only here is user data read.
+absl::Status FeedEngine::ChooseQuery(const RankRequest& request,
+                                     RequestContext& ctx) const {
+  if (!request.personalization || !request.user.has_value()) {
+    return absl::OkStatus();
+  }
+  const CatalogState& st = *ctx.state;
+  auto user_row = st.users->FindUser(*request.user);
+  if (!request.personal.query_override.empty()) {
+    const auto& q = request.personal.query_override;
+    if (static_cast<int>(q.size()) != st.catalog->dim() || !IsFinite(q)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("query override has ", q.size(), " floats, want ",
+                       st.catalog->dim(), " finite values"));
+    }
+    ctx.query = q;
+  } else if (user_row) {
+    auto e = st.users->embedding(*user_row);
+    ctx.query.assign(e.begin(), e.end());
+  }
+  if (ctx.query.empty()) {
+    ctx.degradations.push_back(absl::StrCat(
+        "user ", *request.user, " unknown: non-personalized ranking"));
+    return absl::OkStatus();
+  }
+  if (Norm(ctx.query) == 0) {
+    ctx.degradations.push_back(
+        absl::StrCat("user ", *request.user,
+                     " has no usable profile vector: non-personalized ranking"));
+    ctx.query.clear();
+    return absl::OkStatus();
+  }
+  ctx.personalized = true;
+  // Items the user already rated, or marked "not interested", are not
+  // recommended again.
+  if (user_row) {
+    for (const UserInteraction& seen : st.users->interactions(*user_row)) {
+      if (auto row = st.catalog->FindRow(seen.item)) ctx.eligible.erase(*row);
+    }
+  }
+  for (ItemId id : request.personal.not_interested) {
+    if (auto row = st.catalog->FindRow(id)) ctx.eligible.erase(*row);
+  }
+  return absl::OkStatus();
+}
+
+SlateCandidate FeedEngine::MakeCandidate(const RequestContext& ctx, Row row,
+                                         double blended) const {
+  SlateCandidate c;
+  c.row = row;
+  c.id = ctx.state->catalog->item(row).id;
+  c.score = blended * ctx.view->score_factor(row);
+  c.reasons = (ctx.personalized ? kPersonalized : (kNonPersonalized | kPopular)) |
+              ctx.view->reasons(row);
+  if (auto it = ctx.editor_factor.find(row); it != ctx.editor_factor.end()) {
+    c.score *= it->second;
+    c.reasons |= it->second >= 1.0 ? kEditorBoost : kEditorBury;
+  }
+  c.key_slot_allowed = ctx.view->key_slot_allowed().contains(row);
+  c.positive = ctx.view->positive_key_slot_allowed().contains(row);
+  return c;
+}
+
+absl::Status FeedEngine::Candidates(const RequestContext& ctx,
+                                    const RowSet& allowed, int k,
+                                    std::vector<SlateCandidate>& out) const {
+  const CatalogState& st = *ctx.state;
+  std::vector<Row> rows;
+  std::vector<float> sims;
+  if (ctx.personalized) {
+    if (allowed.count() == 0) return absl::OkStatus();
+    FEEDGOV_ASSIGN_OR_RETURN(auto hits,
+                             st.retriever->Search(ctx.query, k, &allowed));
+    for (const Hit& h : hits) {
+      rows.push_back(h.row);
+      sims.push_back(h.similarity);
+    }
+  } else {
+    rows = TopByPrior(*st.priors, allowed, k);
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> scores,
+                           scorer_.Score(rows, sims, *st.priors));
+  out.reserve(out.size() + rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out.push_back(MakeCandidate(ctx, rows[i], scores[i]));
+  }
+  return absl::OkStatus();
+}
+
+// Step 6 setup: key slots, quota progress and the pins on this page.
+SlateInput FeedEngine::PrepareSlate(const RankRequest& request,
+                                    RequestContext& ctx) const {
+  const Surface& surface = *ctx.surface;
+  SlateInput in;
+  in.start_position = ctx.start;
+  in.page_size = request.page_size;
+  in.key_slots = surface.SlateKeySlots(ctx.start, request.page_size);
+  in.quota_min_positive = surface.quota.min_positive;
+  in.quota_window = surface.quota.window;
+  in.positives_in_window_so_far = ctx.chain.positives_in_quota_window();
+  for (const auto& [position, pin] : ctx.pins_later) {
+    if (position < ctx.start + request.page_size) in.pins.push_back(pin);
+  }
+  return in;
+}
+
+// Step 5: pools for this page's key slots, drawn from the whole eligible
+// catalog, only when the ranked candidates cannot fill them.
+absl::Status FeedEngine::BuildPools(RequestContext& ctx, SlateInput& in) const {
+  const int page_end = in.start_position + in.page_size;
+  int key_on_page = 0;
+  for (int p : in.key_slots) {
+    if (p >= in.start_position && p < page_end) ++key_on_page;
+  }
+  if (key_on_page == 0) return absl::OkStatus();
+  int ranked_key_ok = 0, ranked_positive = 0;
+  for (const SlateCandidate& c : ctx.ranked) {
+    ranked_key_ok += c.key_slot_allowed;
+    ranked_positive += c.positive;
+  }
+  const int quota_need =
+      std::max(0, in.quota_min_positive - in.positives_in_window_so_far);
+  if (quota_need > 0 && ranked_positive < quota_need + key_on_page) {
+    RowSet allowed = Intersect(ctx.eligible, ctx.view->positive_key_slot_allowed());
+    FEEDGOV_RETURN_IF_ERROR(
+        Candidates(ctx, allowed, quota_need + key_on_page, ctx.positive_pool));
+  }
+  if (ranked_key_ok < key_on_page + quota_need) {
+    RowSet allowed = Intersect(ctx.eligible, ctx.view->key_slot_allowed());
+    FEEDGOV_RETURN_IF_ERROR(Candidates(ctx, allowed, 2 * key_on_page + quota_need,
+                                       ctx.key_safe_pool));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const {
+  RequestContext ctx;
+  FEEDGOV_RETURN_IF_ERROR(ResolveContext(request, ctx));
+  ApplyInterventions(ctx);
+  FEEDGOV_RETURN_IF_ERROR(ChooseQuery(request, ctx));
+  const int k = std::max(options_.candidate_count, 3 * request.page_size);
+  FEEDGOV_RETURN_IF_ERROR(Candidates(ctx, ctx.eligible, k, ctx.ranked));
+  SlateInput in = PrepareSlate(request, ctx);
+  FEEDGOV_RETURN_IF_ERROR(BuildPools(ctx, in));
+  in.ranked = std::move(ctx.ranked);
+  in.positive_pool = std::move(ctx.positive_pool);
+  in.key_safe_pool = std::move(ctx.key_safe_pool);
+  SlateResult slate = BuildSlate(in);
+  return Respond(request, ctx, in, slate);
+}
+
+// Step 7: what the caller sees, and the state of the chain.
+RankResponse FeedEngine::Respond(const RankRequest& request,
+                                 RequestContext& ctx, const SlateInput& in,
+                                 const SlateResult& slate) const {
+  const Catalog& catalog = *ctx.state->catalog;
+  RankResponse out;
+  out.surface = ctx.surface->id;
+  out.surface_has_key_slots = ctx.surface->has_key_slots();
+  out.personalized = ctx.personalized;
+  out.policy_id = ctx.pack->id;
+  out.policy_version = ctx.pack->version;
+
+  std::vector<SlateSlot> slots = slate.slots;
+  AppendPinsBeyondEnd(ctx, in, slots);
+
+  int organic_used = 0;
+  for (const SlateSlot& slot : slots) {
+    const Item& item = catalog.item(slot.item.row);
+    RankedItem r;
+    r.position = slot.position + 1;
+    r.item_id = item.id;
+    r.title = item.title;
+    r.score = slot.item.score;
+    r.reasons = slot.item.reasons;
+    r.key_slot = slot.key_slot;
+    r.labels = ctx.labels->LabelsFor(item.id);
+    if (r.reasons & kEditorPin) {
+      r.pin_id = ctx.pin_ids[item.id];
+      ++out.counters.pins_applied;
+    } else {
+      ++organic_used;
+    }
+    out.items.push_back(std::move(r));
+    ctx.chain.add_served_item_ids(item.id);
+  }
+
+  GovernanceCounters& c = out.counters;
+  c.dropped_by_label = std::move(ctx.counters.dropped_by_label);
+  c.label_errors = ctx.counters.label_errors;
+  c.suppressed = ctx.counters.suppressed;
+  c.pins_blocked = ctx.counters.pins_blocked;
+  c.kept_out_of_key_slots = slate.kept_out_of_key_slots;
+  c.quota_required = slate.quota_required;
+  c.quota_met = slate.quota_met;
+  c.quota_shortfall = slate.quota_shortfall;
+  c.unfilled_key_slots = slate.unfilled_key_slots;
+  if (slate.quota_shortfall > 0) {
+    ctx.degradations.push_back(absl::StrCat(
+        "positive quota short by ", slate.quota_shortfall,
+        ": not enough eligible positive items in the catalog; filled with "
+        "eligible neutral items"));
+  }
+  if (slate.unfilled_key_slots > 0) {
+    ctx.degradations.push_back(absl::StrCat(
+        slate.unfilled_key_slots,
+        " key slot(s) left empty: no eligible item may occupy them"));
+  }
+  out.degradations = std::move(ctx.degradations);
+
+  // The chain goes on while eligible items or later pins remain.
+  const int remaining = ctx.eligible.count() - organic_used;
+  bool later_pins = false;
+  for (const auto& [position, pin] : ctx.pins_later) {
+    later_pins |= position >= in.start_position + in.page_size;
+  }
+  if ((remaining > 0 || later_pins) &&
+      ctx.chain.served_item_ids_size() < kMaxItemsPerChain) {
+    ctx.chain.set_next_position(in.start_position + in.page_size);
+    ctx.chain.set_positives_in_quota_window(slate.positives_in_window_after);
+    out.next_page_token = EncodePageToken(ctx.chain, options_.page_token_key);
+  }
+  return out;
+}
+
+// A pin whose position lies beyond the end of the available feed is placed
+// last, right after the final item (Manual intervention issue), when it may
+// occupy that position.
+void FeedEngine::AppendPinsBeyondEnd(RequestContext& ctx, const SlateInput& in,
+                                     std::vector<SlateSlot>& slots) const {
+  const int page_end = in.start_position + in.page_size;
+  int organic = 0;
+  for (const SlateSlot& s : slots) organic += !(s.item.reasons & kEditorPin);
+  const bool feed_ends_here =
+      ctx.eligible.count() - organic <= 0 &&
+      static_cast<int>(slots.size()) < in.page_size;
+  if (!feed_ends_here) return;
+  int next = slots.empty() ? in.start_position : slots.back().position + 1;
+  auto it = std::remove_if(
+      ctx.pins_later.begin(), ctx.pins_later.end(), [&](auto& entry) {
+        auto& [position, pin] = entry;
+        if (position < page_end || next >= page_end) return false;
+        const bool key = ctx.surface->IsKeySlot(next);
+        if (key && !pin.item.key_slot_allowed) return false;
+        SlateSlot slot;
+        slot.item = pin.item;
+        slot.position = next++;
+        slot.key_slot = key;
+        slots.push_back(slot);
+        return true;
+      });
+  ctx.pins_later.erase(it, ctx.pins_later.end());
+}
+
+}  // namespace feedgov

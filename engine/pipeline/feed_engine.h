@@ -1,0 +1,237 @@
+// File: engine/pipeline/feed_engine.h
+//
+// FeedEngine: answers "give me the next page of surface S for user U". It
+// wires the stages together (no business rules live here):
+//
+//   1. resolve    policy pack, surface, audience, page token, active
+//                 interventions, governance view (cached per label version)
+//   2. eligible   servable rows minus served, suppressed, pinned, not wanted
+//   3. retrieve   personalized: FAISS top-K by cosine to the user's vector
+//                 non-personalized: top-K by prior (popularity + freshness),
+//                 a separate function that is never handed user data
+//   4. score      Eigen blend (scoring/) x policy factor x editor factor
+//   5. pools      positive pool and key-slot-safe pool for this page's key
+//                 slots, drawn from the whole eligible catalog
+//   6. slate      governance/slate_builder.h: pins, key slots, quota
+//   7. respond    items with reasons, key-slot flags, labels, counters,
+//                 degradations and the next page token
+//
+// Precedence (Manual intervention issue): policy rules > editor suppression
+// > pin > positive quota > score.
+//
+// Thread-safety: Rank() is const and may run concurrently with itself and
+// with UpdateLabels()/SetInterventionSource(); every input it reads is an
+// immutable snapshot held by shared_ptr for the whole request, so a request
+// in flight finishes with the versions it started with and never waits for
+// a writer (writers build the new snapshot first, then swap a pointer).
+#ifndef FEEDGOV_ENGINE_PIPELINE_FEED_ENGINE_H_
+#define FEEDGOV_ENGINE_PIPELINE_FEED_ENGINE_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/catalog/catalog.h"
+#include "engine/catalog/label_table.h"
+#include "engine/catalog/snapshot.h"
+#include "engine/catalog/user_table.h"
+#include "engine/common/clock.h"
+#include "engine/common/types.h"
+#include "engine/governance/policy_loader.h"
+#include "engine/governance/slate_builder.h"
+#include "engine/governance/verdict.h"
+#include "engine/intervention/intervention_snapshot.h"
+#include "engine/retrieval/retriever.h"
+#include "engine/scoring/scorer.h"
+
+namespace feedgov {
+
+struct EngineOptions {
+  ScoringOptions scoring;
+  RetrieverOptions retrieval;
+  // Candidates retrieved per request, before governance. [1, 100000].
+  // The engine retrieves max(candidate_count, 3 * page_size).
+  int candidate_count = 500;
+  // Key for the page-token integrity tag (page_token.h). Tokens from an
+  // engine with another key are refused as malformed.
+  std::string page_token_key = "feedgov-page-token-v1";
+
+  absl::Status Validate() const;
+};
+
+// Per-user controls the caller resolved for this request (user settings
+// live in the user-controls store). Only used on the personalized path.
+struct PersonalizationInputs {
+  // Items the user marked "not interested": never served to this user.
+  std::vector<ItemId> not_interested;
+  // Query vector override (e.g. after interest-tag deletion), d floats;
+  // empty = the user's ALS vector from the snapshot.
+  std::vector<float> query_override;
+};
+
+struct RankRequest {
+  std::string surface = "home";
+  std::optional<UserId> user;  // Unset: anonymous (non-personalized).
+  int page_size = 20;          // [1, 500].
+  std::string page_token;      // Empty: first page of a new chain.
+  // The user's personalization switch. false: the profile-free path, which
+  // never sees the user's vector, history or other settings.
+  bool personalization = true;
+  bool minors = false;  // Minors mode: the pack's minors audience.
+  PersonalizationInputs personal;
+};
+
+struct RankedItem {
+  int position = 0;  // 1-based absolute position within the token chain.
+  ItemId item_id = 0;
+  std::string title;
+  double score = 0.0;     // Final score (blend x policy x editor factors).
+  uint32_t reasons = 0;   // Reason bitmask (common/reasons.h).
+  bool key_slot = false;
+  std::vector<Label> labels;
+  std::string pin_id;     // Intervention id when kEditorPin.
+};
+
+struct GovernanceCounters {
+  // Catalog-wide, for this surface and audience: items the policy drops, by
+  // the label that fired (labels that could not be evaluated are included
+  // under their own name and also counted in label_errors).
+  std::map<std::string, int> dropped_by_label;
+  int label_errors = 0;
+  int kept_out_of_key_slots = 0;  // On this page (slate_builder.h).
+  int quota_required = 0;
+  int quota_met = 0;
+  int quota_shortfall = 0;
+  int unfilled_key_slots = 0;
+  int pins_applied = 0;
+  int pins_blocked = 0;  // Pins governance refused at serve time.
+  int suppressed = 0;    // Rows removed by editor suppressions.
+};
+
+struct RankResponse {
+  std::vector<RankedItem> items;  // In position order.
+  std::string next_page_token;    // Empty when the feed is exhausted.
+  bool personalized = false;
+  std::string surface;
+  bool surface_has_key_slots = false;
+  std::string policy_id;
+  int policy_version = 0;
+  GovernanceCounters counters;
+  // Human-readable notes on anything degraded or substituted, e.g.
+  // "user 9999 unknown: non-personalized ranking".
+  std::vector<std::string> degradations;
+};
+
+// Everything that changes together when the catalog changes: immutable,
+// shared by the requests that use it.
+struct CatalogState {
+  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const UserTable> users;
+  std::shared_ptr<const Retriever> retriever;
+  std::shared_ptr<const ItemPriors> priors;
+};
+
+class FeedEngine {
+ public:
+  // Source of the current interventions (InterventionManager::snapshot);
+  // may return null for "none".
+  using InterventionSource =
+      std::function<std::shared_ptr<const InterventionSnapshot>()>;
+
+  // Builds an engine over a loaded snapshot. The FAISS index is
+  // deserialized from snapshot.index_bytes (rebuilt if empty).
+  // `policies` must hold a pack. `clock` must outlive the engine.
+  // Errors: INVALID_ARGUMENT for bad options, FAILED_PRECONDITION if the
+  // registry has no pack, DATA_LOSS/FAILED_PRECONDITION from the index.
+  static absl::StatusOr<std::unique_ptr<FeedEngine>> Create(
+      SnapshotContents snapshot, std::shared_ptr<PolicyRegistry> policies,
+      EngineOptions options, const Clock* clock);
+
+  // One page. Errors: INVALID_ARGUMENT (page_size outside [1, 500], unknown
+  // surface, malformed or foreign page token, bad query override),
+  // PERMISSION_DENIED (surface not open to the minors audience),
+  // OUT_OF_RANGE (chain longer than kMaxItemsPerChain).
+  // An unknown user is not an error: the non-personalized ranking is served
+  // and flagged in `degradations`.
+  absl::StatusOr<RankResponse> Rank(const RankRequest& request) const;
+
+  // Replaces the labels of the given items atomically (all or nothing);
+  // applies from the next request, no index rebuild. INVALID_ARGUMENT for an
+  // unknown item, an invalid confidence or a label not in the taxonomy.
+  absl::Status UpdateLabels(std::vector<ItemLabelsUpdate> updates);
+
+  void SetInterventionSource(InterventionSource source);
+
+  // Current snapshots (for explanations, CLIs and tests).
+  std::shared_ptr<const CatalogState> state() const;
+  std::shared_ptr<const Catalog> catalog() const { return state()->catalog; }
+  std::shared_ptr<const UserTable> users() const { return state()->users; }
+  std::shared_ptr<const LabelTable> labels() const;
+  std::shared_ptr<const PolicyPack> policy() const { return policies_->current(); }
+  PolicyRegistry& policies() const { return *policies_; }
+  const EngineOptions& options() const { return options_; }
+  const Clock& clock() const { return *clock_; }
+
+  // The governance view for (current pack, surface, audience, labels);
+  // cached. INVALID_ARGUMENT for an unknown surface.
+  absl::StatusOr<std::shared_ptr<const GovernanceView>> ViewFor(
+      const std::string& surface, Audience audience) const;
+
+ private:
+  struct RequestContext;
+
+  FeedEngine(std::shared_ptr<const CatalogState> state,
+             std::shared_ptr<const LabelTable> labels,
+             std::shared_ptr<PolicyRegistry> policies, EngineOptions options,
+             const Clock* clock);
+
+  absl::Status ResolveContext(const RankRequest& request,
+                              RequestContext& ctx) const;
+  std::shared_ptr<const GovernanceView> GetView(
+      const CatalogState& state, const std::shared_ptr<const PolicyPack>& pack,
+      const Surface& surface, Audience audience,
+      const std::shared_ptr<const LabelTable>& labels) const;
+  void ApplyInterventions(RequestContext& ctx) const;
+  absl::Status ChooseQuery(const RankRequest& request,
+                           RequestContext& ctx) const;
+  SlateCandidate MakeCandidate(const RequestContext& ctx, Row row,
+                               double blended) const;
+  // Top-k of `allowed` for the request's path, scored, appended to `out`.
+  absl::Status Candidates(const RequestContext& ctx, const RowSet& allowed,
+                          int k, std::vector<SlateCandidate>& out) const;
+  SlateInput PrepareSlate(const RankRequest& request,
+                          RequestContext& ctx) const;
+  absl::Status BuildPools(RequestContext& ctx, SlateInput& in) const;
+  void AppendPinsBeyondEnd(RequestContext& ctx, const SlateInput& in,
+                           std::vector<SlateSlot>& slots) const;
+  RankResponse Respond(const RankRequest& request, RequestContext& ctx,
+                       const SlateInput& in, const SlateResult& slate) const;
+
+  // Constant after construction.
+  const Scorer scorer_;
+  const std::shared_ptr<PolicyRegistry> policies_;
+  const EngineOptions options_;
+  const Clock* const clock_;
+
+  // Swapped atomically by writers; readers copy the pointer under the lock.
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const CatalogState> state_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const LabelTable> labels_ ABSL_GUARDED_BY(mu_);
+  InterventionSource interventions_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex writer_mu_;  // Serializes UpdateLabels.
+
+  // Governance views keyed by (pack, surface, audience, label version).
+  mutable absl::Mutex view_mu_;
+  mutable std::map<std::string, std::shared_ptr<const GovernanceView>> views_
+      ABSL_GUARDED_BY(view_mu_);
+};
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_PIPELINE_FEED_ENGINE_H_

@@ -1,0 +1,48 @@
+#include "engine/pipeline/page_token.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "engine/common/sha256.h"
+
+namespace feedgov {
+namespace {
+
+constexpr size_t kTagBytes = 16;
+
+std::string Tag(absl::string_view key, absl::string_view payload) {
+  std::string hex = Sha256Hex(absl::StrCat(key, payload));
+  return absl::HexStringToBytes(hex).substr(0, kTagBytes);
+}
+
+absl::Status Malformed(absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed page token: ", why,
+                   "; pass the next_page_token of the previous response "
+                   "unchanged, or an empty token for the first page"));
+}
+
+}  // namespace
+
+std::string EncodePageToken(const v1::PageTokenState& state,
+                            absl::string_view key) {
+  std::string payload = state.SerializeAsString();
+  return absl::WebSafeBase64Escape(absl::StrCat(payload, Tag(key, payload)));
+}
+
+absl::StatusOr<v1::PageTokenState> DecodePageToken(absl::string_view token,
+                                                   absl::string_view key) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return Malformed("not base64url");
+  if (raw.size() < kTagBytes) return Malformed("too short");
+  absl::string_view payload(raw.data(), raw.size() - kTagBytes);
+  absl::string_view tag(raw.data() + payload.size(), kTagBytes);
+  if (Tag(key, payload) != tag) return Malformed("integrity check failed");
+  v1::PageTokenState state;
+  if (!state.ParseFromString(std::string(payload))) {
+    return Malformed("undecodable state");
+  }
+  if (state.format_version() != 1) return Malformed("unknown format version");
+  return state;
+}
+
+}  // namespace feedgov

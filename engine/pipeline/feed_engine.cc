@@ -162,12 +162,11 @@ void FeedEngine::SetInterventionSource(InterventionSource source) {
   interventions_ = std::move(source);
 }
 
-absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
-  absl::MutexLock writer(&writer_mu_);
-  std::shared_ptr<const CatalogState> state = this->state();
+absl::Status FeedEngine::ValidateLabels(
+    const Catalog& catalog, const std::vector<ItemLabelsUpdate>& updates) const {
   const Taxonomy& taxonomy = policies_->taxonomy();
   for (const ItemLabelsUpdate& u : updates) {
-    if (!state->catalog->FindRow(u.item).has_value()) {
+    if (!catalog.FindRow(u.item).has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat("set labels: unknown item ", u.item));
     }
@@ -179,9 +178,75 @@ absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
       }
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
+  absl::MutexLock writer(&writer_mu_);
+  FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*state()->catalog, updates));
   FEEDGOV_ASSIGN_OR_RETURN(auto next, labels()->WithLabels(std::move(updates)));
   absl::MutexLock lock(&mu_);
   labels_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::Status FeedEngine::UpsertItems(std::vector<Item> items,
+                                     const RowMatrixXf& embeddings,
+                                     std::vector<ItemLabelsUpdate> labels) {
+  absl::MutexLock writer(&writer_mu_);
+  std::shared_ptr<const CatalogState> old = state();
+  bool changes_existing = false;
+  for (const Item& item : items) {
+    changes_existing |= old->catalog->FindRow(item.id).has_value();
+  }
+  std::vector<ItemId> ids;
+  for (const Item& item : items) ids.push_back(item.id);
+  FEEDGOV_ASSIGN_OR_RETURN(auto catalog,
+                           old->catalog->WithUpserts(std::move(items), embeddings));
+  FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*catalog, labels));
+  FEEDGOV_ASSIGN_OR_RETURN(auto next_labels,
+                           this->labels()->WithLabels(std::move(labels)));
+  std::unique_ptr<Retriever> retriever;
+  if (changes_existing) {
+    FEEDGOV_ASSIGN_OR_RETURN(
+        retriever, Retriever::Build(catalog->embeddings(),
+                                    old->retriever->options()));
+  } else {
+    FEEDGOV_ASSIGN_OR_RETURN(retriever,
+                             old->retriever->WithAddedRows(catalog->embeddings()));
+  }
+  auto next = std::make_shared<CatalogState>();
+  next->catalog = catalog;
+  next->users = old->users;
+  next->retriever = std::move(retriever);
+  next->priors = std::make_shared<const ItemPriors>(ItemPriors::Compute(
+      catalog->items(), catalog->reference_time(), options_.scoring));
+  for (ItemId id : old->deleted) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      next->deleted.push_back(id);
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  state_ = std::move(next);
+  labels_ = std::move(next_labels);
+  return absl::OkStatus();
+}
+
+absl::Status FeedEngine::DeleteItems(const std::vector<ItemId>& items) {
+  absl::MutexLock writer(&writer_mu_);
+  std::shared_ptr<const CatalogState> old = state();
+  for (ItemId id : items) {
+    if (!old->catalog->FindRow(id).has_value()) {
+      return absl::NotFoundError(absl::StrCat("delete of unknown item ", id));
+    }
+  }
+  auto next = std::make_shared<CatalogState>(*old);
+  next->deleted.insert(next->deleted.end(), items.begin(), items.end());
+  std::sort(next->deleted.begin(), next->deleted.end());
+  next->deleted.erase(std::unique(next->deleted.begin(), next->deleted.end()),
+                      next->deleted.end());
+  absl::MutexLock lock(&mu_);
+  state_ = std::move(next);
   return absl::OkStatus();
 }
 
@@ -297,6 +362,9 @@ absl::Status FeedEngine::ResolveContext(const RankRequest& request,
 void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
   const Catalog& catalog = *ctx.state->catalog;
   ctx.eligible = ctx.view->servable();
+  for (ItemId id : ctx.state->deleted) {
+    if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
+  }
   for (ItemId id : ctx.chain.served_item_ids()) {
     if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
   }
@@ -364,7 +432,10 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
     ItemVerdict verdict = ctx.view->verdict(*row);
     bool key = ctx.surface->IsKeySlot(position);
     std::string blocked;
-    if (suppressed.contains(*row)) {
+    if (std::binary_search(ctx.state->deleted.begin(), ctx.state->deleted.end(),
+                           pin.item_id)) {
+      blocked = "item was deleted from the catalog";
+    } else if (suppressed.contains(*row)) {
       blocked = "item is suppressed";
     } else if (verdict.dropped) {
       blocked = absl::StrCat("policy drops it (", verdict.dropped_by, ")");

@@ -135,6 +135,9 @@ struct CatalogState {
   std::shared_ptr<const UserTable> users;
   std::shared_ptr<const Retriever> retriever;
   std::shared_ptr<const ItemPriors> priors;
+  // Items deleted through DeleteItems: never served, rows kept so that row
+  // numbers stay stable. Sorted.
+  std::vector<ItemId> deleted;
 };
 
 class FeedEngine {
@@ -165,6 +168,22 @@ class FeedEngine {
   // applies from the next request, no index rebuild. INVALID_ARGUMENT for an
   // unknown item, an invalid confidence or a label not in the taxonomy.
   absl::Status UpdateLabels(std::vector<ItemLabelsUpdate> updates);
+
+  // Adds new items and replaces existing ones (metadata and embedding),
+  // with their labels, all or nothing; the items are rankable on the next
+  // request. `embeddings` is items.size() x d, row-major, any non-zero norm.
+  // New items are appended to the index; a changed embedding of an existing
+  // item rebuilds it. A previously deleted item that is upserted again is
+  // served again. Errors: INVALID_ARGUMENT (shape, NaN/Inf/zero norm,
+  // duplicate ids, labels as UpdateLabels).
+  absl::Status UpsertItems(std::vector<Item> items,
+                           const RowMatrixXf& embeddings,
+                           std::vector<ItemLabelsUpdate> labels);
+
+  // Stops serving the items from the next request (on every surface and
+  // through pins). NOT_FOUND naming the first unknown id; nothing changes
+  // then.
+  absl::Status DeleteItems(const std::vector<ItemId>& items);
 
   void SetInterventionSource(InterventionSource source);
 
@@ -210,6 +229,8 @@ class FeedEngine {
   absl::Status BuildPools(RequestContext& ctx, SlateInput& in) const;
   void AppendPinsBeyondEnd(RequestContext& ctx, const SlateInput& in,
                            std::vector<SlateSlot>& slots) const;
+  absl::Status ValidateLabels(const Catalog& catalog,
+                              const std::vector<ItemLabelsUpdate>& updates) const;
   RankResponse Respond(const RankRequest& request, RequestContext& ctx,
                        const SlateInput& in, const SlateResult& slate) const;
 
@@ -224,7 +245,7 @@ class FeedEngine {
   std::shared_ptr<const CatalogState> state_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<const LabelTable> labels_ ABSL_GUARDED_BY(mu_);
   InterventionSource interventions_ ABSL_GUARDED_BY(mu_);
-  absl::Mutex writer_mu_;  // Serializes UpdateLabels.
+  absl::Mutex writer_mu_;  // Serializes writers (labels, items).
 
   // Governance views keyed by (pack, surface, audience, label version).
   mutable absl::Mutex view_mu_;

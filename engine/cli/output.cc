@@ -110,7 +110,8 @@ std::string FormatRankTable(const RankResponse& r) {
   for (const RankedItem& item : r.items) {
     rows.push_back({absl::StrCat(item.position), item.key_slot ? "KEY" : "",
                     absl::StrCat(item.item_id), item.title,
-                    absl::StrFormat("%.4f", item.score),
+                    (item.reasons & kEditorPin) ? std::string("pinned")
+                                                : absl::StrFormat("%.4f", item.score),
                     absl::StrJoin(ReasonNames(item.reasons), ","),
                     FormatLabels(item.labels)});
   }

@@ -31,7 +31,8 @@ bool WindowsOverlap(const Intervention& a, const Intervention& b,
 
 std::string Describe(const Intervention& iv) {
   return absl::StrCat(
-      "surface \"", iv.surface, "\", position ", iv.position, ", item ",
+      // Positions are shown 1-based, as editors see them (stored 0-based).
+      "surface \"", iv.surface, "\", position ", iv.position + 1, ", item ",
       iv.item_id, ", window [", FormatRfc3339Utc(iv.start), ", ",
       iv.end == absl::InfiniteFuture() ? "no end" : FormatRfc3339Utc(iv.end),
       ")");

@@ -74,9 +74,43 @@ BEGIN
 END;
 )sql";
 
+// 002: per-user controls (User controls issue). One row per user in
+// `user_settings` (switches); the lists hang off it. A tag is either
+// DELETED (never derived again) or ADDED (declared by the user), never both.
+// Item feedback kinds: NOT_INTERESTED (never served again on the personalized
+// path) and SEE_LESS (near neighbours downranked).
+constexpr absl::string_view kMigration002 = R"sql(
+CREATE TABLE user_settings (
+  user_id          INTEGER PRIMARY KEY NOT NULL,
+  personalization  INTEGER NOT NULL CHECK (personalization IN (0, 1)),
+  minors           INTEGER NOT NULL CHECK (minors IN (0, 1))
+) STRICT;
+
+CREATE TABLE user_tags (
+  user_id INTEGER NOT NULL REFERENCES user_settings (user_id),
+  tag     TEXT NOT NULL CHECK (length(tag) > 0),
+  state   TEXT NOT NULL CHECK (state IN ('DELETED', 'ADDED')),
+  PRIMARY KEY (user_id, tag)
+) STRICT;
+
+CREATE TABLE user_muted_authors (
+  user_id INTEGER NOT NULL REFERENCES user_settings (user_id),
+  author  TEXT NOT NULL CHECK (length(author) > 0),
+  PRIMARY KEY (user_id, author)
+) STRICT;
+
+CREATE TABLE user_item_feedback (
+  user_id INTEGER NOT NULL REFERENCES user_settings (user_id),
+  item_id INTEGER NOT NULL,
+  kind    TEXT NOT NULL CHECK (kind IN ('NOT_INTERESTED', 'SEE_LESS')),
+  PRIMARY KEY (user_id, item_id, kind)
+) STRICT;
+)sql";
+
 constexpr Migration kFeedgovMigrations[] = {
     {1, "interventions + audit_log", kMigration001},
-    // {2, "user settings", kMigration002},  <- next migrations go here.
+    {2, "user settings", kMigration002},
+    // {3, "...", kMigration003},  <- next migrations go here.
 };
 
 absl::Status CheckNumbering(absl::Span<const Migration> migrations) {

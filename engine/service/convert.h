@@ -1,0 +1,51 @@
+// File: engine/service/convert.h
+//
+// Conversions between the API messages (feedgov.v1, engine/proto) and the
+// engine's types, shared by the server and the `feedgov client` commands,
+// and the 1:1 mapping of absl::StatusCode to grpc::StatusCode (the numeric
+// values are the same canonical codes).
+//
+// API conventions: positions are 1-based (engine pins are 0-based); times are
+// Unix microseconds UTC (0 = "now" for a window start, "no end" for its end).
+// Thread-safety: pure functions.
+#ifndef FEEDGOV_ENGINE_SERVICE_CONVERT_H_
+#define FEEDGOV_ENGINE_SERVICE_CONVERT_H_
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/common/types.h"
+#include "engine/intervention/intervention.h"
+#include "engine/pipeline/feed_engine.h"
+#include "engine/store/audit_log.h"
+#include "feedgov/v1/editor_service.pb.h"
+#include "feedgov/v1/feed_service.pb.h"
+#include "feedgov/v1/label.pb.h"
+#include "grpcpp/support/status.h"
+
+namespace feedgov::service {
+
+grpc::Status ToGrpcStatus(const absl::Status& status);
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// Labels. FromProto: INVALID_ARGUMENT "label 'x': source unspecified".
+void LabelToProto(const Label& label, v1::ItemLabel* out);
+absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& label);
+
+void RankResponseToProto(const RankResponse& in, v1::RankResponse* out);
+// Inverse, for printing on the client side (reasons parsed back to bits).
+RankResponse RankResponseFromProto(const v1::RankResponse& in);
+
+// API intervention -> engine request. `now` fills an unset start.
+// INVALID_ARGUMENT for an unspecified kind or a pin position outside
+// [1, kMaxPinPosition]. Field semantics are validated by the engine.
+absl::StatusOr<Intervention> InterventionFromProto(const v1::Intervention& in,
+                                                   absl::Time now);
+void InterventionToProto(const Intervention& in, v1::Intervention* out);
+void AuditEntryToProto(const AuditEntry& in, v1::AuditEntry* out);
+
+int64_t ToUnixMicrosOrZero(absl::Time t);  // Infinite -> 0.
+
+}  // namespace feedgov::service
+
+#endif  // FEEDGOV_ENGINE_SERVICE_CONVERT_H_

@@ -1,0 +1,447 @@
+#include "engine/service/services.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/common/matrix.h"
+#include "engine/common/status_macros.h"
+#include "engine/service/convert.h"
+
+#ifndef FEEDGOV_VERSION
+#define FEEDGOV_VERSION "unknown"
+#endif
+
+namespace feedgov::service {
+namespace {
+
+constexpr RoleSet kRankRoles =
+    Allow(Role::kFeedService) | Allow(Role::kAdmin) | Allow(Role::kUser);
+constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
+constexpr RoleSet kEditorRoles = Allow(Role::kEditor) | Allow(Role::kAdmin);
+constexpr RoleSet kAdminRoles = Allow(Role::kAdmin);
+
+absl::Status CheckCount(absl::string_view field, int n, int max) {
+  if (n < 1 || n > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", n, " entries outside [1, ", max, "]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Label>> LabelsFromProto(
+    ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in) {
+  if (in.size() > kMaxLabelsPerItem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "item ", item, ": ", in.size(), " labels, at most ", kMaxLabelsPerItem));
+  }
+  std::vector<Label> out;
+  for (const v1::ItemLabel& l : in) {
+    auto label = LabelFromProto(l);
+    if (!label.ok()) return Annotate(label.status(), absl::StrCat("item ", item));
+    if (!std::isfinite(label->confidence) || label->confidence < 0 ||
+        label->confidence > 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "item ", item, ": label '", l.name(), "' confidence ", l.confidence(),
+          " outside [0, 1]"));
+    }
+    out.push_back(*std::move(label));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- Feed
+
+class FeedServiceImpl final : public v1::FeedService::Service {
+ public:
+  explicit FeedServiceImpl(RequestGate& gate) : gate_(gate) {}
+
+  grpc::Status Rank(grpc::ServerContext* ctx, const v1::RankRequest* req,
+                    v1::RankResponse* resp) override {
+    return gate_.Run(ctx, "FeedService.Rank", kRankRoles,
+                     [&](const Principal& who) { return DoRank(who, *req, resp); });
+  }
+
+ private:
+  absl::Status DoRank(const Principal& who, const v1::RankRequest& req,
+                      v1::RankResponse* resp) {
+    FeedEngine& engine = *gate_.deps().engine;
+    RankRequest r;
+    r.surface = req.surface();
+    if (engine.policy()->FindSurface(r.surface) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown surface `", r.surface, "`; policy '", engine.policy()->id,
+          "' declares other surfaces"));
+    }
+    if (req.page_size() < 1 || req.page_size() > kMaxPageSize) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "page_size ", req.page_size(), " outside [1, ", kMaxPageSize, "]"));
+    }
+    if (req.page_token().size() > kMaxPageTokenBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "page_token of ", req.page_token().size(), " bytes, at most ",
+          kMaxPageTokenBytes));
+    }
+    if (req.has_user_id()) {
+      FEEDGOV_RETURN_IF_ERROR(CheckOwnUser(who, req.user_id()));
+      r.user = req.user_id();
+    } else if (who.user) {
+      r.user = *who.user;  // A user token ranks its own feed.
+    }
+    r.page_size = req.page_size();
+    r.page_token = req.page_token();
+    r.personalization = !req.disable_personalization();
+    r.minors = req.minors();
+    FEEDGOV_ASSIGN_OR_RETURN(RankResponse page, engine.Rank(r));
+    RankResponseToProto(page, resp);
+    return absl::OkStatus();
+  }
+
+  RequestGate& gate_;
+};
+
+// ---------------------------------------------------------------- Catalog
+
+class CatalogServiceImpl final : public v1::CatalogService::Service {
+ public:
+  explicit CatalogServiceImpl(RequestGate& gate) : gate_(gate) {}
+
+  grpc::Status UpsertItems(grpc::ServerContext* ctx,
+                           const v1::UpsertItemsRequest* req,
+                           v1::UpsertItemsResponse* resp) override {
+    return gate_.Run(ctx, "CatalogService.UpsertItems", kCatalogRoles,
+                     [&](const Principal&) { return DoUpsert(*req, resp); });
+  }
+
+  grpc::Status DeleteItems(grpc::ServerContext* ctx,
+                           const v1::DeleteItemsRequest* req,
+                           v1::DeleteItemsResponse* resp) override {
+    return gate_.Run(ctx, "CatalogService.DeleteItems", kCatalogRoles,
+                     [&](const Principal&) -> absl::Status {
+      FEEDGOV_RETURN_IF_ERROR(CheckCount("item_ids", req->item_ids_size(), kMaxIdBatch));
+      std::vector<ItemId> ids(req->item_ids().begin(), req->item_ids().end());
+      absl::MutexLock lock(&gate_.write_mu());
+      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->DeleteItems(ids));
+      resp->set_deleted(static_cast<int32_t>(ids.size()));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status SetLabels(grpc::ServerContext* ctx, const v1::SetLabelsRequest* req,
+                         v1::SetLabelsResponse* resp) override {
+    return gate_.Run(ctx, "CatalogService.SetLabels", kCatalogRoles,
+                     [&](const Principal&) -> absl::Status {
+      FEEDGOV_RETURN_IF_ERROR(CheckCount("items", req->items_size(), kMaxIdBatch));
+      std::vector<ItemLabelsUpdate> updates;
+      for (const v1::ItemLabels& il : req->items()) {
+        FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> labels,
+                                 LabelsFromProto(il.item_id(), il.labels()));
+        updates.push_back({il.item_id(), std::move(labels)});
+      }
+      absl::MutexLock lock(&gate_.write_mu());
+      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->UpdateLabels(std::move(updates)));
+      resp->set_updated(req->items_size());
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  absl::Status DoUpsert(const v1::UpsertItemsRequest& req,
+                        v1::UpsertItemsResponse* resp) {
+    FEEDGOV_RETURN_IF_ERROR(CheckCount("items", req.items_size(), kMaxUpsertBatch));
+    FeedEngine& engine = *gate_.deps().engine;
+    const int n = req.items_size();
+    const int dim = engine.catalog()->dim();
+    const UnixSeconds now = absl::ToUnixSeconds(gate_.deps().clock->Now());
+    std::vector<Item> items;
+    std::vector<ItemLabelsUpdate> labels;
+    RowMatrixXf embeddings(n, dim);
+    std::set<ItemId> seen;
+    for (int i = 0; i < n; ++i) {
+      const v1::CatalogItem& in = req.items(i);
+      if (!seen.insert(in.item_id()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("item ", in.item_id(), " appears twice in the request"));
+      }
+      if (in.embedding_size() != dim) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "item ", in.item_id(), ": embedding has ", in.embedding_size(),
+            " floats, want ", dim));
+      }
+      double norm = 0;
+      for (int j = 0; j < dim; ++j) {
+        const float v = in.embedding(j);
+        if (!std::isfinite(v)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "item ", in.item_id(), ": embedding[", j, "] is ",
+              std::isnan(v) ? "NaN" : "Inf"));
+        }
+        embeddings(i, j) = v;
+        norm += double{v} * v;
+      }
+      if (norm == 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("item ", in.item_id(), ": embedding has zero norm"));
+      }
+      FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> ls,
+                               LabelsFromProto(in.item_id(), in.labels()));
+      labels.push_back({in.item_id(), std::move(ls)});
+      Item item;
+      item.id = in.item_id();
+      item.title = in.title();
+      item.genres.assign(in.genres().begin(), in.genres().end());
+      item.tags.assign(in.tags().begin(), in.tags().end());
+      item.author = in.author();
+      item.first_seen = in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;
+      items.push_back(std::move(item));
+    }
+    absl::MutexLock lock(&gate_.write_mu());
+    int replaced = 0;
+    for (const Item& item : items) {
+      if (engine.catalog()->FindRow(item.id)) ++replaced;
+    }
+    FEEDGOV_RETURN_IF_ERROR(
+        engine.UpsertItems(std::move(items), embeddings, std::move(labels)));
+    resp->set_added(n - replaced);
+    resp->set_replaced(replaced);
+    resp->set_catalog_size(engine.catalog()->size());
+    return absl::OkStatus();
+  }
+
+  RequestGate& gate_;
+};
+
+// ---------------------------------------------------------------- Editor
+
+class EditorServiceImpl final : public v1::EditorService::Service {
+ public:
+  explicit EditorServiceImpl(RequestGate& gate) : gate_(gate) {}
+
+  grpc::Status CreateIntervention(grpc::ServerContext* ctx,
+                                  const v1::CreateInterventionRequest* req,
+                                  v1::Intervention* resp) override {
+    return gate_.Run(ctx, "EditorService.CreateIntervention", kEditorRoles,
+                     [&](const Principal& who) -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(Intervention iv, Request(who, req->intervention()));
+      FEEDGOV_ASSIGN_OR_RETURN(Intervention made, manager().Create(std::move(iv)));
+      InterventionToProto(made, resp);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status ReplaceIntervention(grpc::ServerContext* ctx,
+                                   const v1::ReplaceInterventionRequest* req,
+                                   v1::Intervention* resp) override {
+    return gate_.Run(ctx, "EditorService.ReplaceIntervention", kEditorRoles,
+                     [&](const Principal& who) -> absl::Status {
+      if (req->replaces_id().empty()) {
+        return absl::InvalidArgumentError("replaces_id is required");
+      }
+      FEEDGOV_ASSIGN_OR_RETURN(Intervention iv, Request(who, req->intervention()));
+      FEEDGOV_ASSIGN_OR_RETURN(Intervention made,
+                               manager().Replace(req->replaces_id(), std::move(iv)));
+      InterventionToProto(made, resp);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status RevokeIntervention(grpc::ServerContext* ctx,
+                                  const v1::RevokeInterventionRequest* req,
+                                  v1::RevokeInterventionResponse*) override {
+    return gate_.Run(ctx, "EditorService.RevokeIntervention", kEditorRoles,
+                     [&](const Principal& who) -> absl::Status {
+      if (req->id().empty()) return absl::InvalidArgumentError("id is required");
+      if (req->reason().empty()) {
+        return absl::InvalidArgumentError("reason is required");
+      }
+      return manager().Revoke(req->id(), who.name, req->reason());
+    });
+  }
+
+  grpc::Status ListInterventions(grpc::ServerContext* ctx,
+                                 const v1::ListInterventionsRequest* req,
+                                 v1::ListInterventionsResponse* resp) override {
+    return gate_.Run(ctx, "EditorService.ListInterventions", kEditorRoles,
+                     [&](const Principal&) {
+      for (const Intervention& iv : manager().List(req->include_inactive())) {
+        InterventionToProto(iv, resp->add_interventions());
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status QueryAudit(grpc::ServerContext* ctx, const v1::QueryAuditRequest* req,
+                          v1::QueryAuditResponse* resp) override {
+    return gate_.Run(ctx, "EditorService.QueryAudit", kEditorRoles,
+                     [&](const Principal&) -> absl::Status {
+      const int limit = req->limit() == 0 ? 100 : req->limit();
+      if (limit < 1 || limit > kMaxAuditLimit) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "limit ", req->limit(), " outside [1, ", kMaxAuditLimit, "]"));
+      }
+      if (req->from_seq() < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("from_seq ", req->from_seq(), " is negative"));
+      }
+      FEEDGOV_ASSIGN_OR_RETURN(std::vector<AuditEntry> entries,
+                               gate_.deps().state->intervention_store().ListAudit());
+      for (const AuditEntry& e : entries) {
+        if (e.seq < req->from_seq()) continue;
+        if (resp->entries_size() >= limit) break;
+        AuditEntryToProto(e, resp->add_entries());
+      }
+      resp->set_head_seq(entries.empty() ? 0 : entries.back().seq);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status VerifyAudit(grpc::ServerContext* ctx, const v1::VerifyAuditRequest*,
+                           v1::VerifyAuditResponse* resp) override {
+    return gate_.Run(ctx, "EditorService.VerifyAudit", kEditorRoles,
+                     [&](const Principal&) -> absl::Status {
+      absl::Status verdict = manager().VerifyAudit();
+      resp->set_ok(verdict.ok());
+      resp->set_problem(std::string(verdict.message()));
+      FEEDGOV_ASSIGN_OR_RETURN(std::vector<AuditEntry> entries,
+                               gate_.deps().state->intervention_store().ListAudit());
+      resp->set_entries(static_cast<int64_t>(entries.size()));
+      if (!entries.empty()) resp->set_head_hash(entries.back().hash);
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  InterventionManager& manager() { return gate_.deps().state->interventions(); }
+
+  absl::StatusOr<Intervention> Request(const Principal& who,
+                                       const v1::Intervention& in) {
+    FEEDGOV_ASSIGN_OR_RETURN(Intervention iv,
+                             InterventionFromProto(in, gate_.deps().clock->Now()));
+    iv.editor = who.name;  // The audit actor is the authenticated caller.
+    FEEDGOV_RETURN_IF_ERROR(ValidateIntervention(iv));
+    return iv;
+  }
+
+  RequestGate& gate_;
+};
+
+// ---------------------------------------------------------------- Admin
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  explicit AdminServiceImpl(RequestGate& gate) : gate_(gate) {}
+
+  grpc::Status ReloadPolicy(grpc::ServerContext* ctx,
+                            const v1::ReloadPolicyRequest* req,
+                            v1::ReloadPolicyResponse* resp) override {
+    return gate_.Run(ctx, "AdminService.ReloadPolicy", kAdminRoles,
+                     [&](const Principal&) -> absl::Status {
+      const std::string path =
+          req->path().empty() ? gate_.deps().policy_path : req->path();
+      if (path.empty()) {
+        return absl::FailedPreconditionError(
+            "the server has no --policy file; give path");
+      }
+      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->policies().Reload(path));
+      auto pack = gate_.deps().engine->policy();
+      resp->set_policy_id(pack->id);
+      resp->set_policy_version(pack->version);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest*,
+                     v1::StatsResponse* resp) override {
+    return gate_.Run(ctx, "AdminService.Stats", kAdminRoles,
+                     [&](const Principal&) {
+      FeedEngine& engine = *gate_.deps().engine;
+      auto state = engine.state();
+      resp->set_catalog_items(state->catalog->size());
+      resp->set_deleted_items(static_cast<int32_t>(state->deleted.size()));
+      resp->set_embedding_dim(state->catalog->dim());
+      resp->set_users(state->users->size());
+      resp->set_label_version(engine.labels()->version());
+      resp->set_active_interventions(static_cast<int32_t>(
+          gate_.deps().state->interventions().List(false).size()));
+      auto pack = engine.policy();
+      resp->set_policy_id(pack->id);
+      resp->set_policy_version(pack->version);
+      resp->set_requests(gate_.requests());
+      resp->set_errors(gate_.errors());
+      resp->set_uptime_s(absl::ToInt64Seconds(absl::Now() - gate_.started()));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status Version(grpc::ServerContext* ctx, const v1::VersionRequest*,
+                       v1::VersionResponse* resp) override {
+    return gate_.Run(ctx, "AdminService.Version", kAdminRoles,
+                     [&](const Principal&) {
+      resp->set_server_version(FEEDGOV_VERSION);
+      resp->set_api("feedgov.v1");
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  RequestGate& gate_;
+};
+
+}  // namespace
+
+absl::Status CheckOwnUser(const Principal& who, UserId user) {
+  if (who.role != Role::kUser || who.user == user) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "user token of user ", *who.user, " may not act for user ", user));
+}
+
+RequestGate::RequestGate(ServiceDeps deps)
+    : deps_(std::move(deps)), started_(absl::Now()) {}
+
+absl::StatusOr<Principal> RequestGate::Authorize(grpc::ServerContext* ctx,
+                                                 RoleSet allowed) {
+  std::string header;
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("authorization");
+  if (it != md.end()) header.assign(it->second.data(), it->second.size());
+  FEEDGOV_ASSIGN_OR_RETURN(Principal who, deps_.tokens->Authenticate(header));
+  if ((allowed & Allow(who.role)) == 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "role ", RoleName(who.role), " may not call this method"));
+  }
+  return who;
+}
+
+grpc::Status RequestGate::Finish(const char* method, const std::string& role,
+                                 absl::Time start, const absl::Status& status) {
+  requests_.fetch_add(1);
+  if (!status.ok()) errors_.fetch_add(1);
+  if (deps_.log != nullptr) {
+    const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+    std::string line = absl::StrFormat(
+        "rpc=%s role=%s code=%s ms=%.2f\n", method, role,
+        absl::StatusCodeToString(status.code()), ms);
+    absl::MutexLock lock(&log_mu_);
+    *deps_.log << line << std::flush;
+  }
+  return ToGrpcStatus(status);
+}
+
+Services::Services(ServiceDeps deps)
+    : gate_(std::make_unique<RequestGate>(std::move(deps))),
+      feed_(std::make_unique<FeedServiceImpl>(*gate_)),
+      catalog_(std::make_unique<CatalogServiceImpl>(*gate_)),
+      editor_(std::make_unique<EditorServiceImpl>(*gate_)),
+      admin_(std::make_unique<AdminServiceImpl>(*gate_)) {}
+
+Services::~Services() = default;
+
+void Services::RegisterWith(grpc::ServerBuilder& builder) {
+  builder.RegisterService(feed_.get());
+  builder.RegisterService(catalog_.get());
+  builder.RegisterService(editor_.get());
+  builder.RegisterService(admin_.get());
+}
+
+}  // namespace feedgov::service

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -13,6 +14,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/governance/slate_builder.h"
 #include "engine/pipeline/page_token.h"
+#include "engine/retrieval/brute_force.h"
 
 namespace feedgov {
 
@@ -28,9 +30,11 @@ struct FeedEngine::RequestContext {
   v1::PageTokenState chain;
   absl::Time now;
   int start = 0;  // Absolute 0-based position of the page's first slot.
+  int page_size = 0;
 
   RowSet eligible;  // Rows that may be placed organically on this page.
   absl::flat_hash_map<Row, double> editor_factor;
+  absl::flat_hash_map<Row, double> user_factor;  // Personalized path only.
   std::vector<PinnedItem> pins_on_page;
   std::vector<std::pair<int, PinnedItem>> pins_later;  // Beyond this page.
   absl::flat_hash_map<ItemId, std::string> pin_ids;
@@ -276,6 +280,33 @@ std::shared_ptr<const GovernanceView> FeedEngine::GetView(
   return view;
 }
 
+absl::StatusOr<std::shared_ptr<const std::vector<Row>>>
+FeedEngine::NearDuplicates(const CatalogState& state, ItemId seed,
+                           double threshold) const {
+  std::string key =
+      absl::StrCat(reinterpret_cast<uintptr_t>(state.catalog.get()), "|", seed,
+                   "|", threshold);
+  {
+    absl::MutexLock lock(&near_dup_mu_);
+    auto it = near_dups_.find(key);
+    if (it != near_dups_.end()) return it->second;
+  }
+  auto rows = std::make_shared<std::vector<Row>>();
+  if (auto seed_row = state.catalog->FindRow(seed)) {
+    FEEDGOV_ASSIGN_OR_RETURN(
+        auto hits, state.retriever->SearchAboveThreshold(
+                       state.catalog->embedding(*seed_row),
+                       static_cast<float>(threshold), Retriever::kMaxK, nullptr));
+    for (const Hit& h : hits) {
+      if (h.row != *seed_row) rows->push_back(h.row);  // Not the seed itself.
+    }
+  }
+  absl::MutexLock lock(&near_dup_mu_);
+  if (near_dups_.size() >= 4096) near_dups_.clear();
+  near_dups_.emplace(key, rows);
+  return std::shared_ptr<const std::vector<Row>>(rows);
+}
+
 absl::StatusOr<std::shared_ptr<const GovernanceView>> FeedEngine::ViewFor(
     const std::string& surface_id, Audience audience) const {
   auto pack = policies_->current();
@@ -341,6 +372,7 @@ absl::Status FeedEngine::ResolveContext(const RankRequest& request,
         " items; start a new chain"));
   }
   ctx.start = ctx.chain.next_position();
+  ctx.page_size = request.page_size;
   ctx.now = clock_->Now();
   ctx.view = GetView(*ctx.state, ctx.pack, *ctx.surface, ctx.audience,
                      ctx.labels);
@@ -392,20 +424,14 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
     }
   }
   for (const NearDuplicateSeed& seed : active.near_duplicate_seeds) {
-    auto seed_row = catalog.FindRow(seed.item_id);
-    if (!seed_row) continue;
-    auto hits = ctx.state->retriever->SearchAboveThreshold(
-        catalog.embedding(*seed_row), static_cast<float>(seed.cosine_threshold),
-        Retriever::kMaxK, nullptr);
-    if (!hits.ok()) {
+    auto rows = NearDuplicates(*ctx.state, seed.item_id, seed.cosine_threshold);
+    if (!rows.ok()) {
       ctx.degradations.push_back(absl::StrCat(
           "near-duplicate suppression ", seed.intervention_id,
-          " could not be evaluated: ", hits.status().message()));
+          " could not be evaluated: ", rows.status().message()));
       continue;
     }
-    for (const Hit& h : *hits) {
-      if (h.row != *seed_row) suppressed.insert(h.row);
-    }
+    for (Row r : **rows) suppressed.insert(r);
   }
   RowSet before = ctx.eligible;
   ctx.eligible.Subtract(suppressed);
@@ -506,6 +532,18 @@ absl::Status FeedEngine::ChooseQuery(const RankRequest& request,
   for (ItemId id : request.personal.not_interested) {
     if (auto row = st.catalog->FindRow(id)) ctx.eligible.erase(*row);
   }
+  for (const auto& [id, factor] : request.personal.item_factors) {
+    if (!std::isfinite(factor) || factor <= 0 ||
+        factor > PersonalizationInputs::kMaxUserFactor) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "user item factor ", factor, " of item ", id, " outside (0, ",
+          PersonalizationInputs::kMaxUserFactor, "]"));
+    }
+    auto row = st.catalog->FindRow(id);
+    if (!row) continue;
+    auto [it, inserted] = ctx.user_factor.emplace(*row, factor);
+    if (!inserted) it->second *= factor;
+  }
   return absl::OkStatus();
 }
 
@@ -521,6 +559,10 @@ SlateCandidate FeedEngine::MakeCandidate(const RequestContext& ctx, Row row,
     c.score *= it->second;
     c.reasons |= it->second >= 1.0 ? kEditorBoost : kEditorBury;
   }
+  if (auto it = ctx.user_factor.find(row); it != ctx.user_factor.end()) {
+    c.score *= it->second;
+    if (it->second < 1.0) c.reasons |= kSeeLess;
+  }
   c.key_slot_allowed = ctx.view->key_slot_allowed().contains(row);
   c.positive = ctx.view->positive_key_slot_allowed().contains(row);
   return c;
@@ -534,11 +576,55 @@ absl::Status FeedEngine::Candidates(const RequestContext& ctx,
   std::vector<float> sims;
   if (ctx.personalized) {
     if (allowed.count() == 0) return absl::OkStatus();
-    FEEDGOV_ASSIGN_OR_RETURN(auto hits,
-                             st.retriever->Search(ctx.query, k, &allowed));
-    for (const Hit& h : hits) {
-      rows.push_back(h.row);
-      sims.push_back(h.similarity);
+    // Exact top by final score (threshold algorithm over the cosine order
+    // and the prior order): a row in neither top-kk list scores at most
+    // (w_sim * (1 + cos_kk) / 2 + prior_kk) * largest factor, so kk grows
+    // until the target-th best candidate beats that bound. Without this a
+    // popular item just below the cosine cut-off was missing from a big page
+    // but appeared on a later small page (pages of 10 != one page of 50).
+    const int n = allowed.count();
+    const int target = std::min(k, 2 * ctx.page_size);
+    const Eigen::VectorXf q = NormalizeQuery(ctx.query);
+    double max_factor = -1;  // Computed on first use.
+    for (int kk = std::min({k, n, Retriever::kMaxK});;
+         kk = std::min({2 * kk, n, Retriever::kMaxK})) {
+      FEEDGOV_ASSIGN_OR_RETURN(auto hits,
+                               st.retriever->Search(ctx.query, kk, &allowed));
+      rows.clear();
+      sims.clear();
+      absl::flat_hash_set<Row> seen;
+      for (const Hit& h : hits) {
+        rows.push_back(h.row);
+        sims.push_back(h.similarity);
+        seen.insert(h.row);
+      }
+      std::vector<Row> by_prior = TopByPrior(*st.priors, allowed, kk);
+      for (Row r : by_prior) {
+        if (!seen.insert(r).second) continue;
+        rows.push_back(r);
+        sims.push_back(RowSimilarity(st.catalog->embeddings(), r, q));
+      }
+      if (kk >= n || kk >= Retriever::kMaxK || hits.empty()) break;
+      FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> blended,
+                               scorer_.Score(rows, sims, *st.priors));
+      std::vector<double> final_scores;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        final_scores.push_back(MakeCandidate(ctx, rows[i], blended[i]).score);
+      }
+      const int t = std::min<int>(target, final_scores.size());
+      std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
+                       final_scores.end(), std::greater<double>());
+      if (max_factor < 0) {
+        max_factor = 0;
+        allowed.ForEach([&](Row r) {
+          max_factor = std::max(max_factor, MakeCandidate(ctx, r, 1.0).score);
+        });
+      }
+      const double bound =
+          (scorer_.options().similarity_weight * (1.0 + hits.back().similarity) / 2 +
+           st.priors->prior_score(by_prior.back())) *
+          max_factor;
+      if (bound < final_scores[t - 1]) break;
     }
   } else {
     rows = TopByPrior(*st.priors, allowed, k);

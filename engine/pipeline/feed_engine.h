@@ -68,11 +68,21 @@ struct EngineOptions {
 // Per-user controls the caller resolved for this request (user settings
 // live in the user-controls store). Only used on the personalized path.
 struct PersonalizationInputs {
-  // Items the user marked "not interested": never served to this user.
+  // Items the user marked "not interested" (and items by authors the user
+  // muted): never served to this user on the personalized path.
   std::vector<ItemId> not_interested;
   // Query vector override (e.g. after interest-tag deletion), d floats;
   // empty = the user's ALS vector from the snapshot.
   std::vector<float> query_override;
+  // Per-item score factors from the user's own controls (computed in
+  // engine/user/): a factor in (0, 1) lowers the item and adds reason
+  // SEE_LESS ("see less like this" neighbours, items carrying a deleted
+  // interest tag); a factor > 1 raises it (an added interest tag). They
+  // multiply the blended score like editor factors; repeated items multiply.
+  // Each factor finite, in (0, kMaxUserFactor] (INVALID_ARGUMENT otherwise);
+  // unknown item ids are ignored.
+  static constexpr double kMaxUserFactor = 4.0;
+  std::vector<std::pair<ItemId, double>> item_factors;
 };
 
 struct RankRequest {
@@ -246,6 +256,14 @@ class FeedEngine {
   std::shared_ptr<const LabelTable> labels_ ABSL_GUARDED_BY(mu_);
   InterventionSource interventions_ ABSL_GUARDED_BY(mu_);
   absl::Mutex writer_mu_;  // Serializes writers (labels, items).
+
+  // Rows suppressed by a near-duplicate seed, keyed by (catalog, seed item,
+  // threshold): an exact scan of the catalog is too costly per request.
+  absl::StatusOr<std::shared_ptr<const std::vector<Row>>> NearDuplicates(
+      const CatalogState& state, ItemId seed, double threshold) const;
+  mutable absl::Mutex near_dup_mu_;
+  mutable std::map<std::string, std::shared_ptr<const std::vector<Row>>>
+      near_dups_ ABSL_GUARDED_BY(near_dup_mu_);
 
   // Governance views keyed by (pack, surface, audience, label version).
   mutable absl::Mutex view_mu_;

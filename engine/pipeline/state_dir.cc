@@ -67,6 +67,8 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
   std::unique_ptr<StateDir> s(new StateDir);
   FEEDGOV_ASSIGN_OR_RETURN(s->db_, OpenFeedgovDb(state_dir));
   FEEDGOV_ASSIGN_OR_RETURN(s->store_, SqliteInterventionStore::Open(s->db_));
+  FEEDGOV_ASSIGN_OR_RETURN(s->user_settings_,
+                           SqliteUserSettingsStore::Open(s->db_));
   WriteGate gate = engine != nullptr
                        ? MakeInterventionGate(engine)
                        : WriteGate([](const Intervention&) {

@@ -1,7 +1,8 @@
 // File: engine/pipeline/state_dir.h
 //
 // The durable state next to a snapshot: <state_dir>/feedgov.db (SQLite, WAL,
-// durable commits) holding interventions and their audit log. Opening it
+// durable commits) holding interventions and their audit log, and the users'
+// own controls (user_settings(), schema migration 002). Opening it
 // wires the intervention manager into a FeedEngine so that every committed
 // intervention is visible to the next Rank() in this process, and installs
 // the write gate that refuses what governance forbids:
@@ -28,6 +29,7 @@
 #include "engine/pipeline/feed_engine.h"
 #include "engine/store/sqlite_db.h"
 #include "engine/store/sqlite_intervention_store.h"
+#include "engine/store/user_settings_store.h"
 
 namespace feedgov {
 
@@ -44,12 +46,15 @@ class StateDir {
 
   InterventionManager& interventions() { return *interventions_; }
   InterventionStore& intervention_store() { return *store_; }
+  // Per-user controls (User controls issue), same database file.
+  UserSettingsStore& user_settings() { return *user_settings_; }
 
  private:
   StateDir() = default;
 
   std::shared_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteInterventionStore> store_;
+  std::unique_ptr<SqliteUserSettingsStore> user_settings_;
   std::unique_ptr<InterventionManager> interventions_;
 };
 

@@ -31,6 +31,19 @@ int RunBury(const Args& args);
 int RunInterventionsList(const Args& args);
 int RunAuditList(const Args& args);
 int RunAuditVerify(const Args& args);
+// gRPC server and clients (gRPC service issue): serve_command.cc,
+// client_commands.cc.
+int RunServe(const Args& args);
+int RunTokenAdd(const Args& args);
+int RunClientRank(const Args& args);
+int RunClientPin(const Args& args);
+int RunClientSuppress(const Args& args);
+int RunClientRevoke(const Args& args);
+int RunClientInterventions(const Args& args);
+int RunClientAudit(const Args& args);
+int RunClientLabel(const Args& args);
+int RunClientStats(const Args& args);
+int RunClientReloadPolicy(const Args& args);
 
 // Shared plumbing: parse, print help on --help (exit 0), print usage errors
 // (exit 2). Returns nullopt-equivalent via `exit_code` when the caller must

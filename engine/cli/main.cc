@@ -29,6 +29,17 @@ constexpr Command kCommands[] = {
     {"interventions list", "List interventions in force or scheduled", RunInterventionsList},
     {"audit list", "Print the intervention audit log", RunAuditList},
     {"audit verify", "Verify the audit log's SHA-256 hash chain", RunAuditVerify},
+    {"serve", "Serve the feedgov.v1 gRPC API", RunServe},
+    {"token add", "Create a bearer token and append its hash to a tokens file", RunTokenAdd},
+    {"client rank", "API: one ranked page (FeedService.Rank)", RunClientRank},
+    {"client pin", "API: pin an item (EditorService)", RunClientPin},
+    {"client suppress", "API: suppress an item or author (EditorService)", RunClientSuppress},
+    {"client revoke", "API: revoke an intervention (EditorService)", RunClientRevoke},
+    {"client interventions", "API: list interventions (EditorService)", RunClientInterventions},
+    {"client audit", "API: audit log and chain verification (EditorService)", RunClientAudit},
+    {"client label", "API: set an item's labels (CatalogService)", RunClientLabel},
+    {"client stats", "API: server stats and version (AdminService)", RunClientStats},
+    {"client reload-policy", "API: reload the policy pack (AdminService)", RunClientReloadPolicy},
 };
 
 void PrintUsage(std::ostream& out) {

@@ -399,18 +399,12 @@ absl::Status CheckOwnUser(const Principal& who, UserId user) {
 RequestGate::RequestGate(ServiceDeps deps)
     : deps_(std::move(deps)), started_(absl::Now()) {}
 
-absl::StatusOr<Principal> RequestGate::Authorize(grpc::ServerContext* ctx,
-                                                 RoleSet allowed) {
+absl::StatusOr<Principal> RequestGate::Authenticate(grpc::ServerContext* ctx) {
   std::string header;
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
   if (it != md.end()) header.assign(it->second.data(), it->second.size());
-  FEEDGOV_ASSIGN_OR_RETURN(Principal who, deps_.tokens->Authenticate(header));
-  if ((allowed & Allow(who.role)) == 0) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "role ", RoleName(who.role), " may not call this method"));
-  }
-  return who;
+  return deps_.tokens->Authenticate(header);
 }
 
 grpc::Status RequestGate::Finish(const char* method, const std::string& role,

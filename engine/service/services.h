@@ -21,6 +21,7 @@
 #include <ostream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/common/clock.h"
@@ -73,7 +74,7 @@ class RequestGate {
   absl::Time started() const { return started_; }
 
  private:
-  absl::StatusOr<Principal> Authorize(grpc::ServerContext* ctx, RoleSet allowed);
+  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx);
   grpc::Status Finish(const char* method, const std::string& role,
                       absl::Time start, const absl::Status& status);
 
@@ -89,10 +90,15 @@ template <typename Fn>
 grpc::Status RequestGate::Run(grpc::ServerContext* ctx, const char* method,
                               RoleSet allowed, Fn&& fn) {
   const absl::Time start = absl::Now();
-  absl::StatusOr<Principal> who = Authorize(ctx, allowed);
+  absl::StatusOr<Principal> who = Authenticate(ctx);
   if (!who.ok()) return Finish(method, "-", start, who.status());
-  absl::Status s = fn(*who);
-  return Finish(method, std::string(RoleName(who->role)), start, s);
+  const std::string role(RoleName(who->role));
+  if ((allowed & Allow(who->role)) == 0) {
+    return Finish(method, role, start,
+                  absl::PermissionDeniedError(absl::StrCat(
+                      "role ", role, " may not call ", method)));
+  }
+  return Finish(method, role, start, fn(*who));
 }
 
 // All services, registered on one builder.

@@ -1,0 +1,398 @@
+// feedgov client <verb>: talk to a running `feedgov serve` over gRPC.
+// Every verb takes --server HOST:PORT and --token-file F (a file holding the
+// bearer token printed by `feedgov token add`), and --tls-ca F for a TLS
+// server. Positions are 1-based, as everywhere in the API.
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "engine/cli/commands.h"
+#include "engine/cli/output.h"
+#include "engine/common/file_util.h"
+#include "engine/common/status_macros.h"
+#include "engine/common/time_util.h"
+#include "engine/service/convert.h"
+#include "feedgov/v1/admin_service.grpc.pb.h"
+#include "feedgov/v1/catalog_service.grpc.pb.h"
+#include "feedgov/v1/editor_service.grpc.pb.h"
+#include "feedgov/v1/feed_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace feedgov::cli {
+namespace {
+
+using service::FromGrpcStatus;
+
+const FlagSpec kServer{"server", "Server address HOST:PORT", "", true};
+const FlagSpec kTokenFile{"token-file", "File holding the bearer token", "", true};
+const FlagSpec kTlsCa{"tls-ca", "PEM root certificate(s): connect with TLS", ""};
+
+struct Connection {
+  std::shared_ptr<grpc::Channel> channel;
+  std::string token;
+
+  // A context carrying the token, with a 30 s deadline.
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->AddMetadata("authorization", "Bearer " + token);
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return ctx;
+  }
+};
+
+absl::StatusOr<Connection> Connect(const ParsedFlags& f) {
+  Connection c;
+  auto token = ReadFile(f.Get("token-file"));
+  if (!token.ok()) return Annotate(token.status(), "--token-file");
+  c.token = std::string(absl::StripAsciiWhitespace(*token));
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (f.Has("tls-ca")) {
+    auto ca = ReadFile(f.Get("tls-ca"));
+    if (!ca.ok()) return Annotate(ca.status(), "--tls-ca");
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = *ca;
+    creds = grpc::SslCredentials(ssl);
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  c.channel = grpc::CreateChannel(f.Get("server"), creds);
+  return c;
+}
+
+// Parses flags and connects; on failure sets *code and returns nullopt.
+std::optional<Connection> Start(CommandSpec spec, const Args& args,
+                                ParsedFlags* f, int* code) {
+  spec.flags.insert(spec.flags.begin(), {kServer, kTokenFile, kTlsCa});
+  if (!ParseOrExit(spec, args, f, code)) return std::nullopt;
+  auto c = Connect(*f);
+  if (!c.ok()) {
+    *code = Fail(spec.name, c.status());
+    return std::nullopt;
+  }
+  return *std::move(c);
+}
+
+std::string Usage(const std::string& verb, const std::string& rest) {
+  return absl::StrCat("feedgov client ", verb,
+                      " --server HOST:PORT --token-file F ", rest);
+}
+
+std::string DescribeIntervention(const v1::Intervention& iv) {
+  std::string what = v1::InterventionKind_Name(iv.kind());
+  what = what.substr(std::string("INTERVENTION_KIND_").size());
+  std::string target =
+      iv.kind() == v1::INTERVENTION_KIND_SUPPRESS_AUTHOR
+          ? absl::StrCat("author '", iv.author(), "'")
+          : absl::StrCat("item ", iv.item_id());
+  if (iv.kind() == v1::INTERVENTION_KIND_PIN) {
+    absl::StrAppend(&target, " at position ", iv.position());
+  }
+  return absl::StrCat(what, " ", target, " on ",
+                      iv.surface().empty() ? "all surfaces" : iv.surface());
+}
+
+int CreateIntervention(const std::string& command, const Connection& c,
+                       const ParsedFlags& f, v1::Intervention iv) {
+  iv.set_reason(f.Get("reason"));
+  iv.set_article_ref(f.Get("article"));
+  if (f.Has("end")) {
+    auto end = ParseRfc3339(f.Get("end"));
+    if (!end.ok()) return Fail(command, Annotate(end.status(), "--end"));
+    iv.set_end_unix_us(absl::ToUnixMicros(*end));
+  }
+  auto stub = v1::EditorService::NewStub(c.channel);
+  v1::Intervention made;
+  grpc::Status s;
+  if (f.Has("replace")) {
+    v1::ReplaceInterventionRequest req;
+    req.set_replaces_id(f.Get("replace"));
+    *req.mutable_intervention() = iv;
+    s = stub->ReplaceIntervention(c.Context().get(), req, &made);
+  } else {
+    v1::CreateInterventionRequest req;
+    *req.mutable_intervention() = iv;
+    s = stub->CreateIntervention(c.Context().get(), req, &made);
+  }
+  if (!s.ok()) return Fail(command, FromGrpcStatus(s));
+  std::cout << made.id() << ": " << DescribeIntervention(made) << " by "
+            << made.editor() << "\n";
+  return 0;
+}
+
+const FlagSpec kReason{"reason", "Why (shown to compliance staff)", "", true};
+const FlagSpec kArticle{"article", "Legal basis, e.g. 'Gov. Art. 12'", ""};
+const FlagSpec kEnd{"end", "Window end (exclusive), RFC 3339 (default: none)", ""};
+
+}  // namespace
+
+int RunClientRank(const Args& args) {
+  CommandSpec spec{"client rank",
+                   "FeedService.Rank: print one governed page (KEY = key slot).",
+                   Usage("rank", "[--user ID] [--surface home] [--page-size 10] "
+                                 "[--format table|json] [--no-personalization]"),
+                   {{"user", "User id (omit: anonymous)", ""},
+                    {"surface", "Surface id", "home"},
+                    {"page-size", "Items per page, 1 to 500", "10"},
+                    {"page-token", "next_page_token of the previous page", ""},
+                    {"format", "table or json", "table"},
+                    {"minors", "Minors mode", "", false, true},
+                    {"no-personalization", "Non-personalized feed", "", false, true}}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  v1::RankRequest req;
+  req.set_surface(f.Get("surface"));
+  if (f.Has("user")) {
+    auto user = f.Int("user");
+    if (!user.ok()) return Fail("client rank", user.status());
+    req.set_user_id(*user);
+  }
+  auto size = f.Int("page-size");
+  if (!size.ok()) return Fail("client rank", size.status());
+  req.set_page_size(static_cast<int32_t>(*size));
+  req.set_page_token(f.Get("page-token"));
+  req.set_minors(f.Bool("minors"));
+  req.set_disable_personalization(f.Bool("no-personalization"));
+  v1::RankResponse resp;
+  grpc::Status s = v1::FeedService::NewStub(c->channel)
+                       ->Rank(c->Context().get(), req, &resp);
+  if (!s.ok()) return Fail("client rank", FromGrpcStatus(s));
+  RankResponse page = service::RankResponseFromProto(resp);
+  std::cout << (f.Get("format") == "json" ? FormatRankJson(page)
+                                          : FormatRankTable(page));
+  return 0;
+}
+
+int RunClientPin(const Args& args) {
+  CommandSpec spec{"client pin",
+                   "EditorService.CreateIntervention (PIN): pin an item to a "
+                   "1-based position. Refused when governance forbids it.",
+                   Usage("pin", "--item ID --position N [--surface home] "
+                                "--reason R [--article A] [--end T] [--replace ID]"),
+                   {{"item", "Item id", "", true},
+                    {"position", "1-based position", "", true},
+                    {"surface", "Surface id", "home"},
+                    kReason, kArticle, kEnd,
+                    {"replace", "Id of the pin this one replaces", ""}}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  auto item = f.Int("item");
+  auto pos = f.Int("position");
+  if (!item.ok()) return Fail("client pin", item.status());
+  if (!pos.ok()) return Fail("client pin", pos.status());
+  v1::Intervention iv;
+  iv.set_kind(v1::INTERVENTION_KIND_PIN);
+  iv.set_item_id(*item);
+  iv.set_position(static_cast<int32_t>(*pos));
+  iv.set_surface(f.Get("surface"));
+  return CreateIntervention("client pin", *c, f, iv);
+}
+
+int RunClientSuppress(const Args& args) {
+  CommandSpec spec{"client suppress",
+                   "EditorService.CreateIntervention (SUPPRESS_ITEM or "
+                   "SUPPRESS_AUTHOR).",
+                   Usage("suppress", "(--item ID | --author A) [--surface S] "
+                                     "--reason R [--article A] [--end T]"),
+                   {{"item", "Item id", ""},
+                    {"author", "Author", ""},
+                    {"surface", "Surface id (default: all)", ""},
+                    kReason, kArticle, kEnd}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  if (f.Has("item") == f.Has("author")) {
+    return Fail("client suppress",
+                absl::InvalidArgumentError("give exactly one of --item, --author"));
+  }
+  v1::Intervention iv;
+  iv.set_surface(f.Get("surface"));
+  if (f.Has("author")) {
+    iv.set_kind(v1::INTERVENTION_KIND_SUPPRESS_AUTHOR);
+    iv.set_author(f.Get("author"));
+  } else {
+    auto item = f.Int("item");
+    if (!item.ok()) return Fail("client suppress", item.status());
+    iv.set_kind(v1::INTERVENTION_KIND_SUPPRESS_ITEM);
+    iv.set_item_id(*item);
+  }
+  return CreateIntervention("client suppress", *c, f, iv);
+}
+
+int RunClientRevoke(const Args& args) {
+  CommandSpec spec{"client revoke", "EditorService.RevokeIntervention.",
+                   Usage("revoke", "--id ID --reason R"),
+                   {{"id", "Intervention id", "", true}, kReason}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  v1::RevokeInterventionRequest req;
+  req.set_id(f.Get("id"));
+  req.set_reason(f.Get("reason"));
+  v1::RevokeInterventionResponse resp;
+  grpc::Status s = v1::EditorService::NewStub(c->channel)
+                       ->RevokeIntervention(c->Context().get(), req, &resp);
+  if (!s.ok()) return Fail("client revoke", FromGrpcStatus(s));
+  std::cout << req.id() << ": revoked\n";
+  return 0;
+}
+
+int RunClientInterventions(const Args& args) {
+  CommandSpec spec{"client interventions", "EditorService.ListInterventions.",
+                   Usage("interventions", "[--all]"),
+                   {{"all", "Include revoked and ended", "", false, true}}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  v1::ListInterventionsRequest req;
+  req.set_include_inactive(f.Bool("all"));
+  v1::ListInterventionsResponse resp;
+  grpc::Status s = v1::EditorService::NewStub(c->channel)
+                       ->ListInterventions(c->Context().get(), req, &resp);
+  if (!s.ok()) return Fail("client interventions", FromGrpcStatus(s));
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::Intervention& iv : resp.interventions()) {
+    rows.push_back({iv.id(), DescribeIntervention(iv),
+                    iv.revoked() ? "revoked" : "in force/scheduled", iv.editor(),
+                    iv.reason(), iv.article_ref()});
+  }
+  std::cout << FormatTable({"id", "what", "state", "editor", "reason", "article"},
+                           rows, 60);
+  return 0;
+}
+
+int RunClientAudit(const Args& args) {
+  CommandSpec spec{"client audit",
+                   "EditorService.QueryAudit and VerifyAudit: print the audit "
+                   "log and whether its hash chain is intact (exit 1 if not).",
+                   Usage("audit", "[--from-seq N] [--limit 100]"),
+                   {{"from-seq", "First seq", "0"}, {"limit", "Entries, 1 to 1000", "100"}}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  auto from = f.Int("from-seq");
+  auto limit = f.Int("limit");
+  if (!from.ok()) return Fail("client audit", from.status());
+  if (!limit.ok()) return Fail("client audit", limit.status());
+  auto stub = v1::EditorService::NewStub(c->channel);
+  v1::QueryAuditRequest req;
+  req.set_from_seq(*from);
+  req.set_limit(static_cast<int32_t>(*limit));
+  v1::QueryAuditResponse resp;
+  grpc::Status s = stub->QueryAudit(c->Context().get(), req, &resp);
+  if (!s.ok()) return Fail("client audit", FromGrpcStatus(s));
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::AuditEntry& e : resp.entries()) {
+    rows.push_back({absl::StrCat(e.seq()),
+                    FormatRfc3339Utc(absl::FromUnixMicros(e.time_unix_us())),
+                    e.actor(), e.action(), e.intervention_id(), e.message(),
+                    e.hash().substr(0, 12)});
+  }
+  std::cout << FormatTable({"seq", "time (UTC)", "actor", "action",
+                            "intervention", "reason / message", "sha256"},
+                           rows, 70);
+  v1::VerifyAuditResponse verdict;
+  s = stub->VerifyAudit(c->Context().get(), v1::VerifyAuditRequest(), &verdict);
+  if (!s.ok()) return Fail("client audit", FromGrpcStatus(s));
+  if (!verdict.ok()) {
+    return Fail("client audit", absl::DataLossError(verdict.problem()));
+  }
+  std::cout << "audit log OK: " << verdict.entries()
+            << " entries, hash chain intact\n";
+  return 0;
+}
+
+int RunClientLabel(const Args& args) {
+  CommandSpec spec{"client label",
+                   "CatalogService.SetLabels: replace an item's labels "
+                   "(reviewer decisions), effective on the next Rank.",
+                   Usage("label", "--item ID --labels name[:confidence],... "
+                                  "(empty clears)"),
+                   {{"item", "Item id", "", true},
+                    {"labels", "Comma-separated name[:confidence] (default 1)", ""}}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  auto item = f.Int("item");
+  if (!item.ok()) return Fail("client label", item.status());
+  v1::SetLabelsRequest req;
+  v1::ItemLabels* il = req.add_items();
+  il->set_item_id(*item);
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  for (absl::string_view part :
+       absl::StrSplit(f.Get("labels"), ',', absl::SkipEmpty())) {
+    std::vector<std::string> kv = absl::StrSplit(part, ':');
+    v1::ItemLabel* l = il->add_labels();
+    l->set_name(kv[0]);
+    float conf = 1.0f;
+    if (kv.size() > 1 && !absl::SimpleAtof(kv[1], &conf)) {
+      return Fail("client label", absl::InvalidArgumentError(absl::StrCat(
+                                      "--labels: confidence '", kv[1],
+                                      "' is not a number")));
+    }
+    l->set_confidence(conf);
+    l->set_source(v1::LABEL_SOURCE_REVIEWER);
+    l->set_time_unix_s(now);
+  }
+  v1::SetLabelsResponse resp;
+  grpc::Status s = v1::CatalogService::NewStub(c->channel)
+                       ->SetLabels(c->Context().get(), req, &resp);
+  if (!s.ok()) return Fail("client label", FromGrpcStatus(s));
+  std::cout << "item " << *item << ": labels set to '" << f.Get("labels")
+            << "'\n";
+  return 0;
+}
+
+int RunClientStats(const Args& args) {
+  CommandSpec spec{"client stats", "AdminService.Stats and Version.",
+                   Usage("stats", ""), {}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  auto stub = v1::AdminService::NewStub(c->channel);
+  v1::StatsResponse st;
+  grpc::Status s = stub->Stats(c->Context().get(), v1::StatsRequest(), &st);
+  if (!s.ok()) return Fail("client stats", FromGrpcStatus(s));
+  v1::VersionResponse v;
+  s = stub->Version(c->Context().get(), v1::VersionRequest(), &v);
+  if (!s.ok()) return Fail("client stats", FromGrpcStatus(s));
+  std::cout << "feedgov " << v.server_version() << " (" << v.api() << ")\n"
+            << st.DebugString();
+  return 0;
+}
+
+int RunClientReloadPolicy(const Args& args) {
+  CommandSpec spec{"client reload-policy",
+                   "AdminService.ReloadPolicy: atomically swap in the policy "
+                   "pack (the server's --policy file, or --path); an invalid "
+                   "pack is refused and the old one stays in force.",
+                   Usage("reload-policy", "[--path F]"),
+                   {{"path", "Policy file on the server", ""}}};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  v1::ReloadPolicyRequest req;
+  req.set_path(f.Get("path"));
+  v1::ReloadPolicyResponse resp;
+  grpc::Status s = v1::AdminService::NewStub(c->channel)
+                       ->ReloadPolicy(c->Context().get(), req, &resp);
+  if (!s.ok()) return Fail("client reload-policy", FromGrpcStatus(s));
+  std::cout << "policy " << resp.policy_id() << " v" << resp.policy_version()
+            << " in force\n";
+  return 0;
+}
+
+}  // namespace feedgov::cli

@@ -1,0 +1,92 @@
+// Tokens file parsing, token generation, authentication outcomes and
+// pick-up of tokens appended while the store is open.
+#include "engine/service/auth.h"
+
+#include <fstream>
+
+#include "engine/common/sha256.h"
+#include "engine/testing/status_matchers.h"
+#include "engine/testing/test_data.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace feedgov::service {
+namespace {
+
+const std::string kHash(64, 'a');
+
+TEST(TokensFileTest, ParsesRolesNamesAndUsers) {
+  ASSERT_OK_AND_ASSIGN(auto entries, ParseTokensFile("t", absl::StrCat(
+      "# comment\n\n", kHash, " editor night-desk\n",
+      std::string(64, 'b'), " user app-7 7  # bound to user 7\n")));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].principal.role, Role::kEditor);
+  EXPECT_EQ(entries[0].principal.name, "night-desk");
+  EXPECT_FALSE(entries[0].principal.user.has_value());
+  EXPECT_EQ(entries[1].principal.user, 7);
+}
+
+TEST(TokensFileTest, ErrorsNameFileLineAndProblem) {
+  EXPECT_THAT(ParseTokensFile("t.txt", absl::StrCat("\n", kHash, " root x\n")),
+              StatusIs(absl::StatusCode::kInvalidArgument, "t.txt:2: role 'root' unknown"));
+  EXPECT_THAT(ParseTokensFile("t", "abc editor x\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "t:1: hash must be 64"));
+  EXPECT_THAT(ParseTokensFile("t", kHash + " user x\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "needs the bound user id"));
+  EXPECT_THAT(ParseTokensFile("t", kHash + " admin x 5\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "only role user"));
+  EXPECT_THAT(ParseTokensFile("t", kHash + " admin x\n" + kHash + " editor y\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "t:2: duplicate"));
+}
+
+TEST(TokenTest, GeneratedTokensAreWellFormedAndDistinct) {
+  ASSERT_OK_AND_ASSIGN(std::string a, GenerateToken());
+  ASSERT_OK_AND_ASSIGN(std::string b, GenerateToken());
+  EXPECT_TRUE(IsWellFormedToken(a));
+  EXPECT_EQ(a.size(), 68u);
+  EXPECT_NE(a, b);
+  EXPECT_FALSE(IsWellFormedToken("fgv_" + std::string(64, 'G')));
+  EXPECT_FALSE(IsWellFormedToken(std::string(64, 'a')));
+}
+
+TEST(TokenStoreTest, AuthenticateOutcomes) {
+  const std::string token = "fgv_" + std::string(64, '1');
+  TokenEntry e;
+  e.hash_hex = Sha256Hex(token);
+  e.principal = {Role::kModerator, "mod", std::nullopt};
+  auto store = TokenStore::FromEntries({e});
+  ASSERT_OK_AND_ASSIGN(Principal p, store->Authenticate("Bearer " + token));
+  EXPECT_EQ(p.role, Role::kModerator);
+  EXPECT_THAT(store->Authenticate(""),
+              StatusIs(absl::StatusCode::kUnauthenticated, "missing bearer token"));
+  EXPECT_THAT(store->Authenticate(token),
+              StatusIs(absl::StatusCode::kUnauthenticated, "malformed token"));
+  EXPECT_THAT(store->Authenticate("Bearer " + token + "x"),
+              StatusIs(absl::StatusCode::kUnauthenticated, "malformed token"));
+  EXPECT_THAT(store->Authenticate("Bearer fgv_" + std::string(64, '2')),
+              StatusIs(absl::StatusCode::kUnauthenticated, "unknown token"));
+}
+
+TEST(TokenStoreTest, AppendedTokensApplyWithoutRestartAndHashesOnlyAreStored) {
+  const std::string path =
+      ::feedgov::testing::MakeTempDir("feedgov_tokens") + "/tokens.txt";
+  ASSERT_OK_AND_ASSIGN(std::string first, GenerateToken());
+  ASSERT_OK(AppendToken(path, first, {Role::kAdmin, "ops", std::nullopt}));
+  ASSERT_OK_AND_ASSIGN(auto store, TokenStore::Open(path));
+  EXPECT_OK(store->Authenticate("Bearer " + first));
+  ASSERT_OK_AND_ASSIGN(std::string second, GenerateToken());
+  EXPECT_THAT(store->Authenticate("Bearer " + second),
+              StatusIs(absl::StatusCode::kUnauthenticated, "unknown token"));
+  ASSERT_OK(AppendToken(path, second, {Role::kUser, "u9", 9}));
+  ASSERT_OK_AND_ASSIGN(Principal p, store->Authenticate("Bearer " + second));
+  EXPECT_EQ(p.user, 9);
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text.find(first), std::string::npos);
+  EXPECT_NE(text.find(Sha256Hex(second) + " user u9 9"), std::string::npos);
+  EXPECT_THAT(AppendToken(path, second, {Role::kUser, "u9", std::nullopt}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "user id"));
+}
+
+}  // namespace
+}  // namespace feedgov::service

@@ -1,0 +1,214 @@
+// End-to-end over loopback on an ephemeral port: the demo's sequence
+// (personalized feeds, editor pin and suppression, moderator marks an item
+// illegal, new item rankable at once, audit verified), graceful shutdown,
+// and durability of acknowledged writes across a restart.
+#include <algorithm>
+
+#include "engine/service/service_test_env.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "engine/testing/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace feedgov::service::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<int64_t> Ids(const v1::RankResponse& r) {
+  std::vector<int64_t> ids;
+  for (const auto& item : r.items()) ids.push_back(item.item_id());
+  return ids;
+}
+
+v1::RankResponse MustRank(ServerEnv& env, const std::string& who,
+                          const v1::RankRequest& req) {
+  v1::RankResponse resp;
+  grpc::Status s = env.feed()->Rank(env.Ctx(who).get(), req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+TEST(ServiceE2eTest, DemoSequenceThroughTheApi) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  EXPECT_GT(env.server().port(), 0);
+
+  // 1. Personalized home feeds for two users: 1-based positions, the home
+  // surface's first 6 positions are key slots (cn-ecology), same as the
+  // engine's own answer for the same request.
+  for (UserId user : {1, 414}) {
+    v1::RankResponse page = MustRank(env, "feed-service", RankReq(user, 10));
+    ASSERT_EQ(page.items_size(), 10);
+    EXPECT_TRUE(page.personalized());
+    EXPECT_EQ(page.policy_id(), "cn-ecology");
+    for (int i = 0; i < 10; ++i) {
+      EXPECT_EQ(page.items(i).position(), i + 1);
+      EXPECT_EQ(page.items(i).key_slot(), i < 6) << "position " << i + 1;
+      EXPECT_FALSE(page.items(i).reasons().empty());
+    }
+    RankRequest direct;
+    direct.user = user;
+    direct.page_size = 10;
+    ASSERT_OK_AND_ASSIGN(RankResponse want, env.engine().Rank(direct));
+    std::vector<int64_t> want_ids;
+    for (const RankedItem& it : want.items) want_ids.push_back(it.item_id);
+    EXPECT_EQ(Ids(page), want_ids);
+  }
+
+  // 2. Editor pins 318 at position 8 and suppresses item 6.
+  v1::Intervention pin;
+  pin.set_kind(v1::INTERVENTION_KIND_PIN);
+  pin.set_item_id(318);
+  pin.set_position(8);
+  pin.set_surface("home");
+  pin.set_reason("editorial pick");
+  v1::CreateInterventionRequest create;
+  *create.mutable_intervention() = pin;
+  v1::Intervention made;
+  ASSERT_TRUE(env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made).ok());
+  EXPECT_EQ(made.editor(), "editor");  // The actor is the token's name.
+  EXPECT_EQ(made.position(), 8);
+  v1::Intervention suppress;
+  suppress.set_kind(v1::INTERVENTION_KIND_SUPPRESS_ITEM);
+  suppress.set_item_id(6);
+  suppress.set_reason("under review");
+  *create.mutable_intervention() = suppress;
+  v1::Intervention made2;
+  ASSERT_TRUE(env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made2).ok());
+
+  v1::RankResponse page = MustRank(env, "user1", RankReq(std::nullopt, 10));
+  ASSERT_GE(page.items_size(), 8);
+  EXPECT_EQ(page.items(7).item_id(), 318);
+  EXPECT_THAT(page.items(7).reasons(), ::testing::Contains("EDITOR_PIN"));
+  EXPECT_EQ(page.items(7).pin_id(), made.id());
+  v1::RankResponse anon500 = MustRank(env, "feed-service", RankReq(std::nullopt, 500));
+  EXPECT_THAT(Ids(anon500), ::testing::Not(::testing::Contains(6)));
+
+  // 3. A moderator marks the top item of user 1's feed illegal: gone on the
+  // next request, and a pin of it is refused.
+  const int64_t victim = page.items(0).item_id();
+  v1::SetLabelsRequest labels;
+  auto* il = labels.add_items();
+  il->set_item_id(victim);
+  auto* l = il->add_labels();
+  l->set_name("illegal.rumors");
+  l->set_confidence(1.0f);
+  l->set_source(v1::LABEL_SOURCE_REVIEWER);
+  v1::SetLabelsResponse labeled;
+  ASSERT_TRUE(env.catalog()->SetLabels(env.Ctx("moderator").get(), labels, &labeled).ok());
+  v1::RankResponse after = MustRank(env, "feed-service", RankReq(1, 500));
+  EXPECT_THAT(Ids(after), ::testing::Not(::testing::Contains(victim)));
+  pin.set_item_id(victim);
+  pin.set_position(20);
+  *create.mutable_intervention() = pin;
+  grpc::Status refused =
+      env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+
+  // 4. A new item with a positive label is rankable on the next request:
+  // pinned into key slot 1.
+  v1::StatsResponse stats;
+  ASSERT_TRUE(env.admin()->Stats(env.Ctx("admin").get(), v1::StatsRequest(), &stats).ok());
+  v1::UpsertItemsRequest upsert;
+  auto* item = upsert.add_items();
+  item->set_item_id(99000001);
+  item->set_title("Brand new documentary");
+  for (int j = 0; j < stats.embedding_dim(); ++j) item->add_embedding(j == 0 ? 1.f : 0.f);
+  auto* pl = item->add_labels();
+  pl->set_name("positive.core_values");
+  pl->set_confidence(0.9f);
+  pl->set_source(v1::LABEL_SOURCE_REVIEWER);
+  v1::UpsertItemsResponse upserted;
+  ASSERT_TRUE(env.catalog()->UpsertItems(env.Ctx("moderator").get(), upsert, &upserted).ok());
+  EXPECT_EQ(upserted.added(), 1);
+  EXPECT_EQ(upserted.catalog_size(), stats.catalog_items() + 1);
+  pin.set_item_id(99000001);
+  pin.set_position(1);
+  *create.mutable_intervention() = pin;
+  ASSERT_TRUE(env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made).ok());
+  v1::RankResponse with_new = MustRank(env, "feed-service", RankReq(414, 10));
+  EXPECT_EQ(with_new.items(0).item_id(), 99000001);
+  EXPECT_TRUE(with_new.items(0).key_slot());
+
+  // 5. Audit: 3 creates + 1 refusal, chain intact.
+  v1::QueryAuditResponse audit;
+  ASSERT_TRUE(env.editor()->QueryAudit(env.Ctx("editor").get(), v1::QueryAuditRequest(), &audit).ok());
+  ASSERT_EQ(audit.entries_size(), 4);
+  EXPECT_EQ(audit.entries(2).action(), "REFUSED");
+  EXPECT_EQ(audit.head_seq(), 4);
+  v1::VerifyAuditResponse verdict;
+  ASSERT_TRUE(env.editor()->VerifyAudit(env.Ctx("admin").get(), v1::VerifyAuditRequest(), &verdict).ok());
+  EXPECT_TRUE(verdict.ok()) << verdict.problem();
+  EXPECT_EQ(verdict.entries(), 4);
+
+  // Every request was logged with method, role, code and latency.
+  EXPECT_THAT(env.log(), HasSubstr("rpc=FeedService.Rank role=user code=OK ms="));
+  EXPECT_THAT(env.log(), HasSubstr(
+      "rpc=EditorService.CreateIntervention role=editor code=FAILED_PRECONDITION"));
+}
+
+TEST(ServiceE2eTest, AcknowledgedWritesSurviveShutdownAndRestart) {
+  std::string state_dir;
+  std::string pin_id;
+  {
+    ServerEnv env;
+    ASSERT_OK(env.status());
+    state_dir = env.state_dir();
+    v1::CreateInterventionRequest create;
+    auto* iv = create.mutable_intervention();
+    iv->set_kind(v1::INTERVENTION_KIND_PIN);
+    iv->set_item_id(318);
+    iv->set_position(3);
+    iv->set_surface("home");
+    iv->set_reason("pick");
+    v1::Intervention made;
+    ASSERT_TRUE(env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made).ok());
+    pin_id = made.id();
+    env.server().Shutdown(absl::Seconds(2));
+    // Stopped: new calls fail with UNAVAILABLE.
+    v1::RankResponse resp;
+    grpc::Status s = env.feed()->Rank(env.Ctx("admin").get(), RankReq(1), &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  ASSERT_OK_AND_ASSIGN(auto reopened, StateDir::Open(state_dir, nullptr, &RealClock::Get()));
+  auto list = reopened->interventions().List(false);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].id, pin_id);
+  EXPECT_EQ(list[0].position, 2);  // Stored 0-based.
+}
+
+TEST(ServiceE2eTest, HealthServiceReportsServing) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  grpc::ByteBuffer request_bytes, response_bytes;
+  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
+  grpc::GenericStub generic(env.channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice empty;
+  request_bytes = grpc::ByteBuffer(&empty, 1);
+  grpc::Status status;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                    &request_bytes, &response_bytes, [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = s;
+                      done = true;
+                      cv.notify_all();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response_bytes.Dump(&slices).ok());
+  std::string bytes;
+  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  // HealthCheckResponse{status: SERVING (1)} = field 1 varint 1.
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+}  // namespace
+}  // namespace feedgov::service::testing

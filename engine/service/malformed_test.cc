@@ -1,0 +1,163 @@
+// Malformed and oversized requests: each gets an actionable error with the
+// right code, nothing changes, and the server keeps serving.
+#include "engine/service/service_test_env.h"
+#include "engine/testing/status_matchers.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace feedgov::service::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class MalformedTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_OK(env_.status()); }
+
+  grpc::Status Upsert(const v1::UpsertItemsRequest& req) {
+    v1::UpsertItemsResponse resp;
+    return env_.catalog()->UpsertItems(ServerEnv::Ctx("moderator").get(), req, &resp);
+  }
+  v1::CatalogItem* NewItem(v1::UpsertItemsRequest& req, int64_t id, int dim) {
+    auto* item = req.add_items();
+    item->set_item_id(id);
+    for (int j = 0; j < dim; ++j) item->add_embedding(1.0f);
+    return item;
+  }
+  int Dim() { return env_.engine().catalog()->dim(); }
+  grpc::Status Rank(const v1::RankRequest& req) {
+    v1::RankResponse resp;
+    return env_.feed()->Rank(ServerEnv::Ctx("feed-service").get(), req, &resp);
+  }
+  void ExpectStillServing() {
+    EXPECT_TRUE(Rank(RankReq(1, 5)).ok());
+  }
+
+  ServerEnv env_;
+};
+
+TEST_F(MalformedTest, WrongEmbeddingSize) {
+  v1::UpsertItemsRequest req;
+  NewItem(req, 99000002, 32);
+  grpc::Status s = Upsert(req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), absl::StrCat("item 99000002: embedding has 32 "
+                                            "floats, want ", Dim()));
+  EXPECT_FALSE(env_.engine().catalog()->FindRow(99000002).has_value());
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, NanAndInfEmbeddings) {
+  v1::UpsertItemsRequest req;
+  NewItem(req, 99000003, Dim())->set_embedding(3, std::nanf(""));
+  grpc::Status s = Upsert(req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "item 99000003: embedding[3] is NaN");
+  req.mutable_items(0)->set_embedding(3, INFINITY);
+  EXPECT_THAT(Upsert(req).error_message(), HasSubstr("embedding[3] is Inf"));
+  for (int j = 0; j < Dim(); ++j) req.mutable_items(0)->set_embedding(j, 0.f);
+  EXPECT_THAT(Upsert(req).error_message(), HasSubstr("zero norm"));
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, UnknownSurfaceAndPageSize) {
+  grpc::Status s = Rank(RankReq(1, 10, "hom"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("unknown surface `hom`"));
+  s = Rank(RankReq(1, 0));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "page_size 0 outside [1, 500]");
+  EXPECT_EQ(Rank(RankReq(1, 501)).error_message(), "page_size 501 outside [1, 500]");
+  v1::RankRequest bad_token = RankReq(1);
+  bad_token.set_page_token("garbage!!");
+  EXPECT_EQ(Rank(bad_token).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, HugeBatchesAreRefused) {
+  v1::UpsertItemsRequest req;
+  for (int i = 0; i < kMaxUpsertBatch + 1; ++i) NewItem(req, 99100000 + i, Dim());
+  grpc::Status s = Upsert(req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "items: 1001 entries outside [1, 1000]");
+  // Beyond the receive limit (16 MiB): refused by gRPC before any handler.
+  v1::DeleteItemsRequest del;
+  for (int i = 0; i < 3'000'000; ++i) del.add_item_ids(int64_t{1} << 40);
+  v1::DeleteItemsResponse resp;
+  s = env_.catalog()->DeleteItems(ServerEnv::Ctx("moderator").get(), del, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << s.error_message();
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, PinOfUnknownItemAndBadPosition) {
+  v1::CreateInterventionRequest req;
+  auto* iv = req.mutable_intervention();
+  iv->set_kind(v1::INTERVENTION_KIND_PIN);
+  iv->set_item_id(123456789);  // Not a MovieLens movieId.
+  ASSERT_FALSE(env_.engine().catalog()->FindRow(123456789).has_value());
+  iv->set_position(1);
+  iv->set_reason("r");
+  v1::Intervention made;
+  grpc::Status s = env_.editor()->CreateIntervention(ServerEnv::Ctx("editor").get(), req, &made);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("pin of unknown item 123456789"));
+  iv->set_item_id(318);
+  iv->set_position(0);
+  s = env_.editor()->CreateIntervention(ServerEnv::Ctx("editor").get(), req, &made);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("position 0 outside [1, 500]"));
+  iv->set_position(1);
+  iv->clear_reason();
+  s = env_.editor()->CreateIntervention(ServerEnv::Ctx("editor").get(), req, &made);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("reason"));
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, BadLabels) {
+  v1::SetLabelsRequest req;
+  auto* il = req.add_items();
+  il->set_item_id(318);
+  auto* l = il->add_labels();
+  l->set_name("illegal.rumors");
+  l->set_confidence(0.9f);  // source left UNSPECIFIED
+  v1::SetLabelsResponse resp;
+  grpc::Status s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("unspecified"));
+  l->set_source(v1::LABEL_SOURCE_REVIEWER);
+  l->set_confidence(1.5f);
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), req, &resp);
+  EXPECT_THAT(s.error_message(), HasSubstr("confidence 1.5 outside [0, 1]"));
+  l->set_confidence(0.5f);
+  l->set_name("illegal.no_such_label");
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("taxonomy"));
+  // None of it applied.
+  for (const Label& label : env_.engine().labels()->LabelsFor(318)) {
+    EXPECT_NE(label.name.rfind("illegal.", 0), 0u) << label.name;
+  }
+  ExpectStillServing();
+}
+
+TEST(ServerOptionsTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
+  ServerOptions o;
+  o.listen = "0.0.0.0:0";
+  EXPECT_THAT(o.Validate(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                     "refusing plaintext on non-loopback"));
+  o.allow_insecure_remote = true;
+  EXPECT_OK(o.Validate());
+  o.listen = "127.0.0.1:99999";
+  EXPECT_THAT(o.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "port"));
+  o.listen = "[::1]:0";
+  o.allow_insecure_remote = false;
+  EXPECT_OK(o.Validate());
+  o.tls_cert_path = "cert.pem";
+  EXPECT_THAT(o.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, "both"));
+  EXPECT_TRUE(IsLoopbackAddress("localhost:1"));
+  EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:1"));
+}
+
+}  // namespace
+}  // namespace feedgov::service::testing

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Interoperability: Python grpcio (a client feedgov does not implement)
+calls a running `feedgov serve` -- FeedService.Rank and
+EditorService.CreateIntervention / ListInterventions -- and checks the
+answers, plus UNAUTHENTICATED without a token and PERMISSION_DENIED for a
+wrong role.
+
+Usage (ctest runs this): interop_test.py FEEDGOV_BINARY PROTO_DIR WORK_DIR DATA_DIR
+Stubs are generated into WORK_DIR by protoc with grpc_python_plugin
+(Debian protobuf-compiler, protobuf-compiler-grpc); must run under
+/usr/bin/python3 (Debian python3-grpcio, python3-protobuf).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+
+def main():
+    feedgov, proto_dir, work, data = sys.argv[1:5]
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    gen = os.path.join(work, "gen")
+    os.makedirs(gen)
+    protos = [os.path.join("feedgov/v1", p) for p in sorted(os.listdir(
+        os.path.join(proto_dir, "feedgov/v1"))) if p.endswith(".proto")]
+    # The system protoc (3.21, proto3 `optional`) with grpc_python_plugin;
+    # python3-grpc-tools bundles an older protoc without `optional`.
+    subprocess.run(["protoc", "-I" + proto_dir, "--python_out=" + gen,
+                    "--grpc_out=" + gen,
+                    "--plugin=protoc-gen-grpc=" + shutil.which("grpc_python_plugin")]
+                   + protos, check=True)
+    sys.path.insert(0, gen)
+    import grpc
+    from feedgov.v1 import editor_service_pb2 as ed
+    from feedgov.v1 import editor_service_pb2_grpc as ed_grpc
+    from feedgov.v1 import feed_service_pb2 as fs
+    from feedgov.v1 import feed_service_pb2_grpc as fs_grpc
+
+    snap = os.path.join(work, "snap")
+    subprocess.run([feedgov, "ingest", "--data", data, "--out", snap],
+                   check=True, stdout=subprocess.DEVNULL)
+    tokens = os.path.join(work, "tokens.txt")
+
+    def token(role, *extra):
+        out = subprocess.run([feedgov, "token", "add", "--tokens", tokens,
+                              "--role", role] + list(extra),
+                             check=True, capture_output=True, text=True)
+        return out.stdout.strip()
+
+    feed_tok = token("feed-service")
+    editor_tok = token("editor", "--name", "py-editor")
+    server = subprocess.Popen(
+        [feedgov, "serve", "--snapshot", snap, "--state-dir",
+         os.path.join(work, "state"), "--tokens", tokens, "--listen",
+         "127.0.0.1:0", "--threads", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        assert line.startswith("listening on "), line
+        addr = line.split()[2]
+        channel = grpc.insecure_channel(addr)
+        grpc.channel_ready_future(channel).result(timeout=10)
+        feed = fs_grpc.FeedServiceStub(channel)
+        editor = ed_grpc.EditorServiceStub(channel)
+
+        def auth(tok):
+            return (("authorization", "Bearer " + tok),)
+
+        page = feed.Rank(fs.RankRequest(surface="home", user_id=1, page_size=10),
+                         metadata=auth(feed_tok))
+        assert len(page.items) == 10, page
+        assert [i.position for i in page.items] == list(range(1, 11))
+        assert page.personalized and page.policy_id == "cn-ecology"
+        assert [i.key_slot for i in page.items] == [True] * 6 + [False] * 4
+        assert all(i.reasons for i in page.items)
+
+        made = editor.CreateIntervention(ed.CreateInterventionRequest(
+            intervention=ed.Intervention(kind=ed.INTERVENTION_KIND_PIN,
+                                         item_id=318, position=2, surface="home",
+                                         reason="interop pin")),
+            metadata=auth(editor_tok))
+        assert made.id.startswith("iv-") and made.editor == "py-editor", made
+        listed = editor.ListInterventions(ed.ListInterventionsRequest(),
+                                          metadata=auth(editor_tok))
+        assert [iv.id for iv in listed.interventions] == [made.id]
+        page = feed.Rank(fs.RankRequest(surface="home", user_id=1, page_size=5),
+                         metadata=auth(feed_tok))
+        assert page.items[1].item_id == 318 and "EDITOR_PIN" in page.items[1].reasons
+
+        for call, md, want in [
+            (lambda md: feed.Rank(fs.RankRequest(surface="home", page_size=5),
+                                  metadata=md), (), grpc.StatusCode.UNAUTHENTICATED),
+            (lambda md: editor.ListInterventions(ed.ListInterventionsRequest(),
+                                                 metadata=md),
+             auth(feed_tok), grpc.StatusCode.PERMISSION_DENIED),
+            (lambda md: feed.Rank(fs.RankRequest(surface="hom", page_size=5),
+                                  metadata=md), auth(feed_tok),
+             grpc.StatusCode.INVALID_ARGUMENT),
+        ]:
+            try:
+                call(md)
+                raise AssertionError("expected %s" % want)
+            except grpc.RpcError as e:
+                assert e.code() == want, (e.code(), e.details())
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            rc = server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+        err = server.stderr.read()
+    assert rc == 0, "serve exited %d: %s" % (rc, err)
+    assert "rpc=FeedService.Rank role=feed-service code=OK" in err, err
+    print("interop OK")
+
+
+if __name__ == "__main__":
+    main()

@@ -129,6 +129,11 @@ void ExplainSearches(const World& w) {
   auto view = OrDie(w.engine->ViewFor("home", Audience::kGeneral), "view");
   RowSet eligible = view->servable();
   RowSet positive = eligible, key_safe = eligible;
+  // As Rank does for user 1: minus the user's history.
+  RowSet personal = eligible;
+  for (const UserInteraction& x : state->users->interactions(0)) {
+    if (auto row = state->catalog->FindRow(x.item)) personal.erase(*row);
+  }
   positive.IntersectWith(view->positive_key_slot_allowed());
   key_safe.IntersectWith(view->key_slot_allowed());
   struct Case {
@@ -136,9 +141,11 @@ void ExplainSearches(const World& w) {
     const RowSet* set;
     int k;
   } cases[] = {{"main", &eligible, w.candidates},
+               {"main_user1", &personal, w.candidates},
                {"positive_pool", &positive, 8},
                {"key_safe_pool", &key_safe, 14}};
   for (const Case& c : cases) {
+    auto warm = state->retriever->Search(w.queries[0], c.k, c.set);
     SearchInfo info;
     const auto a = Clock::now();
     auto hits = state->retriever->Search(w.queries[0], c.k, c.set, &info);

@@ -1,0 +1,215 @@
+// UserControls::Why and AboutThisFeed (see user_controls.h).
+#include <cmath>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "engine/common/reasons.h"
+#include "engine/common/status_macros.h"
+#include "engine/user/user_controls.h"
+
+namespace feedgov {
+namespace {
+
+double Dot(absl::Span<const float> a, absl::Span<const float> b) {
+  double s = 0;
+  for (size_t i = 0; i < a.size(); ++i) s += double{a[i]} * b[i];
+  return s;
+}
+
+std::string OnOff(bool on) { return on ? "on" : "off"; }
+
+std::string RuleBrief(const Rule& r) {
+  std::string what;
+  switch (r.action) {
+    case RuleAction::kDrop:
+      what = "never shown";
+      break;
+    case RuleAction::kKeepOutOfKeySlots:
+      what = "kept out of prominent (key) slots";
+      break;
+    case RuleAction::kDownrank:
+      what = absl::StrFormat("score x %.2f", r.factor);
+      break;
+    case RuleAction::kBoost:
+      what = absl::StrFormat("score x %.2f", r.factor);
+      break;
+  }
+  return absl::StrFormat("  - %s (confidence >= %.2f): %s%s", r.label,
+                         r.threshold, what,
+                         r.surfaces.empty()
+                             ? ""
+                             : absl::StrCat(" on ", absl::StrJoin(r.surfaces, ", ")));
+}
+
+}  // namespace
+
+std::string ReasonSentence(uint32_t reasons, bool personalization_off,
+                           const std::string& because_title) {
+  std::vector<std::string> parts;
+  if (reasons & kEditorPin) parts.push_back("Pinned by editors");
+  if ((reasons & kPersonalized) && !because_title.empty()) {
+    parts.push_back(absl::StrCat("Because you rated ", because_title));
+  } else if (reasons & kPersonalized) {
+    parts.push_back("Matches the interests in your profile");
+  }
+  if (reasons & kNonPersonalized) {
+    parts.push_back(personalization_off
+                        ? "Shown because personalization is off: popular and "
+                          "fresh items"
+                        : "Popular now");
+  }
+  if (reasons & (kPositiveQuota | kPositiveBoost)) {
+    parts.push_back("Positive content promoted on this page");
+  }
+  if (reasons & kKeySlotBackfill) {
+    parts.push_back("Placed in a prominent slot that only suitable content "
+                    "may occupy");
+  }
+  if (reasons & kEditorBoost) parts.push_back("Promoted by editors");
+  if (reasons & kEditorBury) parts.push_back("Lowered by editors");
+  if (reasons & kDownranked) parts.push_back("Lowered by the content policy");
+  if (reasons & kSeeLess) {
+    parts.push_back("Shown lower because you asked to see less like this or "
+                    "removed an interest tag");
+  }
+  if (parts.empty()) parts.push_back("Ranked by the feed's default order");
+  return absl::StrCat(absl::StrJoin(parts, "; "), ".");
+}
+
+absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
+                                              const std::string& surface) const {
+  FEEDGOV_RETURN_IF_ERROR(CheckItem(item));
+  FEEDGOV_ASSIGN_OR_RETURN(UserSettings settings, store_->Get(user));
+  std::string token;
+  int seen = 0;
+  std::optional<RankedItem> found;
+  while (seen < options_.why_max_items && !found) {
+    int size = std::min(options_.why_page_size, options_.why_max_items - seen);
+    FEEDGOV_ASSIGN_OR_RETURN(RankRequest req,
+                             BuildRequest(user, surface, size, token));
+    FEEDGOV_ASSIGN_OR_RETURN(RankResponse page, engine_->Rank(req));
+    for (const RankedItem& r : page.items) {
+      if (r.item_id == item) found = r;
+    }
+    seen += static_cast<int>(page.items.size());
+    token = page.next_page_token;
+    if (token.empty() || page.items.empty()) break;
+  }
+  if (!found) {
+    return absl::NotFoundError(absl::StrCat(
+        "item ", item, " is not among the first ", seen, " items of user ",
+        user, "'s `", surface, "` feed"));
+  }
+  Explanation e;
+  e.item = item;
+  e.title = found->title;
+  e.surface = surface;
+  e.position = found->position;
+  e.reasons = found->reasons;
+  if (found->reasons & kPersonalized) {
+    // The rated item (among those shaping the query) closest to the item.
+    std::shared_ptr<const CatalogState> state = engine_->state();
+    bool any_removed = false;
+    auto target = state->catalog->FindRow(item);
+    double best = -2;
+    for (const UserInteraction& r : QueryRatings(*state, settings, &any_removed)) {
+      auto row = state->catalog->FindRow(r.item);
+      if (!row || !target) continue;
+      double c = Dot(state->catalog->embedding(*row),
+                     state->catalog->embedding(*target));
+      if (c > best) {
+        best = c;
+        e.because_of = r.item;
+      }
+    }
+  }
+  std::string because_title;
+  if (e.because_of) {
+    e.reasons |= kSimilarToHistory;
+    auto row = engine_->catalog()->FindRow(*e.because_of);
+    if (row) because_title = engine_->catalog()->item(*row).title;
+  }
+  e.reason_names = ReasonNames(e.reasons);
+  e.sentence = ReasonSentence(e.reasons, !settings.personalization,
+                              because_title);
+  return e;
+}
+
+absl::StatusOr<std::string> UserControls::AboutThisFeed(UserId user) const {
+  FEEDGOV_ASSIGN_OR_RETURN(UserSettings settings, store_->Get(user));
+  const ScoringOptions& w = engine_->options().scoring;
+  auto pack = engine_->policy();
+  const double total =
+      w.similarity_weight + w.popularity_weight + w.freshness_weight;
+  const double np_total = w.popularity_weight + w.freshness_weight;
+  auto pct = [](double x, double t) { return t > 0 ? 100.0 * x / t : 0.0; };
+  std::string out;
+  absl::StrAppend(&out, "About this feed (user ", user, ")\n\n");
+  absl::StrAppend(
+      &out, "Personalized recommendation is ",
+      OnOff(settings.personalization),
+      settings.personalization
+          ? ". You can switch it off: you then get the non-personalized "
+            "feed, which does not use your profile.\n"
+          : ". The non-profiling option is ON: your feed is ranked by "
+            "popularity, freshness and the content policy only, the same for "
+            "everyone; your history, interest tags and other settings are "
+            "not used.\n");
+  absl::StrAppend(&out, "\nMain ranking parameters (score = sum of weight x "
+                        "feature, each feature in [0, 1]):\n");
+  absl::StrAppend(
+      &out,
+      absl::StrFormat("  - similarity to your profile (ALS embeddings, cosine): "
+                      "weight %.2f (%.0f%%)\n",
+                      w.similarity_weight, pct(w.similarity_weight, total)),
+      absl::StrFormat("  - popularity (ratings, half-life %.0f days): weight "
+                      "%.2f (%.0f%%; %.0f%% when personalization is off)\n",
+                      w.popularity_half_life_days, w.popularity_weight,
+                      pct(w.popularity_weight, total),
+                      pct(w.popularity_weight, np_total)),
+      absl::StrFormat("  - freshness (half-life %.0f days): weight %.2f "
+                      "(%.0f%%; %.0f%% when personalization is off)\n",
+                      w.freshness_half_life_days, w.freshness_weight,
+                      pct(w.freshness_weight, total),
+                      pct(w.freshness_weight, np_total)));
+  absl::StrAppend(&out, "  Then the content policy and editors may raise or "
+                        "lower an item; your own controls lower items you "
+                        "asked to see less of.\n");
+  absl::StrAppend(&out, "\nContent policy: ", pack->id, " v", pack->version,
+                  " (", pack->description, ")\n");
+  for (const Rule& r : pack->rules) absl::StrAppend(&out, RuleBrief(r), "\n");
+  if (pack->minors) {
+    absl::StrAppend(&out, "  Minors mode adds ", pack->minors->rules.size(),
+                    " stricter rule(s)",
+                    pack->minors->allowed_surfaces.empty()
+                        ? ""
+                        : absl::StrCat(" and limits the feed to: ",
+                                       absl::StrJoin(
+                                           pack->minors->allowed_surfaces, ", ")),
+                    ".\n");
+  }
+  absl::StrAppend(&out, "\nYour options (feedgov user ...):\n");
+  absl::StrAppend(&out, "  - personalization on/off (now ",
+                  OnOff(settings.personalization), ")\n");
+  absl::StrAppend(&out, "  - minors mode on/off (now ", OnOff(settings.minors),
+                  ")\n");
+  absl::StrAppend(&out, "  - list, delete or add interest tags (deleted: ",
+                  settings.deleted_tags.empty()
+                      ? "none"
+                      : absl::StrJoin(settings.deleted_tags, ", "),
+                  "; added: ",
+                  settings.added_tags.empty()
+                      ? "none"
+                      : absl::StrJoin(settings.added_tags, ", "),
+                  ")\n");
+  absl::StrAppend(&out, "  - \"not interested\" in an item (",
+                  settings.not_interested.size(), " so far), \"see less like "
+                  "this\" (", settings.see_less.size(), " so far), mute an "
+                  "author (", settings.muted_authors.size(), " so far)\n");
+  absl::StrAppend(&out, "  - ask why an item is shown (feedgov user why)\n");
+  return out;
+}
+
+}  // namespace feedgov

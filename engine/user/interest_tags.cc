@@ -1,0 +1,111 @@
+#include "engine/user/interest_tags.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace feedgov {
+namespace {
+
+constexpr size_t kMaxTagBytes = 200;
+
+bool Contains(absl::Span<const std::string> v, absl::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NormalizeInterestTag(absl::string_view tag) {
+  std::string out =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(tag));
+  if (out.empty() || out.size() > kMaxTagBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "interest tag '", tag, "' must have 1 to ", kMaxTagBytes,
+        " bytes after trimming"));
+  }
+  return out;
+}
+
+std::vector<std::string> ItemInterestTags(const Item& item) {
+  std::vector<std::string> out;
+  for (const std::string& g : item.genres) {
+    if (g.empty() || g[0] == '(') continue;  // "(no genres listed)"
+    out.push_back(absl::AsciiStrToLower(g));
+  }
+  for (const std::string& t : item.tags) {
+    if (!t.empty()) out.push_back(t);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool ItemCarriesTag(const Item& item, absl::string_view tag) {
+  for (const std::string& g : item.genres) {
+    if (absl::EqualsIgnoreCase(g, tag)) return true;
+  }
+  for (const std::string& t : item.tags) {
+    if (t == tag) return true;
+  }
+  return false;
+}
+
+std::string ForbiddenTags::ForbiddingLabel(absl::string_view tag) const {
+  std::string t(tag);
+  std::vector<Label> labels = MapLabels(map_, {t}, {t}, 0);
+  for (const Label& l : labels) {
+    const TaxonomyEntry* e = taxonomy_->Find(l.name);
+    // A label outside the taxonomy cannot be evaluated: fail closed.
+    if (e == nullptr || e->label_class != LabelClass::kPositive) return l.name;
+  }
+  return "";
+}
+
+std::vector<InterestTag> DeriveInterestTags(
+    absl::Span<const UserInteraction> history, const Catalog& catalog,
+    absl::Span<const std::string> deleted, absl::Span<const std::string> added,
+    const ForbiddenTags& forbidden, int top_n) {
+  std::map<std::string, InterestTag> by_tag;
+  double total = 0;
+  for (const UserInteraction& r : history) {
+    auto row = catalog.FindRow(r.item);
+    if (!row) continue;
+    total += r.rating;
+    for (std::string& t : ItemInterestTags(catalog.item(*row))) {
+      InterestTag& it = by_tag[t];
+      it.weight += r.rating;
+      ++it.items;
+    }
+  }
+  std::vector<InterestTag> out;
+  for (const std::string& t : added) {
+    InterestTag it;
+    if (auto f = by_tag.find(t); f != by_tag.end()) it = f->second;
+    it.tag = t;
+    it.added = true;
+    if (total > 0) it.weight /= total;
+    if (!Contains(deleted, t) && !forbidden.IsForbidden(t)) out.push_back(it);
+  }
+  const size_t num_added = out.size();
+  for (auto& [t, it] : by_tag) {
+    if (Contains(deleted, t) || Contains(added, t) || forbidden.IsForbidden(t)) {
+      continue;
+    }
+    it.tag = t;
+    it.weight /= total;
+    out.push_back(it);
+  }
+  std::stable_sort(out.begin() + num_added, out.end(),
+                   [](const InterestTag& a, const InterestTag& b) {
+                     if (a.weight != b.weight) return a.weight > b.weight;
+                     return a.tag < b.tag;
+                   });
+  if (top_n > 0 && static_cast<int>(out.size()) > top_n) out.resize(top_n);
+  return out;
+}
+
+}  // namespace feedgov

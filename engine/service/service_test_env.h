@@ -6,6 +6,12 @@
 #ifndef FEEDGOV_ENGINE_SERVICE_SERVICE_TEST_ENV_H_
 #define FEEDGOV_ENGINE_SERVICE_SERVICE_TEST_ENV_H_
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -26,15 +32,28 @@
 
 namespace feedgov::service::testing {
 
+// The MovieLens snapshot, built once. Under ctest (FEEDGOV_BINARY_DIR set)
+// it is shared by every test process of the build, created under an flock
+// so concurrent processes wait instead of ingesting twice; otherwise it
+// goes to a per-process temporary directory.
 inline const std::string& SnapshotDir() {
   static const std::string* dir = [] {
+    const char* bin = std::getenv("FEEDGOV_BINARY_DIR");
     auto* d = new std::string(
-        ::feedgov::testing::MakeTempDir("feedgov_service_snapshot") + "/snap");
-    IngestOptions o;
-    o.data_dir = ::feedgov::testing::DataDir("movielens_latest_small");
-    o.out_dir = *d;
-    absl::Status s = RunIngest(o);
-    EXPECT_TRUE(s.ok()) << s;
+        bin != nullptr && *bin != '\0'
+            ? std::string(bin) + "/engine/service/service_test_snapshot"
+            : ::feedgov::testing::MakeTempDir("feedgov_service_snapshot") + "/snap");
+    const std::string lock_path = *d + ".lock";
+    int fd = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd >= 0) ::flock(fd, LOCK_EX);
+    if (!std::filesystem::exists(*d + "/MANIFEST.textproto")) {
+      IngestOptions o;
+      o.data_dir = ::feedgov::testing::DataDir("movielens_latest_small");
+      o.out_dir = *d;
+      absl::Status s = RunIngest(o);
+      EXPECT_TRUE(s.ok()) << s;
+    }
+    if (fd >= 0) ::close(fd);  // Releases the lock.
     return d;
   }();
   return *dir;

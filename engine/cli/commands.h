@@ -12,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/cli/flags.h"
+#include "engine/pipeline/feed_engine.h"
+#include "engine/pipeline/state_dir.h"
 
 namespace feedgov::cli {
 
@@ -44,6 +46,24 @@ int RunClientAudit(const Args& args);
 int RunClientLabel(const Args& args);
 int RunClientStats(const Args& args);
 int RunClientReloadPolicy(const Args& args);
+// User controls (User controls issue), user_commands.cc.
+int RunUserShow(const Args& args);
+int RunUserSet(const Args& args);
+int RunUserTags(const Args& args);
+int RunUserDeleteTag(const Args& args);
+int RunUserAddTag(const Args& args);
+int RunUserNotInterested(const Args& args);
+int RunUserWhy(const Args& args);
+int RunUserAbout(const Args& args);
+
+// The request for `user` built from their stored settings in `state`
+// (engine/user/user_controls.h; default MovieLens label map). Used by
+// `feedgov rank --state-dir DIR --user ID`.
+absl::StatusOr<RankRequest> UserRankRequest(FeedEngine* engine,
+                                            StateDir* state, UserId user,
+                                            const std::string& surface,
+                                            int page_size,
+                                            const std::string& page_token);
 
 // Shared plumbing: parse, print help on --help (exit 0), print usage errors
 // (exit 2). Returns nullopt-equivalent via `exit_code` when the caller must

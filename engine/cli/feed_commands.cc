@@ -96,7 +96,8 @@ int RunRank(const Args& args) {
        {"format", "table or json", "table"},
        kPolicyFlag,
        kTaxonomyFlag,
-       {"state-dir", "State directory with interventions (SQLite)", ""},
+       {"state-dir", "State directory with interventions and, with --user, "
+        "that user's stored controls (SQLite)", ""},
        {"minors", "Minors mode (the pack's minors audience)", "", false, true},
        {"no-personalization", "Serve the non-personalized feed", "", false,
         true}}};
@@ -134,6 +135,20 @@ int RunRank(const Args& args) {
                                  &RealClock::Get());
     if (!opened.ok()) return Fail("rank", opened.status());
     state = *std::move(opened);
+  }
+  if (state != nullptr && req.user.has_value()) {
+    // The user's stored controls (User controls issue); --minors and
+    // --no-personalization can only make the request stricter.
+    auto user_req = UserRankRequest(engine->get(), state.get(), *req.user,
+                                    req.surface, req.page_size, req.page_token);
+    if (!user_req.ok()) return Fail("rank", user_req.status());
+    const bool minors = req.minors, personalization = req.personalization;
+    req = *std::move(user_req);
+    req.minors |= minors;
+    if (!personalization) {
+      req.personalization = false;
+      req.personal = {};
+    }
   }
   auto page = (*engine)->Rank(req);
   if (!page.ok()) return Fail("rank", page.status());

@@ -40,6 +40,14 @@ constexpr Command kCommands[] = {
     {"client label", "API: set an item's labels (CatalogService)", RunClientLabel},
     {"client stats", "API: server stats and version (AdminService)", RunClientStats},
     {"client reload-policy", "API: reload the policy pack (AdminService)", RunClientReloadPolicy},
+    {"user show", "Show a user's controls (personalization, minors, tags, ...)", RunUserShow},
+    {"user set", "Set personalization / minors mode, see less, mute an author", RunUserSet},
+    {"user tags", "List a user's interest tags with weights", RunUserTags},
+    {"user delete-tag", "Delete an interest tag (not derived again)", RunUserDeleteTag},
+    {"user add-tag", "Add an interest tag (or undo a deletion)", RunUserAddTag},
+    {"user not-interested", "Mark an item not interested (never returns)", RunUserNotInterested},
+    {"user why", "Why an item is on a user's feed", RunUserWhy},
+    {"user about", "About this feed: ranking parameters and the user's options", RunUserAbout},
 };
 
 void PrintUsage(std::ostream& out) {

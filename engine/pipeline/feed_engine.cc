@@ -185,10 +185,19 @@ absl::Status FeedEngine::ValidateLabels(
   return absl::OkStatus();
 }
 
+void FeedEngine::SetCommitHook(CommitHook hook) {
+  absl::MutexLock writer(&writer_mu_);
+  commit_hook_ = std::move(hook);
+}
+
 absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
   absl::MutexLock writer(&writer_mu_);
   FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*state()->catalog, updates));
-  FEEDGOV_ASSIGN_OR_RETURN(auto next, labels()->WithLabels(std::move(updates)));
+  CatalogWrite write;
+  write.kind = CatalogWrite::Kind::kSetLabels;
+  write.labels = &updates;
+  FEEDGOV_ASSIGN_OR_RETURN(auto next, labels()->WithLabels(updates));
+  if (commit_hook_) FEEDGOV_RETURN_IF_ERROR(commit_hook_(write));
   absl::MutexLock lock(&mu_);
   labels_ = std::move(next);
   return absl::OkStatus();
@@ -206,10 +215,9 @@ absl::Status FeedEngine::UpsertItems(std::vector<Item> items,
   std::vector<ItemId> ids;
   for (const Item& item : items) ids.push_back(item.id);
   FEEDGOV_ASSIGN_OR_RETURN(auto catalog,
-                           old->catalog->WithUpserts(std::move(items), embeddings));
+                           old->catalog->WithUpserts(items, embeddings));
   FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*catalog, labels));
-  FEEDGOV_ASSIGN_OR_RETURN(auto next_labels,
-                           this->labels()->WithLabels(std::move(labels)));
+  FEEDGOV_ASSIGN_OR_RETURN(auto next_labels, this->labels()->WithLabels(labels));
   std::unique_ptr<Retriever> retriever;
   if (changes_existing) {
     FEEDGOV_ASSIGN_OR_RETURN(
@@ -230,6 +238,14 @@ absl::Status FeedEngine::UpsertItems(std::vector<Item> items,
       next->deleted.push_back(id);
     }
   }
+  if (commit_hook_) {
+    CatalogWrite write;
+    write.kind = CatalogWrite::Kind::kUpsertItems;
+    write.items = &items;
+    write.embeddings = &embeddings;
+    write.labels = &labels;
+    FEEDGOV_RETURN_IF_ERROR(commit_hook_(write));
+  }
   absl::MutexLock lock(&mu_);
   state_ = std::move(next);
   labels_ = std::move(next_labels);
@@ -249,6 +265,12 @@ absl::Status FeedEngine::DeleteItems(const std::vector<ItemId>& items) {
   std::sort(next->deleted.begin(), next->deleted.end());
   next->deleted.erase(std::unique(next->deleted.begin(), next->deleted.end()),
                       next->deleted.end());
+  if (commit_hook_) {
+    CatalogWrite write;
+    write.kind = CatalogWrite::Kind::kDeleteItems;
+    write.deleted = &items;
+    FEEDGOV_RETURN_IF_ERROR(commit_hook_(write));
+  }
   absl::MutexLock lock(&mu_);
   state_ = std::move(next);
   return absl::OkStatus();

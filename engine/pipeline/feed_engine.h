@@ -150,6 +150,17 @@ struct CatalogState {
   std::vector<ItemId> deleted;
 };
 
+// A catalog or label write that passed validation and is about to be
+// applied (see FeedEngine::SetCommitHook). Pointers are valid for the call.
+struct CatalogWrite {
+  enum class Kind { kUpsertItems, kDeleteItems, kSetLabels };
+  Kind kind = Kind::kSetLabels;
+  const std::vector<Item>* items = nullptr;           // kUpsertItems
+  const RowMatrixXf* embeddings = nullptr;            // kUpsertItems, k x d
+  const std::vector<ItemLabelsUpdate>* labels = nullptr;  // kUpsertItems, kSetLabels
+  const std::vector<ItemId>* deleted = nullptr;       // kDeleteItems
+};
+
 class FeedEngine {
  public:
   // Source of the current interventions (InterventionManager::snapshot);
@@ -196,6 +207,14 @@ class FeedEngine {
   absl::Status DeleteItems(const std::vector<ItemId>& items);
 
   void SetInterventionSource(InterventionSource source);
+
+  // Called by UpdateLabels/UpsertItems/DeleteItems after validation and
+  // before the new state is swapped in, under the writer lock. If it fails,
+  // the write is not applied and its error is returned: a durable journal
+  // (pipeline/state_dir.h) uses this so that nothing is acknowledged before
+  // it is on disk. Empty: no hook.
+  using CommitHook = std::function<absl::Status(const CatalogWrite&)>;
+  void SetCommitHook(CommitHook hook);
 
   // Current snapshots (for explanations, CLIs and tests).
   std::shared_ptr<const CatalogState> state() const;
@@ -256,6 +275,7 @@ class FeedEngine {
   std::shared_ptr<const LabelTable> labels_ ABSL_GUARDED_BY(mu_);
   InterventionSource interventions_ ABSL_GUARDED_BY(mu_);
   absl::Mutex writer_mu_;  // Serializes writers (labels, items).
+  CommitHook commit_hook_ ABSL_GUARDED_BY(writer_mu_);
 
   // Rows suppressed by a near-duplicate seed, keyed by (catalog, seed item,
   // threshold): an exact scan of the catalog is too costly per request.

@@ -6,9 +6,133 @@
 #include "engine/common/status_macros.h"
 #include "engine/governance/verdict.h"
 #include "engine/store/schema.h"
+#include "feedgov/v1/journal.pb.h"
 
 namespace feedgov {
 namespace {
+
+v1::LabelSource ToProto(LabelSource s) {
+  switch (s) {
+    case LabelSource::kModel: return v1::LABEL_SOURCE_MODEL;
+    case LabelSource::kReviewer: return v1::LABEL_SOURCE_REVIEWER;
+    case LabelSource::kMapping: return v1::LABEL_SOURCE_MAPPING;
+  }
+  return v1::LABEL_SOURCE_UNSPECIFIED;
+}
+
+absl::StatusOr<LabelSource> FromProto(v1::LabelSource s) {
+  switch (s) {
+    case v1::LABEL_SOURCE_MODEL: return LabelSource::kModel;
+    case v1::LABEL_SOURCE_REVIEWER: return LabelSource::kReviewer;
+    case v1::LABEL_SOURCE_MAPPING: return LabelSource::kMapping;
+    default: return absl::DataLossError("journal: label without a source");
+  }
+}
+
+void LabelsToProto(const std::vector<ItemLabelsUpdate>& in,
+                   v1::CatalogJournalEntry& out) {
+  for (const ItemLabelsUpdate& u : in) {
+    v1::JournalLabels* p = out.add_labels();
+    p->set_item_id(u.item);
+    for (const Label& l : u.labels) {
+      v1::ItemLabel* pl = p->add_labels();
+      pl->set_name(l.name);
+      pl->set_confidence(l.confidence);
+      pl->set_source(ToProto(l.source));
+      pl->set_time_unix_s(l.time);
+    }
+  }
+}
+
+absl::StatusOr<std::vector<ItemLabelsUpdate>> LabelsFromProto(
+    const v1::CatalogJournalEntry& in) {
+  std::vector<ItemLabelsUpdate> out;
+  for (const v1::JournalLabels& p : in.labels()) {
+    ItemLabelsUpdate u;
+    u.item = p.item_id();
+    for (const v1::ItemLabel& pl : p.labels()) {
+      FEEDGOV_ASSIGN_OR_RETURN(LabelSource source, FromProto(pl.source()));
+      u.labels.push_back(Label{pl.name(), pl.confidence(), source, pl.time_unix_s()});
+    }
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+// CatalogWrite -> (kind, serialized CatalogJournalEntry).
+std::pair<std::string, std::string> Serialize(const CatalogWrite& w) {
+  v1::CatalogJournalEntry e;
+  std::string kind;
+  switch (w.kind) {
+    case CatalogWrite::Kind::kUpsertItems: {
+      kind = "UPSERT_ITEMS";
+      for (size_t i = 0; i < w.items->size(); ++i) {
+        const Item& it = (*w.items)[i];
+        v1::JournalItem* p = e.add_upserted();
+        p->set_id(it.id);
+        p->set_title(it.title);
+        for (const auto& g : it.genres) p->add_genres(g);
+        for (const auto& t : it.tags) p->add_tags(t);
+        p->set_author(it.author);
+        p->set_first_seen_unix_s(it.first_seen);
+        p->set_last_interaction_unix_s(it.last_interaction);
+        p->set_num_ratings(it.num_ratings);
+        p->set_mean_rating(it.mean_rating);
+        p->set_decayed_popularity(it.decayed_popularity);
+        for (Eigen::Index c = 0; c < w.embeddings->cols(); ++c) {
+          p->add_embedding((*w.embeddings)(static_cast<Eigen::Index>(i), c));
+        }
+      }
+      LabelsToProto(*w.labels, e);
+      break;
+    }
+    case CatalogWrite::Kind::kDeleteItems:
+      kind = "DELETE_ITEMS";
+      for (ItemId id : *w.deleted) e.add_deleted(id);
+      break;
+    case CatalogWrite::Kind::kSetLabels:
+      kind = "SET_LABELS";
+      LabelsToProto(*w.labels, e);
+      break;
+  }
+  return {kind, e.SerializeAsString()};
+}
+
+absl::Status Replay(const JournalEntry& entry, FeedEngine& engine) {
+  v1::CatalogJournalEntry e;
+  if (!e.ParseFromString(entry.payload)) {
+    return absl::DataLossError("undecodable payload");
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(auto labels, LabelsFromProto(e));
+  if (entry.kind == "SET_LABELS") return engine.UpdateLabels(std::move(labels));
+  if (entry.kind == "DELETE_ITEMS") {
+    return engine.DeleteItems({e.deleted().begin(), e.deleted().end()});
+  }
+  std::vector<Item> items;
+  RowMatrixXf emb(e.upserted_size(), engine.catalog()->dim());
+  for (int i = 0; i < e.upserted_size(); ++i) {
+    const v1::JournalItem& p = e.upserted(i);
+    if (p.embedding_size() != emb.cols()) {
+      return absl::DataLossError(absl::StrCat("item ", p.id(), " has ",
+                                              p.embedding_size(), " floats, want ",
+                                              emb.cols()));
+    }
+    Item it;
+    it.id = p.id();
+    it.title = p.title();
+    it.genres.assign(p.genres().begin(), p.genres().end());
+    it.tags.assign(p.tags().begin(), p.tags().end());
+    it.author = p.author();
+    it.first_seen = p.first_seen_unix_s();
+    it.last_interaction = p.last_interaction_unix_s();
+    it.num_ratings = p.num_ratings();
+    it.mean_rating = p.mean_rating();
+    it.decayed_popularity = p.decayed_popularity();
+    for (int c = 0; c < p.embedding_size(); ++c) emb(i, c) = p.embedding(c);
+    items.push_back(std::move(it));
+  }
+  return engine.UpsertItems(std::move(items), emb, std::move(labels));
+}
 
 bool NeedsItem(InterventionKind kind) {
   return kind != InterventionKind::kSuppressAuthor;
@@ -62,6 +186,13 @@ WriteGate MakeInterventionGate(const FeedEngine* engine) {
   };
 }
 
+StateDir::~StateDir() {
+  if (engine_ != nullptr) {
+    engine_->SetCommitHook({});
+    engine_->SetInterventionSource({});
+  }
+}
+
 absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
     const std::string& state_dir, FeedEngine* engine, const Clock* clock) {
   std::unique_ptr<StateDir> s(new StateDir);
@@ -79,7 +210,24 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
   FEEDGOV_ASSIGN_OR_RETURN(
       s->interventions_,
       InterventionManager::Open(*s->store_, *clock, std::move(gate)));
+  FEEDGOV_ASSIGN_OR_RETURN(s->journal_, CatalogJournal::Open(s->db_));
   if (engine != nullptr) {
+    FEEDGOV_ASSIGN_OR_RETURN(auto entries, s->journal_->LoadAll());
+    for (const JournalEntry& entry : entries) {
+      absl::Status applied = Replay(entry, *engine);
+      if (!applied.ok()) {
+        return absl::DataLossError(absl::StrCat(
+            state_dir, ": catalog journal entry ", entry.seq, " (", entry.kind,
+            ") cannot be replayed: ", applied.message()));
+      }
+      ++s->replayed_;
+    }
+    s->engine_ = engine;
+    CatalogJournal* journal = s->journal_.get();
+    engine->SetCommitHook([journal, clock](const CatalogWrite& write) {
+      auto [kind, payload] = Serialize(write);
+      return journal->Append(clock->Now(), "catalog-api", kind, payload).status();
+    });
     InterventionManager* manager = s->interventions_.get();
     engine->SetInterventionSource([manager] { return manager->snapshot(); });
   }

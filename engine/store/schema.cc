@@ -107,10 +107,28 @@ CREATE TABLE user_item_feedback (
 ) STRICT;
 )sql";
 
+// Catalog and label writes made through the API after the snapshot was
+// loaded, replayed on top of the snapshot at start-up (nothing acknowledged
+// is lost). Append-only.
+constexpr absl::string_view kMigration003 = R"sql(
+CREATE TABLE catalog_journal (
+  seq INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('UPSERT_ITEMS', 'DELETE_ITEMS', 'SET_LABELS')),
+  payload BLOB NOT NULL
+) STRICT;
+CREATE TRIGGER catalog_journal_no_update BEFORE UPDATE ON catalog_journal
+BEGIN SELECT RAISE(ABORT, 'catalog_journal is append-only'); END;
+CREATE TRIGGER catalog_journal_no_delete BEFORE DELETE ON catalog_journal
+BEGIN SELECT RAISE(ABORT, 'catalog_journal is append-only'); END;
+)sql";
+
 constexpr Migration kFeedgovMigrations[] = {
     {1, "interventions + audit_log", kMigration001},
     {2, "user settings", kMigration002},
-    // {3, "...", kMigration003},  <- next migrations go here.
+    {3, "catalog journal", kMigration003},
+    // {4, "...", kMigration004},  <- next migrations go here.
 };
 
 absl::Status CheckNumbering(absl::Span<const Migration> migrations) {

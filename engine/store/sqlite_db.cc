@@ -95,6 +95,12 @@ absl::Status SqliteStatement::BindText(int index, absl::string_view value) {
                     index);
 }
 
+absl::Status SqliteStatement::BindBlob(int index, absl::string_view bytes) {
+  return BindResult(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(),
+                                        SQLITE_TRANSIENT),
+                    index);
+}
+
 absl::Status SqliteStatement::BindNull(int index) {
   return BindResult(sqlite3_bind_null(stmt_, index), index);
 }
@@ -131,6 +137,13 @@ std::string SqliteStatement::ColumnText(int col) const {
   int n = sqlite3_column_bytes(stmt_, col);
   if (text == nullptr) return std::string();
   return std::string(reinterpret_cast<const char*>(text), n);
+}
+
+std::string SqliteStatement::ColumnBlob(int col) const {
+  const void* data = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  if (data == nullptr) return std::string();
+  return std::string(static_cast<const char*>(data), n);
 }
 
 bool SqliteStatement::ColumnIsNull(int col) const {

@@ -70,6 +70,7 @@ class SqliteStatement {
   absl::Status BindInt64(int index, int64_t value);
   absl::Status BindDouble(int index, double value);
   absl::Status BindText(int index, absl::string_view value);
+  absl::Status BindBlob(int index, absl::string_view bytes);
   absl::Status BindNull(int index);
 
   // Advances: true when a row is available, false when done.
@@ -80,6 +81,7 @@ class SqliteStatement {
   int64_t ColumnInt64(int col) const;
   double ColumnDouble(int col) const;
   std::string ColumnText(int col) const;
+  std::string ColumnBlob(int col) const;
   bool ColumnIsNull(int col) const;
 
  private:

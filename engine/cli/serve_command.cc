@@ -76,6 +76,9 @@ int RunServe(const Args& args) {
   if (!engine.ok()) return Fail("serve", engine.status());
   auto state = StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get());
   if (!state.ok()) return Fail("serve", state.status());
+  std::cerr << "feedgov serve: replayed " << (*state)->replayed_journal_entries()
+            << " catalog journal entries from " << f.Get("state-dir")
+            << std::endl;
 
   service::ServiceDeps deps;
   deps.engine = engine->get();

@@ -1,7 +1,13 @@
 // UserControls on MovieLens (ml-latest-small): one snapshot per binary.
 #include "engine/user/user_controls.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "engine/common/reasons.h"
+#include "engine/common/status_macros.h"
 #include "engine/pipeline/engine_factory.h"
 #include "engine/pipeline/state_dir.h"
 #include "engine/testing/status_matchers.h"
@@ -27,20 +34,50 @@ constexpr UserId kHeavy = 414;   // 2698 ratings, Drama-heavy.
 constexpr UserId kHeavy2 = 599;  // 2478 ratings.
 constexpr UserId kLight = 1;
 
+// ctest runs every TEST in its own process, so the snapshot is built once
+// per test binary build: kept in the build tree, rebuilt (under a file lock,
+// for ctest -j) when this binary is newer than it. Without
+// FEEDGOV_BINARY_DIR (a direct run) a temporary directory is used.
+absl::StatusOr<std::string> SharedSnapshot() {
+  IngestOptions io;
+  io.data_dir = testing::DataDir("movielens_latest_small");
+  const char* bin = std::getenv("FEEDGOV_BINARY_DIR");
+  if (bin == nullptr || *bin == '\0') {
+    io.out_dir = testing::MakeTempDir("user_controls_snap") + "/snap";
+    FEEDGOV_RETURN_IF_ERROR(RunIngest(io));
+    return io.out_dir;
+  }
+  io.out_dir = std::string(bin) + "/engine/user/user_controls_test_snapshot";
+  const std::string lock_path = io.out_dir + ".lock";
+  int fd = ::open(lock_path.c_str(), O_CREAT | O_RDWR, 0644);
+  if (fd < 0 || ::flock(fd, LOCK_EX) != 0) {
+    return absl::InternalError("cannot lock " + lock_path);
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path manifest = fs::path(io.out_dir) / "MANIFEST.textproto";
+  const bool stale =
+      !fs::exists(manifest, ec) ||
+      fs::last_write_time(manifest, ec) <
+          fs::last_write_time(fs::read_symlink("/proc/self/exe", ec), ec);
+  absl::Status status = stale ? RunIngest(io) : absl::OkStatus();
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  FEEDGOV_RETURN_IF_ERROR(status);
+  return io.out_dir;
+}
+
 class UserControlsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    snapshot_ = new std::string(testing::MakeTempDir("user_controls_snap") +
-                                "/snap");
-    IngestOptions io;
-    io.data_dir = testing::DataDir("movielens_latest_small");
-    io.out_dir = *snapshot_;
-    ASSERT_OK(RunIngest(io));
+    snapshot_ = new std::string();
+    ASSERT_OK_AND_ASSIGN(*snapshot_, SharedSnapshot());
     engine_ = OpenTestEngine().release();
   }
   static void TearDownTestSuite() {
-    delete engine_;
     delete snapshot_;
+    snapshot_ = nullptr;
+    delete engine_;
   }
   static std::unique_ptr<FeedEngine> OpenTestEngine() {
     OpenOptions oo;

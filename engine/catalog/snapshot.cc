@@ -1,5 +1,7 @@
 #include "engine/catalog/snapshot.h"
 
+#include "engine/catalog/proto_convert.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,32 +52,8 @@ absl::string_view FloatBytes(const RowMatrixXf& m) {
 
 std::string EncodeItems(const Catalog& catalog) {
   v1::SnapshotItems out;
-  for (const Item& item : catalog.items()) {
-    v1::SnapshotItem* p = out.add_items();
-    p->set_id(item.id);
-    p->set_title(item.title);
-    for (const auto& g : item.genres) p->add_genres(g);
-    for (const auto& t : item.tags) p->add_tags(t);
-    p->set_author(item.author);
-    p->set_first_seen_unix_s(item.first_seen);
-    p->set_last_interaction_unix_s(item.last_interaction);
-    p->set_num_ratings(item.num_ratings);
-    p->set_mean_rating(item.mean_rating);
-    p->set_decayed_popularity(item.decayed_popularity);
-  }
+  for (const Item& item : catalog.items()) ItemToProto(item, out.add_items());
   return out.SerializeAsString();
-}
-
-v1::LabelSource ToProto(LabelSource source) {
-  switch (source) {
-    case LabelSource::kModel:
-      return v1::LABEL_SOURCE_MODEL;
-    case LabelSource::kReviewer:
-      return v1::LABEL_SOURCE_REVIEWER;
-    case LabelSource::kMapping:
-      return v1::LABEL_SOURCE_MAPPING;
-  }
-  return v1::LABEL_SOURCE_UNSPECIFIED;
 }
 
 std::string EncodeLabels(const LabelTable& labels) {
@@ -84,11 +62,7 @@ std::string EncodeLabels(const LabelTable& labels) {
     v1::SnapshotItemLabels* p = out.add_items();
     p->set_item_id(id);
     for (const Label& label : labels.LabelsFor(id)) {
-      v1::ItemLabel* l = p->add_labels();
-      l->set_name(label.name);
-      l->set_confidence(label.confidence);
-      l->set_source(ToProto(label.source));
-      l->set_time_unix_s(label.time);
+      *p->add_labels() = LabelToProto(label);
     }
   }
   return out.SerializeAsString();
@@ -361,33 +335,9 @@ absl::StatusOr<std::vector<Item>> DecodeItems(const std::string& bytes, int64_t 
   std::vector<Item> items;
   items.reserve(proto.items_size());
   for (const v1::SnapshotItem& p : proto.items()) {
-    Item item;
-    item.id = p.id();
-    item.title = p.title();
-    item.genres.assign(p.genres().begin(), p.genres().end());
-    item.tags.assign(p.tags().begin(), p.tags().end());
-    item.author = p.author();
-    item.first_seen = p.first_seen_unix_s();
-    item.last_interaction = p.last_interaction_unix_s();
-    item.num_ratings = p.num_ratings();
-    item.mean_rating = p.mean_rating();
-    item.decayed_popularity = p.decayed_popularity();
-    items.push_back(std::move(item));
+    items.push_back(ItemFromProto(p));
   }
   return items;
-}
-
-absl::StatusOr<LabelSource> FromProto(v1::LabelSource source) {
-  switch (source) {
-    case v1::LABEL_SOURCE_MODEL:
-      return LabelSource::kModel;
-    case v1::LABEL_SOURCE_REVIEWER:
-      return LabelSource::kReviewer;
-    case v1::LABEL_SOURCE_MAPPING:
-      return LabelSource::kMapping;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat("label source ", source, " is not valid"));
-  }
 }
 
 absl::StatusOr<std::shared_ptr<const LabelTable>> DecodeLabels(const std::string& bytes,
@@ -399,12 +349,12 @@ absl::StatusOr<std::shared_ptr<const LabelTable>> DecodeLabels(const std::string
     std::vector<Label>& list = map[p.item_id()];
     if (!list.empty()) return DataLoss(kLabels, absl::StrCat("item ", p.item_id(), " twice"));
     for (const v1::ItemLabel& l : p.labels()) {
-      absl::StatusOr<LabelSource> source = FromProto(l.source());
-      if (!source.ok()) {
+      absl::StatusOr<Label> label = LabelFromProto(l);
+      if (!label.ok()) {
         return DataLoss(kLabels, absl::StrCat("item ", p.item_id(), ": ",
-                                              source.status().message()));
+                                              label.status().message()));
       }
-      list.push_back(Label{l.name(), l.confidence(), *source, l.time_unix_s()});
+      list.push_back(*std::move(label));
     }
   }
   absl::StatusOr<std::shared_ptr<const LabelTable>> table =

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/catalog/proto_convert.h"
 #include "engine/common/status_macros.h"
 #include "engine/governance/verdict.h"
 #include "engine/store/schema.h"
@@ -11,36 +12,12 @@
 namespace feedgov {
 namespace {
 
-v1::LabelSource ToProto(LabelSource s) {
-  switch (s) {
-    case LabelSource::kModel: return v1::LABEL_SOURCE_MODEL;
-    case LabelSource::kReviewer: return v1::LABEL_SOURCE_REVIEWER;
-    case LabelSource::kMapping: return v1::LABEL_SOURCE_MAPPING;
-  }
-  return v1::LABEL_SOURCE_UNSPECIFIED;
-}
-
-absl::StatusOr<LabelSource> FromProto(v1::LabelSource s) {
-  switch (s) {
-    case v1::LABEL_SOURCE_MODEL: return LabelSource::kModel;
-    case v1::LABEL_SOURCE_REVIEWER: return LabelSource::kReviewer;
-    case v1::LABEL_SOURCE_MAPPING: return LabelSource::kMapping;
-    default: return absl::DataLossError("journal: label without a source");
-  }
-}
-
 void LabelsToProto(const std::vector<ItemLabelsUpdate>& in,
                    v1::CatalogJournalEntry& out) {
   for (const ItemLabelsUpdate& u : in) {
     v1::JournalLabels* p = out.add_labels();
     p->set_item_id(u.item);
-    for (const Label& l : u.labels) {
-      v1::ItemLabel* pl = p->add_labels();
-      pl->set_name(l.name);
-      pl->set_confidence(l.confidence);
-      pl->set_source(ToProto(l.source));
-      pl->set_time_unix_s(l.time);
-    }
+    for (const Label& l : u.labels) *p->add_labels() = LabelToProto(l);
   }
 }
 
@@ -51,8 +28,9 @@ absl::StatusOr<std::vector<ItemLabelsUpdate>> LabelsFromProto(
     ItemLabelsUpdate u;
     u.item = p.item_id();
     for (const v1::ItemLabel& pl : p.labels()) {
-      FEEDGOV_ASSIGN_OR_RETURN(LabelSource source, FromProto(pl.source()));
-      u.labels.push_back(Label{pl.name(), pl.confidence(), source, pl.time_unix_s()});
+      absl::StatusOr<Label> label = LabelFromProto(pl);
+      if (!label.ok()) return absl::DataLossError(label.status().message());
+      u.labels.push_back(*std::move(label));
     }
     out.push_back(std::move(u));
   }
@@ -67,18 +45,8 @@ std::pair<std::string, std::string> Serialize(const CatalogWrite& w) {
     case CatalogWrite::Kind::kUpsertItems: {
       kind = "UPSERT_ITEMS";
       for (size_t i = 0; i < w.items->size(); ++i) {
-        const Item& it = (*w.items)[i];
         v1::JournalItem* p = e.add_upserted();
-        p->set_id(it.id);
-        p->set_title(it.title);
-        for (const auto& g : it.genres) p->add_genres(g);
-        for (const auto& t : it.tags) p->add_tags(t);
-        p->set_author(it.author);
-        p->set_first_seen_unix_s(it.first_seen);
-        p->set_last_interaction_unix_s(it.last_interaction);
-        p->set_num_ratings(it.num_ratings);
-        p->set_mean_rating(it.mean_rating);
-        p->set_decayed_popularity(it.decayed_popularity);
+        ItemToProto((*w.items)[i], p->mutable_item());
         for (Eigen::Index c = 0; c < w.embeddings->cols(); ++c) {
           p->add_embedding((*w.embeddings)(static_cast<Eigen::Index>(i), c));
         }
@@ -113,23 +81,12 @@ absl::Status Replay(const JournalEntry& entry, FeedEngine& engine) {
   for (int i = 0; i < e.upserted_size(); ++i) {
     const v1::JournalItem& p = e.upserted(i);
     if (p.embedding_size() != emb.cols()) {
-      return absl::DataLossError(absl::StrCat("item ", p.id(), " has ",
+      return absl::DataLossError(absl::StrCat("item ", p.item().id(), " has ",
                                               p.embedding_size(), " floats, want ",
                                               emb.cols()));
     }
-    Item it;
-    it.id = p.id();
-    it.title = p.title();
-    it.genres.assign(p.genres().begin(), p.genres().end());
-    it.tags.assign(p.tags().begin(), p.tags().end());
-    it.author = p.author();
-    it.first_seen = p.first_seen_unix_s();
-    it.last_interaction = p.last_interaction_unix_s();
-    it.num_ratings = p.num_ratings();
-    it.mean_rating = p.mean_rating();
-    it.decayed_popularity = p.decayed_popularity();
     for (int c = 0; c < p.embedding_size(); ++c) emb(i, c) = p.embedding(c);
-    items.push_back(std::move(it));
+    items.push_back(ItemFromProto(p.item()));
   }
   return engine.UpsertItems(std::move(items), emb, std::move(labels));
 }

@@ -204,4 +204,32 @@ void AuditEntryToProto(const AuditEntry& in, v1::AuditEntry* out) {
   out->set_hash(in.hash);
 }
 
+void UserSettingsToProto(const UserSettings& in, v1::UserSettings* out) {
+  out->set_user_id(in.user);
+  out->set_personalization(in.personalization);
+  out->set_minors(in.minors);
+  for (const std::string& t : in.deleted_tags) out->add_deleted_tags(t);
+  for (const std::string& t : in.added_tags) out->add_added_tags(t);
+  for (const std::string& a : in.muted_authors) out->add_muted_authors(a);
+  for (ItemId id : in.not_interested) out->add_not_interested_item_ids(id);
+  for (ItemId id : in.see_less) out->add_see_less_item_ids(id);
+}
+
+void InterestTagToProto(const InterestTag& in, v1::InterestTag* out) {
+  out->set_tag(in.tag);
+  out->set_weight(in.weight);
+  out->set_origin(in.added ? "added" : "history");
+  out->set_rated_items(in.items);
+}
+
+void ExplanationToProto(const Explanation& in, v1::WhyResponse* out) {
+  out->set_sentence(in.sentence);
+  for (const std::string& r : in.reason_names) out->add_reasons(r);
+  out->set_item_id(in.item);
+  out->set_title(in.title);
+  out->set_surface(in.surface);
+  out->set_position(in.position);
+  if (in.because_of) out->set_because_of_item_id(*in.because_of);
+}
+
 }  // namespace feedgov::service

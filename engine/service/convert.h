@@ -18,9 +18,13 @@
 #include "engine/intervention/intervention.h"
 #include "engine/pipeline/feed_engine.h"
 #include "engine/store/audit_log.h"
+#include "engine/store/user_settings_store.h"
+#include "engine/user/interest_tags.h"
+#include "engine/user/user_controls.h"
 #include "feedgov/v1/editor_service.pb.h"
 #include "feedgov/v1/feed_service.pb.h"
 #include "feedgov/v1/label.pb.h"
+#include "feedgov/v1/user_control_service.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace feedgov::service {
@@ -43,6 +47,11 @@ absl::StatusOr<Intervention> InterventionFromProto(const v1::Intervention& in,
                                                    absl::Time now);
 void InterventionToProto(const Intervention& in, v1::Intervention* out);
 void AuditEntryToProto(const AuditEntry& in, v1::AuditEntry* out);
+
+// User controls (UserControlService).
+void UserSettingsToProto(const UserSettings& in, v1::UserSettings* out);
+void InterestTagToProto(const InterestTag& in, v1::InterestTag* out);
+void ExplanationToProto(const Explanation& in, v1::WhyResponse* out);
 
 int64_t ToUnixMicrosOrZero(absl::Time t);  // Infinite -> 0.
 

@@ -71,9 +71,6 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
     const ServerOptions& options, ServiceDeps deps) {
   absl::Status s = options.Validate();
   if (!s.ok()) return s;
-  if (deps.engine == nullptr || deps.state == nullptr || deps.tokens == nullptr) {
-    return absl::InvalidArgumentError("engine, state and tokens are required");
-  }
   std::shared_ptr<grpc::ServerCredentials> creds;
   if (!options.tls_cert_path.empty()) {
     auto cert = ReadFile(options.tls_cert_path);
@@ -90,7 +87,7 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
   std::unique_ptr<FeedgovServer> server(new FeedgovServer);
   int unused;
   (void)SplitHostPort(options.listen, &server->host_, &unused);
-  server->services_ = std::make_unique<Services>(std::move(deps));
+  FEEDGOV_ASSIGN_OR_RETURN(server->services_, Services::Create(std::move(deps)));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -3,10 +3,13 @@
 #include <cmath>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/matrix.h"
 #include "engine/common/status_macros.h"
+#include "engine/governance/label_map.h"
+#include "engine/pipeline/engine_factory.h"
 #include "engine/service/convert.h"
 
 #ifndef FEEDGOV_VERSION
@@ -21,6 +24,7 @@ constexpr RoleSet kRankRoles =
 constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
 constexpr RoleSet kEditorRoles = Allow(Role::kEditor) | Allow(Role::kAdmin);
 constexpr RoleSet kAdminRoles = Allow(Role::kAdmin);
+constexpr RoleSet kUserControlRoles = Allow(Role::kUser) | Allow(Role::kAdmin);
 
 absl::Status CheckCount(absl::string_view field, int n, int max) {
   if (n < 1 || n > max) {
@@ -55,7 +59,8 @@ absl::StatusOr<std::vector<Label>> LabelsFromProto(
 
 class FeedServiceImpl final : public v1::FeedService::Service {
  public:
-  explicit FeedServiceImpl(RequestGate& gate) : gate_(gate) {}
+  FeedServiceImpl(RequestGate& gate, const UserControls& controls)
+      : gate_(gate), controls_(controls) {}
 
   grpc::Status Rank(grpc::ServerContext* ctx, const v1::RankRequest* req,
                     v1::RankResponse* resp) override {
@@ -89,16 +94,22 @@ class FeedServiceImpl final : public v1::FeedService::Service {
     } else if (who.user) {
       r.user = *who.user;  // A user token ranks its own feed.
     }
-    r.page_size = req.page_size();
-    r.page_token = req.page_token();
-    r.personalization = !req.disable_personalization();
-    r.minors = req.minors();
+    if (r.user) {
+      // The user's stored controls always apply (file comment of services.h).
+      FEEDGOV_ASSIGN_OR_RETURN(r, StoredUserRequest(controls_, *r.user, req));
+    } else {
+      r.page_size = req.page_size();
+      r.page_token = req.page_token();
+      r.personalization = !req.disable_personalization();
+      r.minors = req.minors();
+    }
     FEEDGOV_ASSIGN_OR_RETURN(RankResponse page, engine.Rank(r));
     RankResponseToProto(page, resp);
     return absl::OkStatus();
   }
 
   RequestGate& gate_;
+  const UserControls& controls_;
 };
 
 // ---------------------------------------------------------------- Catalog
@@ -388,12 +399,236 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   RequestGate& gate_;
 };
 
+
+// ---------------------------------------------------------------- User
+
+absl::Status CheckTag(const std::string& tag) {
+  if (absl::StripAsciiWhitespace(tag).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tag is required (1 to ", UserSettings::kMaxTextLength, " bytes)"));
+  }
+  if (tag.size() > UserSettings::kMaxTextLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tag of ", tag.size(), " bytes, at most ",
+                     UserSettings::kMaxTextLength));
+  }
+  return absl::OkStatus();
+}
+
+class UserControlServiceImpl final : public v1::UserControlService::Service {
+ public:
+  UserControlServiceImpl(RequestGate& gate, UserControls& controls)
+      : gate_(gate), controls_(controls) {}
+
+  grpc::Status GetSettings(grpc::ServerContext* ctx,
+                           const v1::GetSettingsRequest* req,
+                           v1::UserSettings* resp) override {
+    return Run(ctx, "UserControlService.GetSettings", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(UserSettings s, controls_.Settings(user));
+      UserSettingsToProto(s, resp);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status SetSettings(grpc::ServerContext* ctx,
+                           const v1::SetSettingsRequest* req,
+                           v1::UserSettings* resp) override {
+    return Run(ctx, "UserControlService.SetSettings", req->user_id(),
+               [&](UserId user) { return DoSetSettings(user, *req, resp); });
+  }
+
+  grpc::Status ListTags(grpc::ServerContext* ctx, const v1::ListTagsRequest* req,
+                        v1::ListTagsResponse* resp) override {
+    return Run(ctx, "UserControlService.ListTags", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      if (req->top_n() < 0 || req->top_n() > kMaxTagTop) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "top_n ", req->top_n(), " outside [0, ", kMaxTagTop, "]"));
+      }
+      return FillTags(user, req->top_n(), resp);
+    });
+  }
+
+  grpc::Status DeleteTag(grpc::ServerContext* ctx,
+                         const v1::DeleteTagRequest* req,
+                         v1::ListTagsResponse* resp) override {
+    return Run(ctx, "UserControlService.DeleteTag", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      FEEDGOV_RETURN_IF_ERROR(CheckTag(req->tag()));
+      FEEDGOV_RETURN_IF_ERROR(controls_.DeleteTag(user, req->tag()).status());
+      return FillTags(user, 0, resp);
+    });
+  }
+
+  grpc::Status AddTag(grpc::ServerContext* ctx, const v1::AddTagRequest* req,
+                      v1::ListTagsResponse* resp) override {
+    return Run(ctx, "UserControlService.AddTag", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      FEEDGOV_RETURN_IF_ERROR(CheckTag(req->tag()));
+      FEEDGOV_RETURN_IF_ERROR(controls_.AddTag(user, req->tag()).status());
+      return FillTags(user, 0, resp);
+    });
+  }
+
+  grpc::Status NotInterested(grpc::ServerContext* ctx,
+                             const v1::NotInterestedRequest* req,
+                             v1::NotInterestedResponse* resp) override {
+    return Run(ctx, "UserControlService.NotInterested", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(UserSettings s,
+                               controls_.NotInterested(user, req->item_id()));
+      resp->set_not_interested_count(static_cast<int32_t>(s.not_interested.size()));
+      UserSettingsToProto(s, resp->mutable_settings());
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status Why(grpc::ServerContext* ctx, const v1::WhyRequest* req,
+                   v1::WhyResponse* resp) override {
+    return Run(ctx, "UserControlService.Why", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      const std::string surface = req->surface().empty() ? "home" : req->surface();
+      FEEDGOV_RETURN_IF_ERROR(CheckSurface(surface));
+      FEEDGOV_ASSIGN_OR_RETURN(Explanation e,
+                               controls_.Why(user, req->item_id(), surface));
+      ExplanationToProto(e, resp);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status AboutFeed(grpc::ServerContext* ctx,
+                         const v1::AboutFeedRequest* req,
+                         v1::AboutFeedResponse* resp) override {
+    return Run(ctx, "UserControlService.AboutFeed", req->user_id(),
+               [&](UserId user) -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(std::string text, controls_.AboutThisFeed(user));
+      FEEDGOV_ASSIGN_OR_RETURN(UserSettings s, controls_.Settings(user));
+      const FeedEngine& engine = *gate_.deps().engine;
+      const ScoringOptions& w = engine.options().scoring;
+      auto pack = engine.policy();
+      resp->set_text(std::move(text));
+      resp->set_policy_id(pack->id);
+      resp->set_policy_version(pack->version);
+      resp->set_similarity_weight(w.similarity_weight);
+      resp->set_popularity_weight(w.popularity_weight);
+      resp->set_freshness_weight(w.freshness_weight);
+      resp->set_popularity_half_life_days(w.popularity_half_life_days);
+      resp->set_freshness_half_life_days(w.freshness_half_life_days);
+      resp->set_personalization(s.personalization);
+      resp->set_minors(s.minors);
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  // Gate (roles user, admin), then the acting user (own id for a user
+  // token), then `fn(user)`.
+  template <typename Fn>
+  grpc::Status Run(grpc::ServerContext* ctx, const char* method,
+                   int64_t requested, Fn&& fn) {
+    return gate_.Run(ctx, method, kUserControlRoles,
+                     [&](const Principal& who) -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(UserId user, ActingUser(who, requested));
+      return fn(user);
+    });
+  }
+
+  absl::Status CheckSurface(const std::string& surface) const {
+    const FeedEngine& engine = *gate_.deps().engine;
+    if (engine.policy()->FindSurface(surface) != nullptr) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown surface `", surface, "`; policy '", engine.policy()->id,
+        "' declares other surfaces"));
+  }
+
+  absl::Status FillTags(UserId user, int top_n, v1::ListTagsResponse* resp) {
+    FEEDGOV_ASSIGN_OR_RETURN(std::vector<InterestTag> tags,
+                             controls_.InterestTags(user, top_n));
+    for (const InterestTag& t : tags) InterestTagToProto(t, resp->add_tags());
+    FEEDGOV_ASSIGN_OR_RETURN(UserSettings s, controls_.Settings(user));
+    for (const std::string& t : s.deleted_tags) resp->add_deleted_tags(t);
+    return absl::OkStatus();
+  }
+
+  // Validates every field, then applies them in order (each durable).
+  absl::Status DoSetSettings(UserId user, const v1::SetSettingsRequest& req,
+                             v1::UserSettings* resp) {
+    if (!req.has_personalization() && !req.has_minors() &&
+        !req.has_see_less_item_id() && !req.has_mute_author()) {
+      return absl::InvalidArgumentError(
+          "nothing to set: give personalization, minors, see_less_item_id or "
+          "mute_author");
+    }
+    if (req.has_see_less_item_id() &&
+        !gate_.deps().engine->catalog()->FindRow(req.see_less_item_id())) {
+      return absl::NotFoundError(absl::StrCat(
+          "see_less_item_id: item ", req.see_less_item_id(),
+          " is not in the catalog"));
+    }
+    if (req.has_mute_author() &&
+        (req.mute_author().empty() ||
+         req.mute_author().size() > UserSettings::kMaxTextLength)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "mute_author of ", req.mute_author().size(), " bytes outside [1, ",
+          UserSettings::kMaxTextLength, "]"));
+    }
+    absl::StatusOr<UserSettings> out = controls_.Settings(user);
+    if (req.has_personalization()) {
+      out = controls_.SetPersonalization(user, req.personalization());
+    }
+    if (out.ok() && req.has_minors()) out = controls_.SetMinors(user, req.minors());
+    if (out.ok() && req.has_see_less_item_id()) {
+      out = controls_.SeeLess(user, req.see_less_item_id());
+    }
+    if (out.ok() && req.has_mute_author()) {
+      out = controls_.MuteAuthor(user, req.mute_author());
+    }
+    if (!out.ok()) return out.status();
+    UserSettingsToProto(*out, resp);
+    return absl::OkStatus();
+  }
+
+  RequestGate& gate_;
+  UserControls& controls_;
+};
+
 }  // namespace
 
 absl::Status CheckOwnUser(const Principal& who, UserId user) {
   if (who.role != Role::kUser || who.user == user) return absl::OkStatus();
   return absl::PermissionDeniedError(absl::StrCat(
       "user token of user ", *who.user, " may not act for user ", user));
+}
+
+absl::StatusOr<UserId> ActingUser(const Principal& who, int64_t requested) {
+  if (requested < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("user_id ", requested, " is negative"));
+  }
+  if (requested == 0) {
+    if (who.user) return *who.user;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "user_id is required for role ", RoleName(who.role),
+        " (0 means the calling user token's own id)"));
+  }
+  FEEDGOV_RETURN_IF_ERROR(CheckOwnUser(who, requested));
+  return requested;
+}
+
+absl::StatusOr<RankRequest> StoredUserRequest(const UserControls& controls,
+                                              UserId user,
+                                              const v1::RankRequest& req) {
+  FEEDGOV_ASSIGN_OR_RETURN(
+      RankRequest r, controls.BuildRequest(user, req.surface(), req.page_size(),
+                                           req.page_token()));
+  // The caller may only make the request stricter.
+  r.minors = r.minors || req.minors();
+  if (req.disable_personalization()) {
+    r.personalization = false;
+    r.personal = {};
+  }
+  return r;
 }
 
 RequestGate::RequestGate(ServiceDeps deps)
@@ -422,12 +657,30 @@ grpc::Status RequestGate::Finish(const char* method, const std::string& role,
   return ToGrpcStatus(status);
 }
 
-Services::Services(ServiceDeps deps)
-    : gate_(std::make_unique<RequestGate>(std::move(deps))),
-      feed_(std::make_unique<FeedServiceImpl>(*gate_)),
-      catalog_(std::make_unique<CatalogServiceImpl>(*gate_)),
-      editor_(std::make_unique<EditorServiceImpl>(*gate_)),
-      admin_(std::make_unique<AdminServiceImpl>(*gate_)) {}
+absl::StatusOr<std::unique_ptr<Services>> Services::Create(ServiceDeps deps) {
+  if (deps.engine == nullptr || deps.state == nullptr || deps.tokens == nullptr) {
+    return absl::InvalidArgumentError("engine, state and tokens are required");
+  }
+  const std::string map_path =
+      deps.label_map_path.empty()
+          ? DefaultPath("policies/labelmaps/movielens.textproto")
+          : deps.label_map_path;
+  FEEDGOV_ASSIGN_OR_RETURN(
+      LabelMap map, LoadLabelMap(map_path, deps.engine->policies().taxonomy()));
+  std::unique_ptr<Services> s(new Services);
+  FEEDGOV_ASSIGN_OR_RETURN(
+      s->settings_, CachedUserSettingsStore::Load(&deps.state->user_settings()));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      s->controls_, UserControls::Create(deps.engine, s->settings_.get(),
+                                         std::move(map), deps.user_controls));
+  s->gate_ = std::make_unique<RequestGate>(std::move(deps));
+  s->feed_ = std::make_unique<FeedServiceImpl>(*s->gate_, *s->controls_);
+  s->catalog_ = std::make_unique<CatalogServiceImpl>(*s->gate_);
+  s->editor_ = std::make_unique<EditorServiceImpl>(*s->gate_);
+  s->admin_ = std::make_unique<AdminServiceImpl>(*s->gate_);
+  s->user_ = std::make_unique<UserControlServiceImpl>(*s->gate_, *s->controls_);
+  return s;
+}
 
 Services::~Services() = default;
 
@@ -436,6 +689,7 @@ void Services::RegisterWith(grpc::ServerBuilder& builder) {
   builder.RegisterService(catalog_.get());
   builder.RegisterService(editor_.get());
   builder.RegisterService(admin_.get());
+  builder.RegisterService(user_.get());
 }
 
 }  // namespace feedgov::service

@@ -1,9 +1,8 @@
 // File: engine/service/services.h
 //
 // The feedgov.v1 gRPC services over one FeedEngine and its StateDir:
-// FeedService, CatalogService, EditorService, AdminService (and
-// UserControlService once the user-controls backend exists; see
-// docs/api.md). Every RPC goes through RequestGate: authenticate the bearer
+// FeedService, CatalogService, EditorService, UserControlService and
+// AdminService (docs/api.md). Every RPC goes through RequestGate: authenticate the bearer
 // token, check the role (the matrix in docs/api.md), validate the request
 // before touching the engine, run it, map the status 1:1 to gRPC, and log
 // one line "rpc=<method> role=<role> code=<CODE> ms=<latency>".
@@ -13,6 +12,17 @@
 // serialized by `write_mu` (and the engine's own writer lock); interventions
 // are serialized and made durable by the InterventionManager before the
 // reply. Thread-safe.
+//
+// User controls: one UserControls (engine/user/user_controls.h) is built at
+// start over the engine, the StateDir's user settings store (behind an
+// in-memory CachedUserSettingsStore, so Rank never reads SQLite) and the
+// label map. FeedService.Rank for a request naming a user (user_id, or a
+// user token's own id) ALWAYS starts from UserControls::BuildRequest, i.e.
+// the user's stored switch, minors mode, tags, not-interested, see-less and
+// muted authors; the request's disable_personalization and minors can only
+// make it stricter (never undo the user's choice). A UserControlService
+// write is committed and in the cache before its reply, so the next Rank
+// sees it.
 #ifndef FEEDGOV_ENGINE_SERVICE_SERVICES_H_
 #define FEEDGOV_ENGINE_SERVICE_SERVICES_H_
 
@@ -28,10 +38,13 @@
 #include "engine/pipeline/feed_engine.h"
 #include "engine/pipeline/state_dir.h"
 #include "engine/service/auth.h"
+#include "engine/service/user_settings_cache.h"
+#include "engine/user/user_controls.h"
 #include "feedgov/v1/admin_service.grpc.pb.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
 #include "feedgov/v1/editor_service.grpc.pb.h"
 #include "feedgov/v1/feed_service.grpc.pb.h"
+#include "feedgov/v1/user_control_service.grpc.pb.h"
 #include "grpcpp/server_builder.h"
 
 namespace feedgov::service {
@@ -42,12 +55,17 @@ inline constexpr int kMaxIdBatch = 10000;
 inline constexpr int kMaxLabelsPerItem = 64;
 inline constexpr int kMaxPageTokenBytes = 8192;
 inline constexpr int kMaxAuditLimit = 1000;
+inline constexpr int kMaxTagTop = 10000;
 
 struct ServiceDeps {
   FeedEngine* engine = nullptr;     // Required; outlives the services.
   StateDir* state = nullptr;        // Required; attached to `engine`.
   TokenStore* tokens = nullptr;     // Required.
   std::string policy_path;          // Default for AdminService.ReloadPolicy.
+  // Label map deciding which interest tags are forbidden (illegal/bad
+  // labels; UserControls). Empty: policies/labelmaps/movielens.textproto.
+  std::string label_map_path;
+  UserControlsOptions user_controls;  // Validated by Services::Create.
   std::ostream* log = nullptr;      // Request log; null = silent.
   const Clock* clock = &RealClock::Get();
 };
@@ -104,22 +122,42 @@ grpc::Status RequestGate::Run(grpc::ServerContext* ctx, const char* method,
 // All services, registered on one builder.
 class Services {
  public:
-  explicit Services(ServiceDeps deps);
+  // Loads the label map and the users' stored settings, builds the
+  // UserControls and the services. Errors: INVALID_ARGUMENT for missing
+  // deps or bad user-control options; the label map's and the store's.
+  static absl::StatusOr<std::unique_ptr<Services>> Create(ServiceDeps deps);
   ~Services();
   void RegisterWith(grpc::ServerBuilder& builder);
   RequestGate& gate() { return *gate_; }
+  UserControls& user_controls() { return *controls_; }
 
  private:
+  Services() = default;
+
   std::unique_ptr<RequestGate> gate_;
+  std::unique_ptr<CachedUserSettingsStore> settings_;
+  std::unique_ptr<UserControls> controls_;
   std::unique_ptr<v1::FeedService::Service> feed_;
   std::unique_ptr<v1::CatalogService::Service> catalog_;
   std::unique_ptr<v1::EditorService::Service> editor_;
   std::unique_ptr<v1::AdminService::Service> admin_;
+  std::unique_ptr<v1::UserControlService::Service> user_;
 };
 
 // The user a principal may act for: a user token only for its own id.
 // PERMISSION_DENIED "user token of user 1 may not act for user 2".
 absl::Status CheckOwnUser(const Principal& who, UserId user);
+
+// The user a UserControlService request acts for: `requested` (checked by
+// CheckOwnUser), or the user token's own id when `requested` is 0.
+// INVALID_ARGUMENT for a negative id, or 0 from a token bound to no user.
+absl::StatusOr<UserId> ActingUser(const Principal& who, int64_t requested);
+
+// The engine request for a Rank of `user`: the user's stored settings
+// (UserControls::BuildRequest), made stricter by the caller's flags.
+absl::StatusOr<RankRequest> StoredUserRequest(const UserControls& controls,
+                                              UserId user,
+                                              const v1::RankRequest& req);
 
 }  // namespace feedgov::service
 

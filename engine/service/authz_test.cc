@@ -33,6 +33,50 @@ Call Make(std::unique_ptr<Stub> (ServerEnv::*stub)(),
   };
 }
 
+// Every UserControlService RPC acting for `user`, with requests that are
+// read-only or refused by validation/lookup (nothing is written).
+std::vector<Rpc> UserControlRpcs(UserId user) {
+  using C = grpc::StatusCode;
+  using S = v1::UserControlService::Stub;
+  const std::set<std::string> roles = {"admin", "user1"};
+  v1::GetSettingsRequest get;
+  get.set_user_id(user);
+  v1::SetSettingsRequest set;  // Nothing set: INVALID_ARGUMENT.
+  set.set_user_id(user);
+  v1::ListTagsRequest list;
+  list.set_user_id(user);
+  v1::DeleteTagRequest del;  // Empty tag: INVALID_ARGUMENT.
+  del.set_user_id(user);
+  v1::AddTagRequest add;
+  add.set_user_id(user);
+  v1::NotInterestedRequest ni;
+  ni.set_user_id(user);
+  ni.set_item_id(-42);  // Unknown item: NOT_FOUND.
+  v1::WhyRequest why;
+  why.set_user_id(user);
+  why.set_item_id(-42);
+  v1::AboutFeedRequest about;
+  about.set_user_id(user);
+  return {
+      {"UserControlService.GetSettings", roles, C::OK,
+       Make(&ServerEnv::user, &S::GetSettings, get)},
+      {"UserControlService.SetSettings", roles, C::INVALID_ARGUMENT,
+       Make(&ServerEnv::user, &S::SetSettings, set)},
+      {"UserControlService.ListTags", roles, C::OK,
+       Make(&ServerEnv::user, &S::ListTags, list)},
+      {"UserControlService.DeleteTag", roles, C::INVALID_ARGUMENT,
+       Make(&ServerEnv::user, &S::DeleteTag, del)},
+      {"UserControlService.AddTag", roles, C::INVALID_ARGUMENT,
+       Make(&ServerEnv::user, &S::AddTag, add)},
+      {"UserControlService.NotInterested", roles, C::NOT_FOUND,
+       Make(&ServerEnv::user, &S::NotInterested, ni)},
+      {"UserControlService.Why", roles, C::NOT_FOUND,
+       Make(&ServerEnv::user, &S::Why, why)},
+      {"UserControlService.AboutFeed", roles, C::OK,
+       Make(&ServerEnv::user, &S::AboutFeed, about)},
+  };
+}
+
 std::vector<Rpc> AllRpcs() {
   using C = grpc::StatusCode;
   const std::set<std::string> rank = {"feed-service", "admin", "user1"};
@@ -53,7 +97,8 @@ std::vector<Rpc> AllRpcs() {
   revoke.set_reason("r");
   v1::ReloadPolicyRequest reload;
   reload.set_path("/nonexistent/policy.textproto");
-  return {
+  auto u = UserControlRpcs(1);
+  std::vector<Rpc> all = {
       {"FeedService.Rank", rank, C::OK,
        Make(&ServerEnv::feed, &v1::FeedService::Stub::Rank, RankReq(1, 5))},
       {"CatalogService.UpsertItems", catalog, C::INVALID_ARGUMENT,
@@ -89,6 +134,8 @@ std::vector<Rpc> AllRpcs() {
        Make(&ServerEnv::admin, &v1::AdminService::Stub::Version,
             v1::VersionRequest())},
   };
+  all.insert(all.end(), u.begin(), u.end());
+  return all;
 }
 
 TEST(AuthzMatrixTest, EveryRpcTimesEveryRole) {
@@ -117,9 +164,40 @@ TEST(AuthzMatrixTest, EveryRpcTimesEveryRole) {
     EXPECT_EQ(unknown.error_code(), grpc::StatusCode::UNAUTHENTICATED) << rpc.name;
     EXPECT_EQ(unknown.error_message(), "unknown token");
   }
-  EXPECT_EQ(cells, 13 * 5);
+  EXPECT_EQ(cells, (13 + 8) * 5);
   // Nothing was written by the matrix.
   EXPECT_TRUE(env.state().interventions().List(true).empty());
+  ASSERT_OK_AND_ASSIGN(auto users, env.state().user_settings().ListUsers());
+  EXPECT_TRUE(users.empty());
+}
+
+TEST(AuthzMatrixTest, UserTokenMayNotActForAnotherUserInAnyUserControlRpc) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  // user2's token naming user 1: PERMISSION_DENIED before any validation,
+  // for every RPC (even those whose request would be refused anyway).
+  for (const Rpc& rpc : UserControlRpcs(1)) {
+    grpc::Status s = rpc.call(env, "user2");
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << rpc.name;
+    EXPECT_EQ(s.error_message(), "user token of user 2 may not act for user 1")
+        << rpc.name;
+  }
+  // user_id 0: a user token acts for itself; an admin must name the user.
+  v1::UserSettings own;
+  ASSERT_TRUE(env.user()->GetSettings(ServerEnv::Ctx("user2").get(),
+                                      v1::GetSettingsRequest(), &own).ok());
+  EXPECT_EQ(own.user_id(), 2);
+  EXPECT_TRUE(own.personalization());
+  grpc::Status admin0 = env.user()->GetSettings(ServerEnv::Ctx("admin").get(),
+                                                v1::GetSettingsRequest(), &own);
+  EXPECT_EQ(admin0.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(admin0.error_message(),
+              ::testing::HasSubstr("user_id is required for role admin"));
+  // An admin acts for anyone.
+  v1::GetSettingsRequest for7;
+  for7.set_user_id(7);
+  ASSERT_TRUE(env.user()->GetSettings(ServerEnv::Ctx("admin").get(), for7, &own).ok());
+  EXPECT_EQ(own.user_id(), 7);
 }
 
 TEST(AuthzMatrixTest, UserTokenRanksOnlyItsOwnFeed) {

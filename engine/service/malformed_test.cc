@@ -141,6 +141,94 @@ TEST_F(MalformedTest, BadLabels) {
   ExpectStillServing();
 }
 
+TEST_F(MalformedTest, MalformedUserControlRequests) {
+  auto stub = env_.user();
+  auto ctx = [] { return ServerEnv::Ctx("user1"); };
+  v1::ListTagsResponse tags;
+  // Empty, blank and over-long tags.
+  for (const std::string& tag : {std::string(""), std::string("   ")}) {
+    v1::DeleteTagRequest del;
+    del.set_tag(tag);
+    grpc::Status s = stub->DeleteTag(ctx().get(), del, &tags);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "'" << tag << "'";
+    EXPECT_EQ(s.error_message(), "tag is required (1 to 200 bytes)");
+    v1::AddTagRequest add;
+    add.set_tag(tag);
+    EXPECT_EQ(stub->AddTag(ctx().get(), add, &tags).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  v1::AddTagRequest add;
+  add.set_tag(std::string(201, 'a'));
+  grpc::Status s = stub->AddTag(ctx().get(), add, &tags);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "tag of 201 bytes, at most 200");
+  // A tag no item carries; a forbidden tag (the backend's error, Art. 10).
+  v1::DeleteTagRequest del;
+  del.set_tag("no such tag at all");
+  s = stub->DeleteTag(ctx().get(), del, &tags);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("'no such tag at all'"));
+  add.set_tag("Horror");
+  s = stub->AddTag(ctx().get(), add, &tags);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("bad.gore_horror"));
+  // Unknown items.
+  v1::NotInterestedRequest ni;
+  ni.set_item_id(123456789);
+  v1::NotInterestedResponse nir;
+  s = stub->NotInterested(ctx().get(), ni, &nir);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(), "item 123456789 is not in the catalog");
+  v1::WhyRequest why;
+  why.set_item_id(123456789);
+  v1::WhyResponse whyr;
+  s = stub->Why(ctx().get(), why, &whyr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(s.error_message(), HasSubstr("item 123456789"));
+  why.set_item_id(318);
+  why.set_surface("hom");
+  s = stub->Why(ctx().get(), why, &whyr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("unknown surface `hom`"));
+  // Settings: nothing to set, bad author, unknown see-less item.
+  v1::SetSettingsRequest set;
+  v1::UserSettings out;
+  s = stub->SetSettings(ctx().get(), set, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("nothing to set"));
+  set.set_personalization(false);  // Valid, but sent with an invalid field:
+  set.set_mute_author("");         // nothing may be written.
+  s = stub->SetSettings(ctx().get(), set, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "mute_author of 0 bytes outside [1, 200]");
+  set.clear_mute_author();
+  set.set_see_less_item_id(123456789);
+  s = stub->SetSettings(ctx().get(), set, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(s.error_message(),
+            "see_less_item_id: item 123456789 is not in the catalog");
+  // Bad ids and ranges.
+  v1::GetSettingsRequest get;
+  get.set_user_id(-3);
+  s = stub->GetSettings(ServerEnv::Ctx("admin").get(), get, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "user_id -3 is negative");
+  v1::ListTagsRequest list;
+  list.set_top_n(-1);
+  s = stub->ListTags(ctx().get(), list, &tags);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "top_n -1 outside [0, 10000]");
+  // Nothing was stored; the feed is unchanged and the server still serves.
+  ASSERT_OK_AND_ASSIGN(auto users, env_.state().user_settings().ListUsers());
+  EXPECT_TRUE(users.empty());
+  ASSERT_TRUE(stub->GetSettings(ctx().get(), v1::GetSettingsRequest(), &out).ok());
+  EXPECT_TRUE(out.personalization());
+  v1::RankResponse page;
+  ASSERT_TRUE(env_.feed()->Rank(ctx().get(), RankReq(std::nullopt, 5), &page).ok());
+  EXPECT_TRUE(page.personalized());
+  ExpectStillServing();
+}
+
 TEST(ServerOptionsTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
   ServerOptions o;
   o.listen = "0.0.0.0:0";

@@ -27,6 +27,7 @@
 #include "feedgov/v1/catalog_service.grpc.pb.h"
 #include "feedgov/v1/editor_service.grpc.pb.h"
 #include "feedgov/v1/feed_service.grpc.pb.h"
+#include "feedgov/v1/user_control_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 
@@ -87,9 +88,12 @@ inline std::vector<TokenEntry> TestTokens() {
 class ServerEnv {
  public:
   // Opens a fresh engine + state over the shared snapshot and starts the
-  // server. Check ok() (ASSERT in the test).
-  explicit ServerEnv(ServerOptions options = {}) {
-    state_dir_ = ::feedgov::testing::MakeTempDir("feedgov_service_state");
+  // server; with `state_dir` the existing state directory is reopened (a
+  // restart). Check ok() (ASSERT in the test).
+  explicit ServerEnv(ServerOptions options = {}, std::string state_dir = "") {
+    state_dir_ = !state_dir.empty()
+                     ? std::move(state_dir)
+                     : ::feedgov::testing::MakeTempDir("feedgov_service_state");
     OpenOptions o;
     o.snapshot_dir = SnapshotDir();
     auto engine = OpenEngine(o);
@@ -113,6 +117,7 @@ class ServerEnv {
   }
   ~ServerEnv() {
     if (server_) server_->Shutdown(absl::Seconds(2));
+    server_.reset();  // Before the state and engine it serves.
   }
 
   const absl::Status& status() const { return status_; }
@@ -140,6 +145,7 @@ class ServerEnv {
   std::unique_ptr<v1::CatalogService::Stub> catalog() { return v1::CatalogService::NewStub(channel_); }
   std::unique_ptr<v1::EditorService::Stub> editor() { return v1::EditorService::NewStub(channel_); }
   std::unique_ptr<v1::AdminService::Stub> admin() { return v1::AdminService::NewStub(channel_); }
+  std::unique_ptr<v1::UserControlService::Stub> user() { return v1::UserControlService::NewStub(channel_); }
 
  private:
   absl::Status status_;

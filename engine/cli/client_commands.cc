@@ -1,4 +1,7 @@
 // feedgov client <verb>: talk to a running `feedgov serve` over gRPC.
+// User controls (UserControlService): user-show, user-set, user-tags,
+// user-delete-tag, user-add-tag, not-interested, why, about; --user may be
+// omitted with a user token (it acts for its own id).
 // Every verb takes --server HOST:PORT and --token-file F (a file holding the
 // bearer token printed by `feedgov token add`), and --tls-ca F for a TLS
 // server. Positions are 1-based, as everywhere in the API.
@@ -8,6 +11,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/output.h"
@@ -19,6 +24,7 @@
 #include "feedgov/v1/catalog_service.grpc.pb.h"
 #include "feedgov/v1/editor_service.grpc.pb.h"
 #include "feedgov/v1/feed_service.grpc.pb.h"
+#include "feedgov/v1/user_control_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace feedgov::cli {
@@ -393,6 +399,258 @@ int RunClientReloadPolicy(const Args& args) {
   std::cout << "policy " << resp.policy_id() << " v" << resp.policy_version()
             << " in force\n";
   return 0;
+}
+
+// ---------------------------------------------------------------- User
+
+namespace {
+
+const FlagSpec kUserFlag{"user", "User id (omit with a user token: its own id)", ""};
+
+// --user, or 0 ("the token's own user").
+absl::StatusOr<int64_t> UserFlag(const ParsedFlags& f) {
+  if (!f.Has("user")) return 0;
+  return f.Int("user");
+}
+
+std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& v) {
+  return v.empty() ? "(none)" : absl::StrJoin(v, ", ");
+}
+std::string Joined(const google::protobuf::RepeatedField<int64_t>& v) {
+  return v.empty() ? "(none)" : absl::StrJoin(v, ", ");
+}
+
+std::string FormatUserSettings(const v1::UserSettings& s) {
+  return absl::StrCat(
+      "user ", s.user_id(), "\n",
+      "  personalization  ", s.personalization() ? "on" : "off", "\n",
+      "  minors mode      ", s.minors() ? "on" : "off", "\n",
+      "  deleted tags     ", Joined(s.deleted_tags()), "\n",
+      "  added tags       ", Joined(s.added_tags()), "\n",
+      "  muted authors    ", Joined(s.muted_authors()), "\n",
+      "  not interested   ", Joined(s.not_interested_item_ids()), "\n",
+      "  see less         ", Joined(s.see_less_item_ids()), "\n");
+}
+
+std::string FormatTags(const v1::ListTagsResponse& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::InterestTag& t : r.tags()) {
+    rows.push_back({t.tag(), absl::StrFormat("%.4f", t.weight()),
+                    absl::StrCat(t.rated_items()), t.origin()});
+  }
+  return absl::StrCat(FormatTable({"tag", "weight", "rated items", "origin"}, rows),
+                      "deleted tags: ", Joined(r.deleted_tags()), "\n");
+}
+
+absl::StatusOr<bool> OnOffFlag(const ParsedFlags& f, const std::string& flag) {
+  const std::string v = f.Get(flag);
+  if (v == "on") return true;
+  if (v == "off") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, " '", v, "': want on or off"));
+}
+
+// Runs one UserControlService call: parse, connect, `body(stub, conn,
+// flags, user)` returning absl::Status (printing on success).
+template <typename Body>
+int RunUserRpc(CommandSpec spec, const Args& args, Body body) {
+  spec.flags.insert(spec.flags.begin(), kUserFlag);
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  auto user = UserFlag(f);
+  if (!user.ok()) return Fail(spec.name, user.status());
+  auto stub = v1::UserControlService::NewStub(c->channel);
+  absl::Status s = body(*stub, *c, f, *user);
+  return s.ok() ? 0 : Fail(spec.name, s);
+}
+
+std::string UserUsage(const std::string& verb, const std::string& rest) {
+  return Usage(verb, absl::StrCat("[--user ID] ", rest));
+}
+
+}  // namespace
+
+int RunClientUserShow(const Args& args) {
+  CommandSpec spec{"client user-show", "UserControlService.GetSettings.",
+                   UserUsage("user-show", ""), {}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags&,
+                                   int64_t user) -> absl::Status {
+    v1::GetSettingsRequest req;
+    req.set_user_id(user);
+    v1::UserSettings out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.GetSettings(c.Context().get(), req, &out)));
+    std::cout << FormatUserSettings(out);
+    return absl::OkStatus();
+  });
+}
+
+int RunClientUserSet(const Args& args) {
+  CommandSpec spec{
+      "client user-set",
+      "UserControlService.SetSettings: change the given controls (durable; "
+      "the next Rank for the user applies them).",
+      UserUsage("user-set", "[--personalization on|off] [--minors on|off] "
+                            "[--see-less ITEM] [--mute-author NAME]"),
+      {{"personalization", "on or off", ""},
+       {"minors", "on or off", ""},
+       {"see-less", "Item id: see less like this", ""},
+       {"mute-author", "Author whose items are not served to the user", ""}}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags& f,
+                                   int64_t user) -> absl::Status {
+    v1::SetSettingsRequest req;
+    req.set_user_id(user);
+    if (f.Has("personalization")) {
+      FEEDGOV_ASSIGN_OR_RETURN(bool on, OnOffFlag(f, "personalization"));
+      req.set_personalization(on);
+    }
+    if (f.Has("minors")) {
+      FEEDGOV_ASSIGN_OR_RETURN(bool on, OnOffFlag(f, "minors"));
+      req.set_minors(on);
+    }
+    if (f.Has("see-less")) {
+      FEEDGOV_ASSIGN_OR_RETURN(int64_t item, f.Int("see-less"));
+      req.set_see_less_item_id(item);
+    }
+    if (f.Has("mute-author")) req.set_mute_author(f.Get("mute-author"));
+    v1::UserSettings out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.SetSettings(c.Context().get(), req, &out)));
+    std::cout << FormatUserSettings(out);
+    return absl::OkStatus();
+  });
+}
+
+int RunClientUserTags(const Args& args) {
+  CommandSpec spec{"client user-tags",
+                   "UserControlService.ListTags: interest tags with weights "
+                   "(share of the user's rating mass), added first.",
+                   UserUsage("user-tags", "[--top 10]"),
+                   {{"top", "How many tags (0: all)", "10"}}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags& f,
+                                   int64_t user) -> absl::Status {
+    FEEDGOV_ASSIGN_OR_RETURN(int64_t top, f.Int("top"));
+    v1::ListTagsRequest req;
+    req.set_user_id(user);
+    req.set_top_n(static_cast<int32_t>(top));
+    v1::ListTagsResponse out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.ListTags(c.Context().get(), req, &out)));
+    std::cout << FormatTags(out);
+    return absl::OkStatus();
+  });
+}
+
+int RunClientUserDeleteTag(const Args& args) {
+  CommandSpec spec{"client user-delete-tag",
+                   "UserControlService.DeleteTag: the tag stops shaping the "
+                   "user's feed from the next Rank; prints the top 10 tags left.",
+                   UserUsage("user-delete-tag", "--tag TAG"),
+                   {{"tag", "Tag or genre, e.g. Drama", "", true}}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags& f,
+                                   int64_t user) -> absl::Status {
+    v1::DeleteTagRequest req;
+    req.set_user_id(user);
+    req.set_tag(f.Get("tag"));
+    v1::ListTagsResponse out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.DeleteTag(c.Context().get(), req, &out)));
+    if (out.tags_size() > 10) out.mutable_tags()->DeleteSubrange(10, out.tags_size() - 10);
+    std::cout << FormatTags(out);
+    return absl::OkStatus();
+  });
+}
+
+int RunClientUserAddTag(const Args& args) {
+  CommandSpec spec{"client user-add-tag",
+                   "UserControlService.AddTag: declare an interest (or undo a "
+                   "deletion); tags of illegal/bad labels are refused.",
+                   UserUsage("user-add-tag", "--tag TAG"),
+                   {{"tag", "Tag or genre, e.g. Comedy", "", true}}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags& f,
+                                   int64_t user) -> absl::Status {
+    v1::AddTagRequest req;
+    req.set_user_id(user);
+    req.set_tag(f.Get("tag"));
+    v1::ListTagsResponse out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.AddTag(c.Context().get(), req, &out)));
+    if (out.tags_size() > 10) out.mutable_tags()->DeleteSubrange(10, out.tags_size() - 10);
+    std::cout << FormatTags(out);
+    return absl::OkStatus();
+  });
+}
+
+int RunClientNotInterested(const Args& args) {
+  CommandSpec spec{"client not-interested",
+                   "UserControlService.NotInterested: the item never returns "
+                   "to the user's personalized feed.",
+                   UserUsage("not-interested", "--item ID"),
+                   {{"item", "Item id", "", true}}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags& f,
+                                   int64_t user) -> absl::Status {
+    FEEDGOV_ASSIGN_OR_RETURN(int64_t item, f.Int("item"));
+    v1::NotInterestedRequest req;
+    req.set_user_id(user);
+    req.set_item_id(item);
+    v1::NotInterestedResponse out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.NotInterested(c.Context().get(), req, &out)));
+    std::cout << "item " << item << " marked not interested ("
+              << out.not_interested_count() << " item(s) in total)\n";
+    return absl::OkStatus();
+  });
+}
+
+int RunClientWhy(const Args& args) {
+  CommandSpec spec{"client why",
+                   "UserControlService.Why: reason codes and a plain sentence "
+                   "for an item on the user's feed.",
+                   UserUsage("why", "--item ID [--surface home]"),
+                   {{"item", "Item id", "", true},
+                    {"surface", "Surface id", "home"}}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags& f,
+                                   int64_t user) -> absl::Status {
+    FEEDGOV_ASSIGN_OR_RETURN(int64_t item, f.Int("item"));
+    v1::WhyRequest req;
+    req.set_user_id(user);
+    req.set_item_id(item);
+    req.set_surface(f.Get("surface"));
+    v1::WhyResponse out;
+    FEEDGOV_RETURN_IF_ERROR(FromGrpcStatus(stub.Why(c.Context().get(), req, &out)));
+    std::cout << out.title() << " (item " << out.item_id() << ") at position "
+              << out.position() << " of `" << out.surface() << "`\n"
+              << "  reasons: " << absl::StrJoin(out.reasons(), ", ") << "\n"
+              << "  " << out.sentence() << "\n";
+    return absl::OkStatus();
+  });
+}
+
+int RunClientAbout(const Args& args) {
+  CommandSpec spec{"client about",
+                   "UserControlService.AboutFeed: ranking parameters, policy "
+                   "and the user's options (DSA Art. 27).",
+                   UserUsage("about", ""), {}};
+  return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
+                                   const Connection& c, const ParsedFlags&,
+                                   int64_t user) -> absl::Status {
+    v1::AboutFeedRequest req;
+    req.set_user_id(user);
+    v1::AboutFeedResponse out;
+    FEEDGOV_RETURN_IF_ERROR(
+        FromGrpcStatus(stub.AboutFeed(c.Context().get(), req, &out)));
+    std::cout << out.text();
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace feedgov::cli

@@ -46,6 +46,14 @@ int RunClientAudit(const Args& args);
 int RunClientLabel(const Args& args);
 int RunClientStats(const Args& args);
 int RunClientReloadPolicy(const Args& args);
+int RunClientUserShow(const Args& args);
+int RunClientUserSet(const Args& args);
+int RunClientUserTags(const Args& args);
+int RunClientUserDeleteTag(const Args& args);
+int RunClientUserAddTag(const Args& args);
+int RunClientNotInterested(const Args& args);
+int RunClientWhy(const Args& args);
+int RunClientAbout(const Args& args);
 // User controls (User controls issue), user_commands.cc.
 int RunUserShow(const Args& args);
 int RunUserSet(const Args& args);

@@ -20,20 +20,27 @@ namespace feedgov::cli {
 int RunServe(const Args& args) {
   CommandSpec spec{
       "serve",
-      "Serve the feedgov.v1 gRPC API (Feed, Catalog, Editor, Admin services, "
-      "health, reflection) over a snapshot and a state directory. Each request "
+      "Serve the feedgov.v1 gRPC API (Feed, Catalog, Editor, UserControl, "
+      "Admin services, health, reflection) over a snapshot and a state "
+      "directory. Rank for a user applies that user's stored controls. Each "
+      "request "
       "is logged to stderr (method, role, code, ms). Port 0 picks a free port; "
       "the address is printed on stdout as 'listening on HOST:PORT'. SIGTERM "
       "or SIGINT: graceful shutdown, exit 0.",
       "feedgov serve --snapshot DIR --state-dir DIR --tokens FILE "
-      "[--policy FILE] [--listen 127.0.0.1:8443] [--threads N] "
+      "[--policy FILE] [--label-map FILE] [--listen 127.0.0.1:8443] "
+      "[--threads N] "
       "[--tls-cert F --tls-key F] [--allow-insecure-remote]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
-       {"state-dir", "State directory (SQLite: interventions, audit)", "", true},
+       {"state-dir", "State directory (SQLite: interventions, audit, users' "
+        "controls)", "", true},
        {"tokens", "Tokens file (SHA-256 hashes, roles; see docs/operations.md)",
         "", true},
        {"policy", "Policy pack", DefaultPath("policies/cn-ecology.textproto")},
        {"taxonomy", "Label taxonomy", DefaultPath("policies/labels.textproto")},
+       {"label-map", "Label map deciding which interest tags are never "
+        "stored (illegal/bad labels; user controls)",
+        DefaultPath("policies/labelmaps/movielens.textproto")},
        {"listen", "host:port (port 0: any free port)", "127.0.0.1:8443"},
        {"threads", "RPC worker threads, 1 to 256", "4"},
        {"tls-cert", "PEM certificate chain (enables TLS)", ""},
@@ -85,6 +92,7 @@ int RunServe(const Args& args) {
   deps.state = state->get();
   deps.tokens = tokens->get();
   deps.policy_path = f.Get("policy");
+  deps.label_map_path = f.Get("label-map");
   deps.log = &std::cerr;
   auto server = service::FeedgovServer::Start(so, deps);
   if (!server.ok()) return Fail("serve", server.status());

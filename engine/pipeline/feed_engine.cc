@@ -58,7 +58,14 @@ std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
   std::vector<Row> out;
   out.reserve(k);
   for (Row r : priors.rows_by_prior()) {
-    if (static_cast<int>(out.size()) >= k) break;
+    // Rows tied with the k-th on the (float) prior are all taken: the final
+    // order uses the double blend, which may order tied rows differently
+    // than id, and a tie split by the cut made pages of different sizes
+    // disagree.
+    if (static_cast<int>(out.size()) >= k && (out.empty() ||
+        priors.prior_score(r) != priors.prior_score(out.back()))) {
+      break;
+    }
     if (eligible.contains(r)) out.push_back(r);
   }
   return out;
@@ -649,7 +656,34 @@ absl::Status FeedEngine::Candidates(const RequestContext& ctx,
       if (bound < final_scores[t - 1]) break;
     }
   } else {
-    rows = TopByPrior(*st.priors, allowed, k);
+    // Final score = prior x factors (policy BOOST/DOWNRANK, editor), so a
+    // boosted row below the prior cut can still win: grow the cut until the
+    // target-th best final score beats prior_k x the largest factor.
+    const int n = allowed.count();
+    const int target = std::min(k, 2 * ctx.page_size);
+    double max_factor = -1;  // Computed on first use.
+    for (int kk = std::min(k, n);; kk = std::min(2 * kk, n)) {
+      rows = TopByPrior(*st.priors, allowed, kk);
+      if (static_cast<int>(rows.size()) >= n || rows.empty()) break;
+      FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> blended,
+                               scorer_.Score(rows, sims, *st.priors));
+      std::vector<double> final_scores;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        final_scores.push_back(MakeCandidate(ctx, rows[i], blended[i]).score);
+      }
+      const int t = std::min<int>(target, final_scores.size());
+      std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
+                       final_scores.end(), std::greater<double>());
+      if (max_factor < 0) {
+        max_factor = 0;
+        allowed.ForEach([&](Row r) {
+          max_factor = std::max(max_factor, MakeCandidate(ctx, r, 1.0).score);
+        });
+      }
+      if (st.priors->prior_score(rows.back()) * max_factor < final_scores[t - 1]) {
+        break;
+      }
+    }
   }
   FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> scores,
                            scorer_.Score(rows, sims, *st.priors));

@@ -1,0 +1,531 @@
+// End-to-end tests of the real `feedgov` binary (path from the build:
+// FEEDGOV_CLI_PATH): ingest, eval, rank --format json, --help of every
+// subcommand, policy lint, pin refusals, audit verify against tampering with
+// /usr/bin/sqlite3, and failed ingests that leave the output untouched.
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "engine/catalog/snapshot.h"
+#include "engine/testing/status_matchers.h"
+#include "engine/testing/test_data.h"
+#include "tests/pipeline/movielens_env.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#ifndef FEEDGOV_CLI_PATH
+#error "FEEDGOV_CLI_PATH must name the feedgov binary"
+#endif
+
+namespace feedgov {
+namespace {
+
+namespace fs = std::filesystem;
+using ::feedgov::testing::DataDir;
+using ::feedgov::testing::MakeTempDir;
+using ::feedgov::testing::SourceDir;
+using ::testing::HasSubstr;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string& Scratch() {
+  static std::string* dir = new std::string(MakeTempDir("feedgov_cli_test"));
+  return *dir;
+}
+
+Result RunCli(const std::vector<std::string>& args) {
+  static int n = 0;
+  const std::string base = absl::StrCat(Scratch(), "/run", n++);
+  std::string cmd = Quote(FEEDGOV_CLI_PATH);
+  for (const auto& a : args) absl::StrAppend(&cmd, " ", Quote(a));
+  absl::StrAppend(&cmd, " >", base, ".out 2>", base, ".err");
+  int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadAll(base + ".out");
+  r.err = ReadAll(base + ".err");
+  return r;
+}
+
+std::ostream& operator<<(std::ostream& o, const Result& r) {
+  return o << "exit " << r.code << "\nstdout:\n" << r.out << "\nstderr:\n" << r.err;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  // The snapshot the read-only tests share (built by the library once per
+  // build, tests/pipeline/movielens_env.h); the ingest test runs the CLI.
+  static void SetUpTestSuite() {
+    snapshot_ = new std::string(testing::MovieLensSnapshot::Dir());
+  }
+  static void TearDownTestSuite() {
+    std::error_code ec;
+    fs::remove_all(Scratch(), ec);
+    testing::MovieLensSnapshot::Cleanup();
+  }
+  static std::string* snapshot_;
+};
+std::string* CliTest::snapshot_ = nullptr;
+
+TEST_F(CliTest, IngestWritesASnapshotAndReportsProgress) {
+  const std::string out = Scratch() + "/ingested";
+  Result r = RunCli({"ingest", "--data", DataDir("movielens_latest_small"),
+                     "--out", out});
+  ASSERT_EQ(r.code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("loss"));
+  auto snap = ReadSnapshot(out);
+  ASSERT_OK(snap);
+  EXPECT_EQ(snap->catalog->size(), 9742);
+  EXPECT_EQ(snap->users->size(), 610);
+  // The CLI's snapshot serves the same pages as the library-built one.
+  Result a = RunCli({"rank", "--snapshot", out, "--user", "7", "--format", "json"});
+  Result b = RunCli({"rank", "--snapshot", *snapshot_, "--user", "7", "--format",
+                     "json"});
+  ASSERT_EQ(a.code, 0) << a;
+  auto items = [](const std::string& json) {
+    return json.substr(json.find("\"items\""),
+                       json.find("\"next_page_token\"") - json.find("\"items\""));
+  };
+  EXPECT_EQ(items(a.out), items(b.out));
+}
+
+TEST_F(CliTest, EvalPrintsTableWhereAlsBeatsPopularity) {
+  Result r = RunCli({"eval", "--data", DataDir("movielens_latest_small")});
+  ASSERT_EQ(r.code, 0) << r;
+  // method users Recall@20 NDCG@20 train_s
+  std::map<std::string, std::pair<double, double>> rows;
+  std::vector<std::string> header;
+  for (absl::string_view line : absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> cols =
+        absl::StrSplit(line, ' ', absl::SkipWhitespace());
+    if (cols.empty()) continue;
+    if (cols[0] == "method") {
+      header = cols;
+      continue;
+    }
+    ASSERT_EQ(cols.size(), 5u) << line;
+    double recall, ndcg;
+    ASSERT_TRUE(absl::SimpleAtod(cols[2], &recall)) << line;
+    ASSERT_TRUE(absl::SimpleAtod(cols[3], &ndcg)) << line;
+    rows[cols[0]] = {recall, ndcg};
+  }
+  ASSERT_EQ(header.size(), 5u) << r.out;
+  EXPECT_EQ(header[2], "Recall@20");
+  EXPECT_EQ(header[3], "NDCG@20");
+  ASSERT_TRUE(rows.contains("als") && rows.contains("popularity") &&
+              rows.contains("random"))
+      << r.out;
+  EXPECT_GT(rows["als"].first, rows["popularity"].first);
+  EXPECT_GT(rows["als"].second, rows["popularity"].second);
+  EXPECT_GT(rows["popularity"].first, rows["random"].first);
+}
+
+// Minimal JSON reader: enough to walk the rank output (objects, arrays,
+// strings, numbers, booleans).
+struct Json {
+  enum Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = kNull;
+  bool b = false;
+  double num = 0;
+  std::string str;
+  std::vector<Json> arr;
+  std::map<std::string, Json> obj;
+};
+
+class JsonParser {
+ public:
+  explicit JsonParser(absl::string_view s) : s_(s) {}
+  bool Parse(Json* out) {
+    if (!Value(out)) return false;
+    Ws();
+    return i_ == s_.size();
+  }
+
+ private:
+  void Ws() {
+    while (i_ < s_.size() && isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
+  }
+  bool String(std::string* out) {
+    if (s_[i_] != '"') return false;
+    ++i_;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      if (s_[i_] == '\\') {
+        ++i_;
+        if (i_ >= s_.size()) return false;
+        char c = s_[i_];
+        if (c == 'u') {
+          i_ += 4;
+          out->push_back('?');
+        } else {
+          out->push_back(c == 'n' ? '\n' : c == 't' ? '\t' : c);
+        }
+      } else {
+        out->push_back(s_[i_]);
+      }
+      ++i_;
+    }
+    if (i_ >= s_.size()) return false;
+    ++i_;
+    return true;
+  }
+  bool Value(Json* out) {
+    Ws();
+    if (i_ >= s_.size()) return false;
+    char c = s_[i_];
+    if (c == '{') {
+      out->kind = Json::kObject;
+      ++i_;
+      Ws();
+      if (s_[i_] == '}') return ++i_, true;
+      while (true) {
+        Ws();
+        std::string key;
+        if (!String(&key)) return false;
+        Ws();
+        if (s_[i_++] != ':') return false;
+        if (!Value(&out->obj[key])) return false;
+        Ws();
+        if (s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        if (s_[i_] == '}') return ++i_, true;
+        return false;
+      }
+    }
+    if (c == '[') {
+      out->kind = Json::kArray;
+      ++i_;
+      Ws();
+      if (s_[i_] == ']') return ++i_, true;
+      while (true) {
+        out->arr.emplace_back();
+        if (!Value(&out->arr.back())) return false;
+        Ws();
+        if (s_[i_] == ',') {
+          ++i_;
+          continue;
+        }
+        if (s_[i_] == ']') return ++i_, true;
+        return false;
+      }
+    }
+    if (c == '"') {
+      out->kind = Json::kString;
+      return String(&out->str);
+    }
+    if (s_.substr(i_, 4) == "true" || s_.substr(i_, 5) == "false") {
+      out->kind = Json::kBool;
+      out->b = s_[i_] == 't';
+      i_ += out->b ? 4 : 5;
+      return true;
+    }
+    if (s_.substr(i_, 4) == "null") {
+      i_ += 4;
+      return true;
+    }
+    size_t end = i_;
+    while (end < s_.size() && (isdigit(static_cast<unsigned char>(s_[end])) ||
+                               strchr("+-.eE", s_[end]))) {
+      ++end;
+    }
+    out->kind = Json::kNumber;
+    if (!absl::SimpleAtod(s_.substr(i_, end - i_), &out->num)) return false;
+    i_ = end;
+    return true;
+  }
+
+  absl::string_view s_;
+  size_t i_ = 0;
+};
+
+TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
+  Result r = RunCli({"rank", "--snapshot", *snapshot_, "--user", "1", "--format",
+                  "json"});
+  ASSERT_EQ(r.code, 0) << r;
+  Json doc;
+  ASSERT_TRUE(JsonParser(r.out).Parse(&doc)) << r.out;
+  ASSERT_EQ(doc.kind, Json::kObject);
+  EXPECT_EQ(doc.obj["surface"].str, "home");
+  EXPECT_EQ(doc.obj["policy"].obj["id"].str, "cn-ecology");
+  EXPECT_TRUE(doc.obj["personalized"].b);
+  EXPECT_FALSE(doc.obj["next_page_token"].str.empty());
+  const auto& items = doc.obj["items"].arr;
+  ASSERT_EQ(items.size(), 20u);
+  std::set<double> ids;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto o = items[i].obj;
+    for (const char* field :
+         {"position", "item_id", "title", "score", "reasons", "key_slot", "labels"}) {
+      EXPECT_TRUE(o.contains(field)) << i << " " << field;
+    }
+    EXPECT_EQ(o["position"].num, i + 1);
+    EXPECT_EQ(o["key_slot"].b, i < 6);  // home: first 6 are key slots.
+    EXPECT_FALSE(o["title"].str.empty());
+    EXPECT_EQ(o["reasons"].kind, Json::kArray);
+    EXPECT_FALSE(o["reasons"].arr.empty());
+    EXPECT_EQ(o["labels"].kind, Json::kArray);
+    EXPECT_GT(o["score"].num, 0);
+    ids.insert(o["item_id"].num);
+  }
+  EXPECT_EQ(ids.size(), 20u);
+  EXPECT_GE(doc.obj["counters"].obj["quota_met"].num, 2);
+
+  // The next page through the CLI continues the chain without repeats.
+  Result p2 = RunCli({"rank", "--snapshot", *snapshot_, "--user", "1", "--format",
+                   "json", "--page-token", doc.obj["next_page_token"].str});
+  ASSERT_EQ(p2.code, 0) << p2;
+  Json doc2;
+  ASSERT_TRUE(JsonParser(p2.out).Parse(&doc2));
+  ASSERT_EQ(doc2.obj["items"].arr.size(), 20u);
+  for (auto& item : doc2.obj["items"].arr) {
+    EXPECT_FALSE(ids.contains(item.obj["item_id"].num));
+    EXPECT_GT(item.obj["position"].num, 20);
+  }
+}
+
+TEST_F(CliTest, EveryCommandHasHelp) {
+  Result top = RunCli({"--help"});
+  ASSERT_EQ(top.code, 0) << top;
+  const std::vector<std::string> commands = {
+      "ingest", "eval", "rank", "policy lint", "pin", "unpin", "suppress",
+      "unsuppress", "boost", "bury", "interventions list", "audit list",
+      "audit verify"};
+  for (const std::string& c : commands) {
+    EXPECT_THAT(top.out, HasSubstr(c));
+    std::vector<std::string> args = absl::StrSplit(c, ' ');
+    args.push_back("--help");
+    Result r = RunCli(args);
+    EXPECT_EQ(r.code, 0) << c << "\n" << r;
+    EXPECT_THAT(r.out + r.err, HasSubstr("feedgov " + c)) << c;
+  }
+  Result unknown = RunCli({"rnak"});
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("rnak"));
+}
+
+TEST_F(CliTest, PolicyLintAcceptsShippedPacksAndPinpointsBrokenOnes) {
+  int packs = 0;
+  for (const auto& e : fs::directory_iterator(SourceDir() + "/policies")) {
+    if (e.path().extension() != ".textproto" ||
+        e.path().filename() == "labels.textproto") {
+      continue;
+    }
+    ++packs;
+    Result r = RunCli({"policy", "lint", e.path().string()});
+    EXPECT_EQ(r.code, 0) << e.path() << "\n" << r;
+  }
+  EXPECT_GE(packs, 3);
+  // A shipped pack with a bad threshold on its last rule.
+  std::string text = ReadAll(SourceDir() + "/policies/cn-ecology.textproto");
+  const std::string broken = Scratch() + "/broken.textproto";
+  std::ofstream(broken) << text << "rule {\n  label: \"bad.vulgar\"\n"
+                        << "  action: RULE_ACTION_DOWNRANK\n  threshold: 1.5\n"
+                        << "  factor: 0.9\n}\n";
+  // The error points at the offending field (4th line of the rule).
+  const int line = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 4;
+  Result r = RunCli({"policy", "lint", broken});
+  EXPECT_NE(r.code, 0) << r;
+  EXPECT_THAT(r.err, HasSubstr(absl::StrCat("broken.textproto:", line)));
+  EXPECT_THAT(r.err, HasSubstr("1.5"));
+  // Syntax error.
+  std::ofstream(Scratch() + "/syntax.textproto") << "id: \"x\"\nversion: 1\nsurface {\n";
+  Result s = RunCli({"policy", "lint", Scratch() + "/syntax.textproto"});
+  EXPECT_NE(s.code, 0);
+  EXPECT_THAT(s.err, HasSubstr("syntax.textproto:"));
+}
+
+// An item of the snapshot with `label` at confidence >= min_conf.
+ItemId ItemWithLabel(const std::string& dir, const std::string& label,
+                     float min_conf) {
+  auto snap = ReadSnapshot(dir);
+  EXPECT_TRUE(snap.ok());
+  for (ItemId id : snap->labels->LabeledItems()) {
+    for (const Label& l : snap->labels->LabelsFor(id)) {
+      if (l.name == label && l.confidence >= min_conf) return id;
+    }
+  }
+  ADD_FAILURE() << "no item with " << label;
+  return 0;
+}
+
+TEST_F(CliTest, PinRefusalsAreClearAndAudited) {
+  const std::string state = MakeTempDir("feedgov_cli_state");
+  auto pin = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"pin", "--state-dir", state, "--snapshot",
+                                     *snapshot_, "--editor", "ed", "--reason",
+                                     "test"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCli(args);
+  };
+  const ItemId horror = ItemWithLabel(*snapshot_, "bad.gore_horror", 0.5f);
+  // Bad item in a key slot (home positions 1-6): refused, naming the label.
+  Result bad = pin({"--item", absl::StrCat(horror), "--position", "1"});
+  EXPECT_EQ(bad.code, 1) << bad;
+  EXPECT_THAT(bad.err, HasSubstr("bad.gore_horror"));
+  // A pack under which the item is illegal (DROP): refused at any position.
+  const std::string strict = Scratch() + "/strict.textproto";
+  std::ofstream(strict) << "id: \"strict\"\nversion: 1\nsurface { id: \"home\" "
+                           "kind: SURFACE_KIND_FEED }\nrule { label: "
+                           "\"bad.gore_horror\" action: RULE_ACTION_DROP "
+                           "threshold: 0.5 }\n";
+  Result illegal = pin({"--item", absl::StrCat(horror), "--position", "15",
+                        "--policy", strict});
+  EXPECT_EQ(illegal.code, 1) << illegal;
+  EXPECT_THAT(illegal.err, HasSubstr("bad.gore_horror"));
+  // Unknown item.
+  Result unknown = pin({"--item", "987654321", "--position", "15"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("987654321"));
+  // Occupied position: refused without --replace, accepted with it.
+  Result first = pin({"--item", "1", "--position", "10"});
+  ASSERT_EQ(first.code, 0) << first;
+  std::string first_id = first.out.substr(0, first.out.find(':'));
+  EXPECT_THAT(first_id, ::testing::StartsWith("iv-"));
+  Result occupied = pin({"--item", "2", "--position", "10"});
+  EXPECT_EQ(occupied.code, 1) << occupied;
+  EXPECT_THAT(occupied.err, HasSubstr(first_id));
+  EXPECT_THAT(occupied.err, HasSubstr("replace"));
+  Result replaced = pin({"--item", "2", "--position", "10", "--replace", first_id});
+  EXPECT_EQ(replaced.code, 0) << replaced;
+  // The pin shows at position 10 of the ranked page.
+  Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--user", "1",
+                     "--state-dir", state, "--format", "json"});
+  ASSERT_EQ(rank.code, 0) << rank;
+  Json doc;
+  ASSERT_TRUE(JsonParser(rank.out).Parse(&doc));
+  EXPECT_EQ(doc.obj["items"].arr[9].obj["item_id"].num, 2);
+  EXPECT_TRUE(doc.obj["items"].arr[9].obj.contains("pin_id"));
+  // Refusals were audited.
+  Result audit = RunCli({"audit", "list", "--state-dir", state});
+  ASSERT_EQ(audit.code, 0) << audit;
+  EXPECT_THAT(audit.out, HasSubstr("REFUSED"));
+  EXPECT_THAT(audit.out, HasSubstr("REPLACE"));
+}
+
+TEST_F(CliTest, AuditVerifyDetectsTampering) {
+  const std::string state = MakeTempDir("feedgov_cli_audit");
+  for (const char* item : {"1", "2", "3"}) {
+    Result r = RunCli({"boost", "--state-dir", state, "--snapshot", *snapshot_,
+                    "--item", item, "--factor", "1.5", "--editor", "ed",
+                    "--reason", absl::StrCat("boost ", item)});
+    ASSERT_EQ(r.code, 0) << r;
+  }
+  Result ok = RunCli({"audit", "verify", "--state-dir", state});
+  EXPECT_EQ(ok.code, 0) << ok;
+  EXPECT_THAT(ok.out, HasSubstr("OK"));
+  // Edit the second audit entry's message behind the store's back.
+  const std::string db = state + "/feedgov.db";
+  const std::string sql =
+      "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET message = "
+      "'tampered' WHERE seq = 2;";
+  ASSERT_EQ(std::system(absl::StrCat("/usr/bin/sqlite3 ", Quote(db), " ",
+                                     Quote(sql))
+                            .c_str()),
+            0);
+  Result bad = RunCli({"audit", "verify", "--state-dir", state});
+  EXPECT_EQ(bad.code, 1) << bad;
+  EXPECT_THAT(bad.err, ::testing::ContainsRegex("(entry|seq)[^0-9]*2"));
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// Snapshot of a directory tree: relative path -> contents.
+std::map<std::string, std::string> Tree(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    out[fs::relative(e.path(), dir).string()] =
+        e.is_regular_file() ? ReadAll(e.path().string()) : "<dir>";
+  }
+  return out;
+}
+
+TEST_F(CliTest, FailedIngestNamesTheProblemAndLeavesOutputUntouched) {
+  const std::string data = MakeTempDir("feedgov_cli_baddata");
+  WriteFile(data + "/movies.csv",
+            "movieId,title,genres\n1,A (1995),Comedy\n2,B (1996),Drama\n"
+            "3,C (1997),Horror\n");
+  WriteFile(data + "/tags.csv", "userId,movieId,tag,timestamp\n");
+  WriteFile(data + "/ratings.csv",
+            "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n"
+            "1,2,7.5,964982704\n2,3,3.0,964982705\n");
+  // Output: an existing snapshot from an earlier good run must survive.
+  const std::string out = MakeTempDir("feedgov_cli_out") + "/snap";
+  fs::copy(*snapshot_, out, fs::copy_options::recursive);
+  const auto before = Tree(out);
+  Result bad_csv = RunCli({"ingest", "--data", data, "--out", out});
+  EXPECT_EQ(bad_csv.code, 1) << bad_csv;
+  EXPECT_THAT(bad_csv.err, HasSubstr("ratings.csv:3"));
+  EXPECT_THAT(bad_csv.err, HasSubstr("rating"));
+  EXPECT_EQ(Tree(out), before);
+  // No temporary siblings left behind.
+  for (const auto& e : fs::directory_iterator(fs::path(out).parent_path())) {
+    EXPECT_EQ(e.path().filename(), "snap") << e.path();
+  }
+
+  // Malformed CSV (unterminated quote) in movies.csv.
+  WriteFile(data + "/ratings.csv",
+            "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n");
+  WriteFile(data + "/movies.csv",
+            "movieId,title,genres\n1,A (1995),Comedy\n2,\"B (1996),Drama\n");
+  Result malformed = RunCli({"ingest", "--data", data, "--out", out});
+  EXPECT_EQ(malformed.code, 1) << malformed;
+  EXPECT_THAT(malformed.err, HasSubstr("movies.csv:"));
+  EXPECT_EQ(Tree(out), before);
+
+  // Into an existing directory that is not a snapshot: refused, untouched.
+  const std::string other = MakeTempDir("feedgov_cli_other");
+  WriteFile(other + "/precious.txt", "do not delete");
+  const auto other_before = Tree(other);
+  Result not_snapshot = RunCli({"ingest", "--data", DataDir("movielens_latest_small"),
+                             "--out", other});
+  EXPECT_EQ(not_snapshot.code, 1) << not_snapshot;
+  EXPECT_THAT(not_snapshot.err, HasSubstr(other));
+  EXPECT_EQ(Tree(other), other_before);
+
+  // Missing input directory.
+  Result missing = RunCli({"ingest", "--data", data + "/nope", "--out",
+                        Scratch() + "/never"});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("nope"));
+  EXPECT_FALSE(fs::exists(Scratch() + "/never"));
+}
+
+}  // namespace
+}  // namespace feedgov

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Interoperability: Python grpcio (a client feedgov does not implement)
-calls a running `feedgov serve` -- FeedService.Rank and
-EditorService.CreateIntervention / ListInterventions -- and checks the
+calls a running `feedgov serve` -- FeedService.Rank,
+EditorService.CreateIntervention / ListInterventions and UserControlService
+(switch-off, tag deletion, why, about) -- and checks the
 answers, plus UNAUTHENTICATED without a token and PERMISSION_DENIED for a
 wrong role.
 
@@ -38,6 +39,8 @@ def main():
     from feedgov.v1 import editor_service_pb2_grpc as ed_grpc
     from feedgov.v1 import feed_service_pb2 as fs
     from feedgov.v1 import feed_service_pb2_grpc as fs_grpc
+    from feedgov.v1 import user_control_service_pb2 as uc
+    from feedgov.v1 import user_control_service_pb2_grpc as uc_grpc
 
     snap = os.path.join(work, "snap")
     subprocess.run([feedgov, "ingest", "--data", data, "--out", snap],
@@ -52,6 +55,7 @@ def main():
 
     feed_tok = token("feed-service")
     editor_tok = token("editor", "--name", "py-editor")
+    user_tok = token("user", "--user", "1")
     server = subprocess.Popen(
         [feedgov, "serve", "--snapshot", snap, "--state-dir",
          os.path.join(work, "state"), "--tokens", tokens, "--listen",
@@ -90,7 +94,38 @@ def main():
                          metadata=auth(feed_tok))
         assert page.items[1].item_id == 318 and "EDITOR_PIN" in page.items[1].reasons
 
+        # UserControlService: user 1 switches personalization off and
+        # deletes a tag with its own token; the feed service's next Rank for
+        # user 1 is non-personalized and equals user 414's non-personalized
+        # page.
+        users = uc_grpc.UserControlServiceStub(channel)
+        stored = users.SetSettings(uc.SetSettingsRequest(personalization=False),
+                                   metadata=auth(user_tok))
+        assert stored.user_id == 1 and not stored.personalization, stored
+        tags = users.DeleteTag(uc.DeleteTagRequest(tag="Action"),
+                               metadata=auth(user_tok))
+        assert "action" in tags.deleted_tags
+        assert "action" not in [t.tag for t in tags.tags]
+        off = feed.Rank(fs.RankRequest(surface="home", user_id=1, page_size=10),
+                        metadata=auth(feed_tok))
+        other = feed.Rank(fs.RankRequest(surface="home", user_id=414, page_size=10,
+                                         disable_personalization=True),
+                          metadata=auth(feed_tok))
+        assert not off.personalized
+        assert [i.item_id for i in off.items] == [i.item_id for i in other.items]
+        why = users.Why(uc.WhyRequest(item_id=off.items[0].item_id),
+                        metadata=auth(user_tok))
+        assert why.sentence.endswith(".") and "NON_PERSONALIZED" in why.reasons, why
+        about = users.AboutFeed(uc.AboutFeedRequest(), metadata=auth(user_tok))
+        assert "non-profiling option is ON" in about.text and not about.personalization
+
         for call, md, want in [
+            (lambda md: users.GetSettings(uc.GetSettingsRequest(user_id=2),
+                                          metadata=md), auth(user_tok),
+             grpc.StatusCode.PERMISSION_DENIED),
+            (lambda md: users.GetSettings(uc.GetSettingsRequest(user_id=1),
+                                          metadata=md), auth(feed_tok),
+             grpc.StatusCode.PERMISSION_DENIED),
             (lambda md: feed.Rank(fs.RankRequest(surface="home", page_size=5),
                                   metadata=md), (), grpc.StatusCode.UNAUTHENTICATED),
             (lambda md: editor.ListInterventions(ed.ListInterventionsRequest(),

@@ -576,6 +576,22 @@ absl::Status FeedEngine::ChooseQuery(const RankRequest& request,
   return absl::OkStatus();
 }
 
+// An upper bound on the product of the factors MakeCandidate applies to any
+// row: every policy BOOST rule in force firing at once, times the largest
+// editor and user factors (downranks and buries are <= 1). O(#rules +
+// #interventions + #user factors), so the threshold loops in Candidates()
+// never scan the catalog.
+double FeedEngine::FactorBound(const RequestContext& ctx) const {
+  double bound = 1.0;
+  for (const Rule* rule : ctx.pack->RulesFor(*ctx.surface, ctx.audience)) {
+    if (rule->action == RuleAction::kBoost) bound *= std::max(1.0f, rule->factor);
+  }
+  double editor = 1.0, user = 1.0;
+  for (const auto& [row, f] : ctx.editor_factor) editor = std::max(editor, f);
+  for (const auto& [row, f] : ctx.user_factor) user = std::max(user, f);
+  return bound * editor * user;
+}
+
 SlateCandidate FeedEngine::MakeCandidate(const RequestContext& ctx, Row row,
                                          double blended) const {
   SlateCandidate c;
@@ -643,12 +659,7 @@ absl::Status FeedEngine::Candidates(const RequestContext& ctx,
       const int t = std::min<int>(target, final_scores.size());
       std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
                        final_scores.end(), std::greater<double>());
-      if (max_factor < 0) {
-        max_factor = 0;
-        allowed.ForEach([&](Row r) {
-          max_factor = std::max(max_factor, MakeCandidate(ctx, r, 1.0).score);
-        });
-      }
+      if (max_factor < 0) max_factor = FactorBound(ctx);
       const double bound =
           (scorer_.options().similarity_weight * (1.0 + hits.back().similarity) / 2 +
            st.priors->prior_score(by_prior.back())) *
@@ -674,12 +685,7 @@ absl::Status FeedEngine::Candidates(const RequestContext& ctx,
       const int t = std::min<int>(target, final_scores.size());
       std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
                        final_scores.end(), std::greater<double>());
-      if (max_factor < 0) {
-        max_factor = 0;
-        allowed.ForEach([&](Row r) {
-          max_factor = std::max(max_factor, MakeCandidate(ctx, r, 1.0).score);
-        });
-      }
+      if (max_factor < 0) max_factor = FactorBound(ctx);
       if (st.priors->prior_score(rows.back()) * max_factor < final_scores[t - 1]) {
         break;
       }

@@ -250,6 +250,7 @@ class FeedEngine {
                            RequestContext& ctx) const;
   SlateCandidate MakeCandidate(const RequestContext& ctx, Row row,
                                double blended) const;
+  double FactorBound(const RequestContext& ctx) const;
   // Top-k of `allowed` for the request's path, scored, appended to `out`.
   absl::Status Candidates(const RequestContext& ctx, const RowSet& allowed,
                           int k, std::vector<SlateCandidate>& out) const;

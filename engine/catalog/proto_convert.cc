@@ -26,7 +26,7 @@ absl::StatusOr<LabelSource> LabelSourceFromProto(v1::LabelSource source) {
       return LabelSource::kMapping;
     default:
       return absl::InvalidArgumentError(
-          absl::StrCat("label source ", source, " is not valid"));
+          absl::StrCat("label source ", source, " is unspecified or unknown"));
   }
 }
 
@@ -41,7 +41,11 @@ v1::ItemLabel LabelToProto(const Label& label) {
 
 absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& p) {
   absl::StatusOr<LabelSource> source = LabelSourceFromProto(p.source());
-  if (!source.ok()) return source.status();
+  if (!source.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("label '", p.name(), "': ", source.status().message(),
+                     "; want MODEL, REVIEWER or MAPPING"));
+  }
   return Label{p.name(), p.confidence(), *source, p.time_unix_s()};
 }
 

@@ -15,12 +15,13 @@
 namespace feedgov {
 
 v1::LabelSource LabelSourceToProto(LabelSource source);
-// INVALID_ARGUMENT "label source 0 is not valid" for UNSPECIFIED/unknown.
+// INVALID_ARGUMENT "label source 0 is unspecified or unknown".
 absl::StatusOr<LabelSource> LabelSourceFromProto(v1::LabelSource source);
 
 v1::ItemLabel LabelToProto(const Label& label);
-// Fails only on an invalid source (see above); other fields are copied as
-// they are (validation is LabelTable's job).
+// Fails only on an invalid source: INVALID_ARGUMENT "label 'x': label source
+// 0 is unspecified or unknown; want MODEL, REVIEWER or MAPPING". Other fields are copied
+// as they are (validation is LabelTable's job).
 absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& proto);
 
 void ItemToProto(const Item& item, v1::SnapshotItem* proto);

@@ -1,5 +1,7 @@
 #include "engine/service/convert.h"
 
+#include "engine/catalog/proto_convert.h"
+
 #include "absl/strings/str_cat.h"
 #include "engine/common/reasons.h"
 
@@ -18,27 +20,11 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 }
 
 void LabelToProto(const Label& label, v1::ItemLabel* out) {
-  out->set_name(label.name);
-  out->set_confidence(label.confidence);
-  out->set_source(static_cast<v1::LabelSource>(static_cast<int>(label.source) + 1));
-  out->set_time_unix_s(label.time);
+  *out = ::feedgov::LabelToProto(label);
 }
 
 absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& label) {
-  Label out;
-  out.name = label.name();
-  out.confidence = label.confidence();
-  out.time = label.time_unix_s();
-  switch (label.source()) {
-    case v1::LABEL_SOURCE_MODEL: out.source = LabelSource::kModel; break;
-    case v1::LABEL_SOURCE_REVIEWER: out.source = LabelSource::kReviewer; break;
-    case v1::LABEL_SOURCE_MAPPING: out.source = LabelSource::kMapping; break;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "label '", label.name(), "': source ", label.source(),
-          " unspecified or unknown; want MODEL, REVIEWER or MAPPING"));
-  }
-  return out;
+  return ::feedgov::LabelFromProto(label);
 }
 
 void RankResponseToProto(const RankResponse& in, v1::RankResponse* out) {

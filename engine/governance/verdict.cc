@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
+
 #include "engine/common/reasons.h"
 
 namespace feedgov {
@@ -120,43 +122,89 @@ std::shared_ptr<const GovernanceView> GovernanceView::Build(
   g.reasons_.assign(num_rows, 0);
   g.dropped_by_.assign(num_rows, -1);
   g.kept_out_by_.assign(num_rows, -1);
-  Counters& c = g.counters_;
-  c.rows = num_rows;
+  g.counters_.rows = num_rows;
   const std::vector<const Rule*> rules = pack.RulesFor(surface, audience);
   for (Row row = 0; row < num_rows; ++row) {
     ItemVerdict v = Evaluate(pack, surface, rules, labels_of(row));
-    g.factor_[row] = v.score_factor;
-    g.reasons_[row] = v.reasons;
-    if (!v.dropped_by.empty()) g.dropped_by_[row] = g.Intern(v.dropped_by);
-    if (!v.kept_out_by.empty()) g.kept_out_by_[row] = g.Intern(v.kept_out_by);
-    if (v.label_error) {
-      g.label_error_.insert(row);
-      ++c.label_errors;
-    }
-    if (v.dropped) {
-      ++c.dropped;
-      ++c.dropped_by_label[v.dropped_by];
-      continue;
-    }
-    g.servable_.insert(row);
-    if (v.key_slot_allowed) {
-      g.key_allowed_.insert(row);
-    } else {
-      ++c.kept_out_of_key_slots;
-      ++c.kept_out_by_label[v.kept_out_by];
-    }
-    if (v.positive) {
-      g.positive_.insert(row);
-      ++c.positive;
-      if (v.key_slot_allowed) {
-        g.positive_key_.insert(row);
-        ++c.positive_key_slot_allowed;
-      }
-    }
-    if (v.reasons & kDownranked) ++c.downranked;
-    if (v.reasons & kPositiveBoost) ++c.boosted;
+    g.Store(row, v);
+    g.Account(v, +1);
   }
   return view;
+}
+
+absl::StatusOr<std::shared_ptr<const GovernanceView>>
+GovernanceView::WithUpdatedRows(
+    const GovernanceView& base, const PolicyPack& pack, const Surface& surface,
+    Audience audience, absl::Span<const Row> changed,
+    absl::FunctionRef<absl::Span<const Label>(Row)> labels_of) {
+  if (base.pack_id_ != pack.id || base.pack_version_ != pack.version ||
+      base.surface_id_ != surface.id || base.audience_ != audience) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "governance view of pack '", base.pack_id_, "' v", base.pack_version_,
+        " surface '", base.surface_id_, "' audience ",
+        static_cast<int>(base.audience_), " cannot be updated for pack '",
+        pack.id, "' v", pack.version, " surface '", surface.id, "' audience ",
+        static_cast<int>(audience)));
+  }
+  for (Row row : changed) {
+    if (row < 0 || row >= base.num_rows()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "changed row ", row, " outside [0, ", base.num_rows(), ")"));
+    }
+  }
+  std::shared_ptr<GovernanceView> view(new GovernanceView(base));
+  const std::vector<const Rule*> rules = pack.RulesFor(surface, audience);
+  for (Row row : changed) {
+    view->Account(view->verdict(row), -1);
+    ItemVerdict v = Evaluate(pack, surface, rules, labels_of(row));
+    view->Store(row, v);
+    view->Account(v, +1);
+  }
+  return std::shared_ptr<const GovernanceView>(std::move(view));
+}
+
+void GovernanceView::Store(Row row, const ItemVerdict& v) {
+  factor_[row] = v.score_factor;
+  reasons_[row] = v.reasons;
+  dropped_by_[row] = v.dropped_by.empty() ? -1 : Intern(v.dropped_by);
+  kept_out_by_[row] = v.kept_out_by.empty() ? -1 : Intern(v.kept_out_by);
+  auto set = [row](RowSet& s, bool on) {
+    if (on) {
+      s.insert(row);
+    } else {
+      s.erase(row);
+    }
+  };
+  set(label_error_, v.label_error);
+  set(servable_, !v.dropped);
+  set(key_allowed_, !v.dropped && v.key_slot_allowed);
+  set(positive_, !v.dropped && v.positive);
+  set(positive_key_, !v.dropped && v.positive && v.key_slot_allowed);
+}
+
+void GovernanceView::Account(const ItemVerdict& v, int sign) {
+  Counters& c = counters_;
+  auto bump = [sign](std::map<std::string, int32_t>& m, const std::string& k) {
+    auto it = m.try_emplace(k, 0).first;
+    it->second += sign;
+    if (it->second == 0) m.erase(it);
+  };
+  if (v.label_error) c.label_errors += sign;
+  if (v.dropped) {
+    c.dropped += sign;
+    bump(c.dropped_by_label, v.dropped_by);
+    return;
+  }
+  if (!v.key_slot_allowed) {
+    c.kept_out_of_key_slots += sign;
+    bump(c.kept_out_by_label, v.kept_out_by);
+  }
+  if (v.positive) {
+    c.positive += sign;
+    if (v.key_slot_allowed) c.positive_key_slot_allowed += sign;
+  }
+  if (v.reasons & kDownranked) c.downranked += sign;
+  if (v.reasons & kPositiveBoost) c.boosted += sign;
 }
 
 int32_t GovernanceView::Intern(const std::string& name) {

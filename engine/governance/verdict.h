@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "engine/common/row_set.h"
 #include "engine/common/types.h"
@@ -79,6 +80,8 @@ class GovernanceView {
     int32_t boosted = 0;
     std::map<std::string, int32_t> dropped_by_label;   // label -> items
     std::map<std::string, int32_t> kept_out_by_label;  // label -> items
+
+    friend bool operator==(const Counters&, const Counters&) = default;
   };
 
   // `labels_of(row)` returns the labels of `row`; the span only needs to
@@ -86,6 +89,22 @@ class GovernanceView {
   static std::shared_ptr<const GovernanceView> Build(
       const PolicyPack& pack, const Surface& surface, Audience audience,
       int32_t num_rows,
+      absl::FunctionRef<absl::Span<const Label>(Row)> labels_of);
+
+  // The view of the same (pack, surface, audience) after the labels of
+  // `changed` rows changed: a copy of `base` in which only those rows are
+  // re-evaluated (`labels_of(row)` gives their new labels) and the counters
+  // are adjusted (old verdict subtracted, new one added). Equal to a fresh
+  // Build over the new labels, verdict for verdict, RowSet for RowSet and
+  // counter for counter, provided `changed` lists every row whose labels
+  // differ from those `base` was built from (duplicates are harmless).
+  // O(num_rows / 64 + num_rows) bytes copied plus O(|changed|) evaluations;
+  // `base` is not modified.
+  // Errors: FAILED_PRECONDITION when `base` is of another pack id/version,
+  // surface or audience; INVALID_ARGUMENT for a row outside [0, num_rows).
+  static absl::StatusOr<std::shared_ptr<const GovernanceView>> WithUpdatedRows(
+      const GovernanceView& base, const PolicyPack& pack, const Surface& surface,
+      Audience audience, absl::Span<const Row> changed,
       absl::FunctionRef<absl::Span<const Label>(Row)> labels_of);
 
   int32_t num_rows() const { return servable_.size(); }
@@ -107,7 +126,12 @@ class GovernanceView {
 
  private:
   GovernanceView() = default;
+  GovernanceView(const GovernanceView&) = default;
   int32_t Intern(const std::string& name);
+  // Writes `v` into the per-row arrays and RowSets of `row`.
+  void Store(Row row, const ItemVerdict& v);
+  // Adds (sign +1) or removes (sign -1) `v`'s contribution to counters_.
+  void Account(const ItemVerdict& v, int sign);
 
   std::string pack_id_;
   int pack_version_ = 0;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <vector>
 
 #include "engine/common/reasons.h"
@@ -171,6 +172,111 @@ TEST_F(VerdictTest, ViewMatchesPerRowEvaluationAndCounts) {
   EXPECT_EQ(c.positive, 2);
   EXPECT_EQ(c.positive_key_slot_allowed, 1);
   EXPECT_EQ(view->servable().count(), 4);
+}
+
+// Random labels drawn from a mix that exercises every rule kind: illegal,
+// bad, positive, reviewer-sourced, unknown names and bad confidences.
+std::vector<Label> RandomLabels(std::mt19937& rng) {
+  static const char* const kNames[] = {
+      "illegal.rumors",    "bad.clickbait",        "bad.vulgar",
+      "bad.gore_horror",   "positive.core_values", "positive.party_policy",
+      "made.up"};
+  std::uniform_int_distribution<int> count(0, 3), name(0, 6), src(0, 3);
+  std::uniform_real_distribution<float> conf(0.0f, 1.0f);
+  std::vector<Label> out(count(rng));
+  for (Label& l : out) {
+    l.name = kNames[name(rng)];
+    l.confidence = conf(rng);
+    if (l.name == "made.up" && conf(rng) < 0.5f) l.name = "bad.clickbait";
+    if (conf(rng) < 0.03f) l.confidence = 1.5f;  // Unevaluable.
+    l.source = src(rng) == 0 ? LabelSource::kReviewer : LabelSource::kModel;
+  }
+  return out;
+}
+
+void ExpectSameView(const GovernanceView& got, const GovernanceView& want) {
+  ASSERT_EQ(got.num_rows(), want.num_rows());
+  for (Row r = 0; r < want.num_rows(); ++r) {
+    ASSERT_EQ(got.verdict(r), want.verdict(r)) << "row " << r;
+    ASSERT_EQ(got.score_factor(r), want.score_factor(r)) << "row " << r;
+    ASSERT_EQ(got.reasons(r), want.reasons(r)) << "row " << r;
+  }
+  EXPECT_TRUE(got.servable() == want.servable());
+  EXPECT_TRUE(got.key_slot_allowed() == want.key_slot_allowed());
+  EXPECT_TRUE(got.positive_key_slot_allowed() == want.positive_key_slot_allowed());
+  EXPECT_TRUE(got.label_errors() == want.label_errors());
+  EXPECT_TRUE(got.counters() == want.counters());
+  EXPECT_EQ(got.counters().dropped_by_label, want.counters().dropped_by_label);
+  EXPECT_EQ(got.counters().kept_out_by_label, want.counters().kept_out_by_label);
+  EXPECT_EQ(got.counters().dropped, want.counters().dropped);
+  EXPECT_EQ(got.counters().positive, want.counters().positive);
+}
+
+// Oracle: after every random batch of label changes, the incrementally
+// updated view equals a fresh Build over the new labels; the base view it
+// was derived from is unchanged.
+TEST_F(VerdictTest, IncrementalViewEqualsFreshBuildUnderRandomUpdates) {
+  constexpr int kRows = 400;
+  const std::pair<const char*, Audience> cases[] = {
+      {"home", Audience::kGeneral},     {"hot_list", Audience::kGeneral},
+      {"featured", Audience::kGeneral}, {"minors_zone", Audience::kMinors},
+      {"feed", Audience::kMinors}};
+  for (const auto& [surface_id, audience] : cases) {
+    SCOPED_TRACE(surface_id);
+    const Surface& surface = *pack_->FindSurface(surface_id);
+    std::mt19937 rng(7);
+    std::vector<std::vector<Label>> labels(kRows);
+    for (auto& l : labels) l = RandomLabels(rng);
+    auto labels_of = [&](Row r) { return absl::Span<const Label>(labels[r]); };
+    auto view = GovernanceView::Build(*pack_, surface, audience, kRows, labels_of);
+    std::uniform_int_distribution<int> batch(0, 40), row(0, kRows - 1);
+    for (int round = 0; round < 30; ++round) {
+      SCOPED_TRACE(round);
+      const std::vector<std::vector<Label>> before = labels;
+      std::vector<Row> changed(batch(rng));
+      for (Row& r : changed) {
+        r = row(rng);
+        labels[r] = RandomLabels(rng);
+      }
+      if (!changed.empty()) changed.push_back(changed.front());  // Duplicate.
+      auto next = GovernanceView::WithUpdatedRows(*view, *pack_, surface,
+                                                  audience, changed, labels_of);
+      ASSERT_OK(next);
+      // The base still describes the labels it was built from.
+      ExpectSameView(*view, *GovernanceView::Build(
+                                *pack_, surface, audience, kRows, [&](Row r) {
+                                  return absl::Span<const Label>(before[r]);
+                                }));
+      auto fresh = GovernanceView::Build(*pack_, surface, audience, kRows, labels_of);
+      ExpectSameView(**next, *fresh);
+      view = *next;
+    }
+  }
+}
+
+TEST_F(VerdictTest, IncrementalViewRefusesOtherSurfaceAndBadRows) {
+  std::vector<Label> none;
+  auto labels_of = [&](Row) { return absl::Span<const Label>(none); };
+  const Surface& home = *pack_->FindSurface("home");
+  const Surface& feed = *pack_->FindSurface("feed");
+  auto view = GovernanceView::Build(*pack_, home, Audience::kGeneral, 10, labels_of);
+  const Row ten[] = {10};
+  EXPECT_EQ(GovernanceView::WithUpdatedRows(*view, *pack_, home,
+                                            Audience::kGeneral, ten, labels_of)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  const Row one[] = {1};
+  EXPECT_EQ(GovernanceView::WithUpdatedRows(*view, *pack_, feed,
+                                            Audience::kGeneral, one, labels_of)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(GovernanceView::WithUpdatedRows(*view, *pack_, home,
+                                            Audience::kMinors, one, labels_of)
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -138,6 +138,14 @@ int LabelClassOf(const WorldOptions& o, Row row) {
   return 0;
 }
 
+WorldOptions BenchWorldOptions(int32_t items) {
+  WorldOptions o;
+  o.items = items;
+  o.users = std::min(1000, std::max(1, items / 10));
+  if (items >= kCheapBuildMinItems) o.ef_construction = 40;
+  return o;
+}
+
 absl::StatusOr<SnapshotContents> MakeWorld(const WorldOptions& o,
                                            std::ostream* log) {
   FEEDGOV_RETURN_IF_ERROR(o.Validate());

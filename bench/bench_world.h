@@ -60,6 +60,14 @@ struct WorldOptions {
   std::string CacheKey() const;
 };
 
+// The benchmark programs' world for `items` items: defaults above, users =
+// min(1000, max(1, items / 10)), and efConstruction 40 instead of 200 at
+// items >= kCheapBuildMinItems, so the 1M-item HNSW32 graph builds in
+// minutes on 2 cores with the scalar-kernel FAISS of Debian 12 (search
+// still uses efSearch 256; docs/benchmarks.md records the parameters).
+inline constexpr int32_t kCheapBuildMinItems = 1'000'000;
+WorldOptions BenchWorldOptions(int32_t items);
+
 // Builds the world in memory (index built with deterministic_build = false,
 // i.e. all cores). `log` (may be null) gets one line per step with timings.
 absl::StatusOr<SnapshotContents> MakeWorld(const WorldOptions& options,

@@ -391,9 +391,7 @@ int Main(int argc, char** argv) {
     if (!ok) Die(flag + ": invalid value '" + v + "'");
   }
   if (f.feedgov.empty()) Die("--feedgov PATH (the feedgov binary) is required");
-  WorldOptions o;
-  o.items = f.items;
-  o.users = std::min(1000, std::max(1, f.items / 10));
+  WorldOptions o = BenchWorldOptions(f.items);
   auto snapshot = EnsureWorldSnapshot(o, f.cache, &std::cerr);
   if (!snapshot.ok()) Die(snapshot.status().ToString());
   const std::string work = absl::StrCat(f.cache, "/loadgen-", getpid());

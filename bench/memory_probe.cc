@@ -56,9 +56,7 @@ int Main(int argc, char** argv) {
       return Usage(("unknown flag " + flag).c_str());
     }
   }
-  WorldOptions o;
-  o.items = items;
-  o.users = std::min(1000, std::max(1, items / 10));
+  WorldOptions o = BenchWorldOptions(items);
   if (absl::Status s = o.Validate(); !s.ok()) return Usage(s.ToString().c_str());
 
   // Build the cache (if needed) in a child so its memory is not counted.

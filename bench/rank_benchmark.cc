@@ -164,8 +164,7 @@ World& GetWorld(int n) {
   auto it = worlds.find(n);
   if (it != worlds.end()) return *it->second;
   auto w = std::make_unique<World>();
-  w->options.items = n;
-  w->options.users = std::min(1000, std::max(1, n / 10));
+  w->options = BenchWorldOptions(n);
   w->snapshot_dir =
       OrDie(EnsureWorldSnapshot(w->options, CacheDir(), &std::cerr), "snapshot");
   const auto t0 = Clock::now();

@@ -53,8 +53,9 @@ namespace {
 // Top `k` rows of `eligible` by prior score (the non-personalized order).
 // This function is the profile-free path's candidate generator: by
 // construction it receives no user data.
+// `also` (may be null) restricts the rows further.
 std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
-                            int k) {
+                            int k, const RowSet* also = nullptr) {
   std::vector<Row> out;
   out.reserve(k);
   for (Row r : priors.rows_by_prior()) {
@@ -66,7 +67,9 @@ std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
         priors.prior_score(r) != priors.prior_score(out.back()))) {
       break;
     }
-    if (eligible.contains(r)) out.push_back(r);
+    if (eligible.contains(r) && (also == nullptr || also->contains(r))) {
+      out.push_back(r);
+    }
   }
   return out;
 }
@@ -613,6 +616,155 @@ SlateCandidate FeedEngine::MakeCandidate(const RequestContext& ctx, Row row,
   return c;
 }
 
+double FeedEngine::FinalScore(const RequestContext& ctx, Row row,
+                              double blended) const {
+  double score = blended * ctx.view->score_factor(row);
+  if (auto it = ctx.editor_factor.find(row); it != ctx.editor_factor.end()) {
+    score *= it->second;
+  }
+  if (auto it = ctx.user_factor.find(row); it != ctx.user_factor.end()) {
+    score *= it->second;
+  }
+  return score;
+}
+
+FeedEngine::BoostedRows FeedEngine::Boosted(
+    const std::shared_ptr<const GovernanceView>& view) const {
+  {
+    absl::MutexLock lock(&boosted_mu_);
+    auto it = boosted_.find(view.get());
+    if (it != boosted_.end() && it->second.view.lock() == view) {
+      return it->second;
+    }
+  }
+  BoostedRows b;
+  b.view = view;
+  const int32_t n = view->servable().size();
+  auto rows = std::make_shared<RowSet>(n);
+  for (Row r = 0; r < n; ++r) {
+    const double f = view->score_factor(r);
+    if (f > 1.0) {
+      rows->insert(r);
+      b.max_factor = std::max(b.max_factor, f);
+    }
+  }
+  b.rows = std::move(rows);
+  absl::MutexLock lock(&boosted_mu_);
+  if (boosted_.size() >= 16) boosted_.clear();  // Views of old versions.
+  boosted_[view.get()] = b;
+  return b;
+}
+
+// Exact top by final score, a threshold algorithm over three sorted lists:
+// the cosine top-kc of `allowed` (one Retriever search), its prior top-kp,
+// and the prior top-kb of its BOOSTed rows (B: policy factor > 1). Rows
+// with an editor or user factor > 1 are few and always taken. Then a row in
+// no list scores at most
+//   not in B: w_sim * (1 + cos_kc) / 2 + prior_kp          (factor <= 1)
+//   in B:     (w_sim * (1 + cos_kc) / 2 + min(prior_kp, prior_kb)) * max_B,
+// and the lists grow until both bounds fall below the target-th best final
+// score. The prior lists are cheap (a walk of the prior order, one dot
+// product per row), so they grow first while the cosine term alone is below
+// that score; the cosine list (a search) grows only when it must. Without
+// this a popular item just below the cosine cut-off was missing from a big
+// page but appeared on a later small page (pages of 10 != one page of 50).
+absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
+                                          const RowSet& allowed, int k,
+                                          std::vector<Row>& rows,
+                                          std::vector<float>& sims) const {
+  const CatalogState& st = *ctx.state;
+  const int n = allowed.count();
+  if (n == 0) return absl::OkStatus();
+  const int target = std::min(k, 2 * ctx.page_size);
+  const Eigen::VectorXf q = NormalizeQuery(ctx.query);
+  const BoostedRows boosted = Boosted(ctx.view);
+  const bool use_b = boosted.max_factor > 1.0;
+  std::vector<Row> extra;  // Allowed rows an editor or user factor lifts.
+  for (const auto* factors : {&ctx.editor_factor, &ctx.user_factor}) {
+    for (const auto& [row, f] : *factors) {
+      if (f > 1.0 && allowed.contains(row)) extra.push_back(row);
+    }
+  }
+  const double w_sim = scorer_.options().similarity_weight;
+  const int cap = std::min(n, Retriever::kMaxK);
+  int kc = std::min(k, cap), kp = kc, kb = kc;
+  int searched = 0;
+  std::vector<Hit> hits;
+  absl::flat_hash_set<Row> seen;
+  auto add = [&](Row r, float sim) {
+    if (!seen.insert(r).second) return;
+    rows.push_back(r);
+    sims.push_back(sim);
+  };
+  auto add_row = [&](Row r) {
+    if (!seen.contains(r)) add(r, RowSimilarity(st.catalog->embeddings(), r, q));
+  };
+  for (;;) {
+    if (searched != kc) {
+      FEEDGOV_ASSIGN_OR_RETURN(hits, st.retriever->Search(ctx.query, kc, &allowed));
+      searched = kc;
+    }
+    rows.clear();
+    sims.clear();
+    seen.clear();
+    for (const Hit& h : hits) add(h.row, h.similarity);
+    const std::vector<Row> by_prior = TopByPrior(*st.priors, allowed, kp);
+    for (Row r : by_prior) add_row(r);
+    if (kc >= cap || hits.empty() || static_cast<int>(by_prior.size()) >= n) {
+      break;  // Every allowed row was seen (or kMaxK reached).
+    }
+    std::vector<Row> by_prior_b;
+    if (use_b) {
+      by_prior_b = TopByPrior(*st.priors, allowed, kb, boosted.rows.get());
+      for (Row r : by_prior_b) add_row(r);
+    }
+    for (Row r : extra) add_row(r);
+    FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> blended,
+                             scorer_.Score(rows, sims, *st.priors));
+    std::vector<double> final_scores(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      final_scores[i] = FinalScore(ctx, rows[i], blended[i]);
+    }
+    const int t = std::min<int>(target, final_scores.size());
+    std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
+                     final_scores.end(), std::greater<double>());
+    const double threshold = final_scores[t - 1];
+    const double cos_term = w_sim * (1.0 + hits.back().similarity) / 2;
+    const double prior_kp = st.priors->prior_score(by_prior.back());
+    const bool n_open = cos_term + prior_kp >= threshold;
+    // B exhausted (fewer than kb boosted rows allowed): every B row was seen.
+    const bool b_done =
+        !use_b || kb >= n || static_cast<int>(by_prior_b.size()) < kb;
+    const double prior_kb =
+        by_prior_b.empty() ? prior_kp
+                           : std::min<double>(prior_kp, st.priors->prior_score(
+                                                            by_prior_b.back()));
+    const bool b_open =
+        !b_done && (cos_term + prior_kb) * boosted.max_factor >= threshold;
+    if (!n_open && !b_open) break;
+    // Grow a prior list while the cosine term alone leaves room under the
+    // threshold and the list is at most 8x the cosine list; else the cosine
+    // list.
+    bool grow_cos = false;
+    if (n_open) {
+      if (cos_term < threshold && kp < 8 * kc) {
+        kp = std::min(2 * kp, n);
+      } else {
+        grow_cos = true;
+      }
+    }
+    if (b_open) {
+      if (cos_term * boosted.max_factor < threshold && kb < 8 * kc) {
+        kb = std::min(2 * kb, n);
+      } else {
+        grow_cos = true;
+      }
+    }
+    if (grow_cos) kc = std::min(2 * kc, cap);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status FeedEngine::Candidates(const RequestContext& ctx,
                                     const RowSet& allowed, int k,
                                     std::vector<SlateCandidate>& out) const {
@@ -620,52 +772,7 @@ absl::Status FeedEngine::Candidates(const RequestContext& ctx,
   std::vector<Row> rows;
   std::vector<float> sims;
   if (ctx.personalized) {
-    if (allowed.count() == 0) return absl::OkStatus();
-    // Exact top by final score (threshold algorithm over the cosine order
-    // and the prior order): a row in neither top-kk list scores at most
-    // (w_sim * (1 + cos_kk) / 2 + prior_kk) * largest factor, so kk grows
-    // until the target-th best candidate beats that bound. Without this a
-    // popular item just below the cosine cut-off was missing from a big page
-    // but appeared on a later small page (pages of 10 != one page of 50).
-    const int n = allowed.count();
-    const int target = std::min(k, 2 * ctx.page_size);
-    const Eigen::VectorXf q = NormalizeQuery(ctx.query);
-    double max_factor = -1;  // Computed on first use.
-    for (int kk = std::min({k, n, Retriever::kMaxK});;
-         kk = std::min({2 * kk, n, Retriever::kMaxK})) {
-      FEEDGOV_ASSIGN_OR_RETURN(auto hits,
-                               st.retriever->Search(ctx.query, kk, &allowed));
-      rows.clear();
-      sims.clear();
-      absl::flat_hash_set<Row> seen;
-      for (const Hit& h : hits) {
-        rows.push_back(h.row);
-        sims.push_back(h.similarity);
-        seen.insert(h.row);
-      }
-      std::vector<Row> by_prior = TopByPrior(*st.priors, allowed, kk);
-      for (Row r : by_prior) {
-        if (!seen.insert(r).second) continue;
-        rows.push_back(r);
-        sims.push_back(RowSimilarity(st.catalog->embeddings(), r, q));
-      }
-      if (kk >= n || kk >= Retriever::kMaxK || hits.empty()) break;
-      FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> blended,
-                               scorer_.Score(rows, sims, *st.priors));
-      std::vector<double> final_scores;
-      for (size_t i = 0; i < rows.size(); ++i) {
-        final_scores.push_back(MakeCandidate(ctx, rows[i], blended[i]).score);
-      }
-      const int t = std::min<int>(target, final_scores.size());
-      std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
-                       final_scores.end(), std::greater<double>());
-      if (max_factor < 0) max_factor = FactorBound(ctx);
-      const double bound =
-          (scorer_.options().similarity_weight * (1.0 + hits.back().similarity) / 2 +
-           st.priors->prior_score(by_prior.back())) *
-          max_factor;
-      if (bound < final_scores[t - 1]) break;
-    }
+    FEEDGOV_RETURN_IF_ERROR(PersonalizedRows(ctx, allowed, k, rows, sims));
   } else {
     // Final score = prior x factors (policy BOOST/DOWNRANK, editor), so a
     // boosted row below the prior cut can still win: grow the cut until the

@@ -251,6 +251,23 @@ class FeedEngine {
   SlateCandidate MakeCandidate(const RequestContext& ctx, Row row,
                                double blended) const;
   double FactorBound(const RequestContext& ctx) const;
+  // MakeCandidate(ctx, row, blended).score without building the candidate.
+  double FinalScore(const RequestContext& ctx, Row row, double blended) const;
+  // Rows of `view` whose policy score factor exceeds 1 (a BOOST fired) and
+  // the largest such factor (1 when none). O(n) on the first call per view,
+  // then cached. Thread-safe.
+  struct BoostedRows {
+    std::weak_ptr<const GovernanceView> view;
+    std::shared_ptr<const RowSet> rows;
+    double max_factor = 1.0;
+  };
+  BoostedRows Boosted(const std::shared_ptr<const GovernanceView>& view) const;
+  // Personalized candidate rows of `allowed` (with their cosines), a superset
+  // of the exact top min(k, 2 * page size) by final score; see the .cc.
+  absl::Status PersonalizedRows(const RequestContext& ctx,
+                                const RowSet& allowed, int k,
+                                std::vector<Row>& rows,
+                                std::vector<float>& sims) const;
   // Top-k of `allowed` for the request's path, scored, appended to `out`.
   absl::Status Candidates(const RequestContext& ctx, const RowSet& allowed,
                           int k, std::vector<SlateCandidate>& out) const;
@@ -282,6 +299,9 @@ class FeedEngine {
   // threshold): an exact scan of the catalog is too costly per request.
   absl::StatusOr<std::shared_ptr<const std::vector<Row>>> NearDuplicates(
       const CatalogState& state, ItemId seed, double threshold) const;
+  mutable absl::Mutex boosted_mu_;
+  mutable std::map<const GovernanceView*, BoostedRows> boosted_
+      ABSL_GUARDED_BY(boosted_mu_);
   mutable absl::Mutex near_dup_mu_;
   mutable std::map<std::string, std::shared_ptr<const std::vector<Row>>>
       near_dups_ ABSL_GUARDED_BY(near_dup_mu_);

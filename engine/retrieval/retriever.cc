@@ -33,7 +33,7 @@ using FaissIdx = faiss::Index::idx_t;
 constexpr char kMagic[] = "FGRIDX01";
 constexpr size_t kMagicLen = 8;
 constexpr size_t kShaHexLen = 64;
-constexpr int kMaxAnnCalls = 3;
+constexpr int kMaxAnnCalls = 4;
 constexpr float kMaxNormError = 1e-3f;
 
 // Sets the calling thread's OpenMP team size for FAISS calls made in scope.
@@ -290,6 +290,21 @@ absl::StatusOr<Envelope> ParseEnvelope(absl::string_view bytes) {
   return env;
 }
 
+// The first ANN request for `want` eligible rows out of `count` of `n`:
+// each returned row is eligible with probability p = count / n, so asking
+// for want / p plus three binomial standard deviations
+// (3 * sqrt(want * (1 - p)) / p) starves only rarely, and asks for exactly
+// `want` when nothing is filtered (the 1.25x margin it replaces made a 99%
+// eligible filter cost 25% more HNSW work than no filter).
+int64_t FirstAnnK(int64_t want, int64_t count, int64_t n) {
+  if (count >= n) return want;
+  const double p = static_cast<double>(count) / static_cast<double>(n);
+  const double w = static_cast<double>(want);
+  return std::max<int64_t>(
+      want, static_cast<int64_t>(std::ceil(
+                (w + 3.0 * std::sqrt(w * (1.0 - p))) / p)));
+}
+
 // Keeps the best `want` hits of `hits` in HitBefore order.
 void KeepBest(std::vector<Hit>& hits, int64_t want) {
   if (static_cast<int64_t>(hits.size()) > want) {
@@ -528,12 +543,7 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
     info->exact = true;
     return ExactSearch(q, want, eligible);
   }
-  // Expected eligible results per requested one is count / n.
-  int64_t ann_k =
-      count == n ? want
-                 : std::max<int64_t>(
-                       want, static_cast<int64_t>(std::ceil(
-                                 1.25 * static_cast<double>(want) * n / count)));
+  int64_t ann_k = FirstAnnK(want, count, n);
   while (info->ann_attempts < kMaxAnnCalls && !AnnTooCostly(ann_k, count)) {
     ++info->ann_attempts;
     FEEDGOV_ASSIGN_OR_RETURN(std::vector<Hit> hits,
@@ -542,7 +552,7 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
       hits.resize(want);
       return hits;
     }
-    ann_k *= 4;
+    ann_k *= 2;
   }
   if (info->ann_attempts == 0) {
     info->exact = true;

@@ -140,10 +140,12 @@ class Retriever {
   //
   // ANN policy (want = min(k, #eligible)): FAISS applies the filter only when
   // collecting results, so about ann_k * #eligible / n eligible rows come
-  // back. The first call asks for ann_k = want (no filter) or
-  // ceil(1.25 * want * n / #eligible); on a short page ann_k grows 4x and
-  // FAISS is asked again, at most 3 calls. Whenever ann_k * ann_cost_per_result
-  // >= #eligible, or ann_k > kMaxK, exact search answers instead.
+  // back. The first call asks for ann_k = want (no filter) or, with
+  // p = #eligible / n, ceil((want + 3 * sqrt(want * (1 - p))) / p) (the
+  // expected need plus three binomial standard deviations); on a short page
+  // ann_k doubles and FAISS is asked again, at most 4 calls. Whenever
+  // ann_k * ann_cost_per_result >= #eligible, or ann_k > kMaxK, exact search
+  // answers instead.
   // Errors (INVALID_ARGUMENT, message names the problem): query size != d
   // ("query has 32 floats, want 64"), non-finite or zero query, k outside
   // [1, kMaxK], eligible->size() != n. INTERNAL if FAISS fails.

@@ -208,6 +208,7 @@ absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
   write.labels = &updates;
   FEEDGOV_ASSIGN_OR_RETURN(auto next, labels()->WithLabels(updates));
   if (commit_hook_) FEEDGOV_RETURN_IF_ERROR(commit_hook_(write));
+  RecordLabelChange(next->version(), updates);  // Before readers see it.
   absl::MutexLock lock(&mu_);
   labels_ = std::move(next);
   return absl::OkStatus();
@@ -286,29 +287,108 @@ absl::Status FeedEngine::DeleteItems(const std::vector<ItemId>& items) {
   return absl::OkStatus();
 }
 
+void FeedEngine::RecordLabelChange(
+    int64_t version, const std::vector<ItemLabelsUpdate>& updates) {
+  std::vector<ItemId> ids;
+  ids.reserve(updates.size());
+  for (const ItemLabelsUpdate& u : updates) ids.push_back(u.item);
+  absl::MutexLock lock(&view_mu_);
+  label_log_ids_ += static_cast<int64_t>(ids.size());
+  label_log_[version] = std::move(ids);
+  while (!label_log_.empty() &&
+         (label_log_.size() > kMaxLabelLogVersions ||
+          label_log_ids_ > kMaxLabelLogIds)) {
+    label_log_ids_ -= static_cast<int64_t>(label_log_.begin()->second.size());
+    label_log_.erase(label_log_.begin());
+  }
+}
+
+FeedEngine::ViewCacheStats FeedEngine::view_cache_stats() const {
+  absl::MutexLock lock(&view_mu_);
+  return view_stats_;
+}
+
+std::optional<std::vector<ItemId>> FeedEngine::LabelChangesSince(
+    int64_t from, int64_t to) const {
+  std::vector<ItemId> ids;
+  for (int64_t v = from + 1; v <= to; ++v) {
+    auto it = label_log_.find(v);
+    if (it == label_log_.end()) return std::nullopt;
+    ids.insert(ids.end(), it->second.begin(), it->second.end());
+  }
+  return ids;
+}
+
 std::shared_ptr<const GovernanceView> FeedEngine::GetView(
     const CatalogState& state, const std::shared_ptr<const PolicyPack>& pack,
     const Surface& surface, Audience audience,
     const std::shared_ptr<const LabelTable>& labels) const {
-  std::string key = absl::StrCat(
+  const std::string key = absl::StrCat(
       reinterpret_cast<uintptr_t>(pack.get()), "|", surface.id, "|",
-      static_cast<int>(audience), "|", labels->version(), "|",
+      static_cast<int>(audience), "|",
       reinterpret_cast<uintptr_t>(state.catalog.get()));
+  const int64_t version = labels->version();
+  const Catalog& catalog = *state.catalog;
+  std::shared_ptr<const GovernanceView> base;
+  std::optional<std::vector<ItemId>> changed;
   {
     absl::MutexLock lock(&view_mu_);
     auto it = views_.find(key);
-    if (it != views_.end()) return it->second;
+    if (it != views_.end() && (it->second.pack.lock() != pack ||
+                               it->second.catalog.lock() != state.catalog)) {
+      views_.erase(it);  // A dead object's address was reused.
+      it = views_.end();
+    }
+    if (it != views_.end()) {
+      const auto& by_version = it->second.by_version;
+      auto hit = by_version.find(version);
+      if (hit != by_version.end()) {
+        ++view_stats_.hits;
+        return hit->second;
+      }
+      auto older = by_version.lower_bound(version);
+      if (older != by_version.begin()) {
+        --older;
+        changed = LabelChangesSince(older->first, version);
+        // Past a quarter of the catalog a full build is as cheap.
+        if (changed &&
+            static_cast<int64_t>(changed->size()) <= catalog.size() / 4) {
+          base = older->second;
+        }
+      }
+    }
   }
-  const Catalog& catalog = *state.catalog;
-  auto view = GovernanceView::Build(
-      *pack, surface, audience, catalog.size(), [&](Row row) {
-        return absl::Span<const Label>(labels->LabelsFor(catalog.item(row).id));
-      });
+  auto labels_of = [&](Row row) {
+    return absl::Span<const Label>(labels->LabelsFor(catalog.item(row).id));
+  };
+  std::shared_ptr<const GovernanceView> view;
+  if (base != nullptr) {
+    std::vector<Row> rows;
+    rows.reserve(changed->size());
+    for (ItemId id : *changed) {
+      if (auto row = catalog.FindRow(id)) rows.push_back(*row);
+    }
+    auto derived = GovernanceView::WithUpdatedRows(*base, *pack, surface,
+                                                   audience, rows, labels_of);
+    if (derived.ok()) view = *std::move(derived);  // Else: full build below.
+  }
+  if (view == nullptr) {
+    base = nullptr;  // Counted as a full build.
+    view = GovernanceView::Build(*pack, surface, audience, catalog.size(),
+                                 labels_of);
+  }
   absl::MutexLock lock(&view_mu_);
-  // Views of superseded label versions or packs are dropped wholesale; the
-  // requests still using them hold their own references.
-  if (views_.size() >= 64) views_.clear();
-  views_.emplace(key, view);
+  ++(base != nullptr ? view_stats_.derived : view_stats_.built);
+  // Shelves of superseded packs or catalogs are dropped wholesale; the
+  // requests still using their views hold their own references.
+  if (views_.size() >= kMaxShelves && views_.count(key) == 0) views_.clear();
+  ViewShelf& shelf = views_[key];
+  shelf.pack = pack;
+  shelf.catalog = state.catalog;
+  shelf.by_version.emplace(version, view);
+  while (shelf.by_version.size() > kViewsPerShelf) {
+    shelf.by_version.erase(shelf.by_version.begin());
+  }
   return view;
 }
 

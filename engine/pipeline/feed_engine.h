@@ -231,6 +231,16 @@ class FeedEngine {
   absl::StatusOr<std::shared_ptr<const GovernanceView>> ViewFor(
       const std::string& surface, Audience audience) const;
 
+  // How the governance views were obtained since construction: cache hits,
+  // views derived from the previous label version's view (only the items
+  // changed by UpdateLabels re-evaluated), full builds over the catalog.
+  struct ViewCacheStats {
+    int64_t hits = 0;
+    int64_t derived = 0;
+    int64_t built = 0;
+  };
+  ViewCacheStats view_cache_stats() const;
+
  private:
   struct RequestContext;
 
@@ -306,10 +316,34 @@ class FeedEngine {
   mutable std::map<std::string, std::shared_ptr<const std::vector<Row>>>
       near_dups_ ABSL_GUARDED_BY(near_dup_mu_);
 
-  // Governance views keyed by (pack, surface, audience, label version).
+  // Governance views, per (pack, surface, audience, catalog) a shelf of the
+  // views of the newest few label versions. A view for a new label version
+  // is derived from the newest older one on its shelf
+  // (GovernanceView::WithUpdatedRows) when label_log_ holds every item
+  // changed in between; otherwise it is built over the whole catalog.
+  struct ViewShelf {
+    // Expired: the address in the key may belong to a newer object.
+    std::weak_ptr<const PolicyPack> pack;
+    std::weak_ptr<const Catalog> catalog;
+    std::map<int64_t, std::shared_ptr<const GovernanceView>> by_version;
+  };
+  static constexpr int kViewsPerShelf = 4;
+  static constexpr int kMaxShelves = 64;
+  static constexpr int kMaxLabelLogVersions = 256;
+  static constexpr int64_t kMaxLabelLogIds = 1 << 20;
+  // Items whose labels changed from label version v-1 to v (UpdateLabels).
+  void RecordLabelChange(int64_t version,
+                         const std::vector<ItemLabelsUpdate>& updates);
+  // Items changed from label version `from` to `to`, or nullopt when the
+  // log does not cover every version in (from, to].
+  std::optional<std::vector<ItemId>> LabelChangesSince(int64_t from,
+                                                       int64_t to) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(view_mu_);
   mutable absl::Mutex view_mu_;
-  mutable std::map<std::string, std::shared_ptr<const GovernanceView>> views_
-      ABSL_GUARDED_BY(view_mu_);
+  mutable std::map<std::string, ViewShelf> views_ ABSL_GUARDED_BY(view_mu_);
+  std::map<int64_t, std::vector<ItemId>> label_log_ ABSL_GUARDED_BY(view_mu_);
+  int64_t label_log_ids_ ABSL_GUARDED_BY(view_mu_) = 0;
+  mutable ViewCacheStats view_stats_ ABSL_GUARDED_BY(view_mu_);
 };
 
 }  // namespace feedgov

@@ -14,6 +14,9 @@
 namespace feedgov::service {
 namespace {
 
+// gRPC threads beyond running + queued calls + pollers (see Start).
+constexpr int kThreadMargin = 8;
+
 // Splits "host:port" / "[v6]:port". INVALID_ARGUMENT when malformed.
 absl::Status SplitHostPort(const std::string& hp, std::string* host, int* port) {
   size_t colon = hp.rfind(':');
@@ -48,6 +51,10 @@ absl::Status ServerOptions::Validate() const {
   if (threads < 1 || threads > 256) {
     return absl::InvalidArgumentError(
         absl::StrCat("threads ", threads, " outside [1, 256]"));
+  }
+  if (max_queued_calls < 0 || max_queued_calls > 4096) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_queued_calls ", max_queued_calls, " outside [0, 4096]"));
   }
   if (tls_cert_path.empty() != tls_key_path.empty()) {
     return absl::InvalidArgumentError(
@@ -87,6 +94,8 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
   std::unique_ptr<FeedgovServer> server(new FeedgovServer);
   int unused;
   (void)SplitHostPort(options.listen, &server->host_, &unused);
+  deps.admission.max_running = options.threads;
+  deps.admission.max_waiting = options.max_queued_calls;
   FEEDGOV_ASSIGN_OR_RETURN(server->services_, Services::Create(std::move(deps)));
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -94,15 +103,19 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, creds, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  // The sync server runs each call on its own thread until it returns, so
+  // every call in flight (running or queued in the admission queue) needs
+  // one, plus the pollers; the margin keeps gRPC's own refusal ("Server
+  // Threadpool Exhausted") beyond the admission queue's bound.
+  const int max_pollers = std::max(1, options.threads / 2);
   grpc::ResourceQuota quota("feedgov");
-  // gRPC's sync server needs a couple of threads for polling on top of the
-  // handlers.
-  quota.SetMaxThreads(options.threads + 2);
+  quota.SetMaxThreads(options.threads + options.max_queued_calls +
+                      max_pollers + kThreadMargin);
   builder.SetResourceQuota(quota);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              std::max(1, options.threads / 2));
+                              max_pollers);
   server->services_->RegisterWith(builder);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {

@@ -632,7 +632,18 @@ absl::StatusOr<RankRequest> StoredUserRequest(const UserControls& controls,
 }
 
 RequestGate::RequestGate(ServiceDeps deps)
-    : deps_(std::move(deps)), started_(absl::Now()) {}
+    : deps_(std::move(deps)),
+      started_(absl::Now()),
+      admission_(deps_.admission) {}
+
+absl::Status RequestGate::Admit(grpc::ServerContext* ctx) {
+  const auto deadline = ctx->deadline();
+  const absl::Time until =
+      deadline == std::chrono::system_clock::time_point::max()
+          ? absl::InfiniteFuture()
+          : absl::FromChrono(deadline);
+  return admission_.Acquire(until, [ctx] { return ctx->IsCancelled(); });
+}
 
 absl::StatusOr<Principal> RequestGate::Authenticate(grpc::ServerContext* ctx) {
   std::string header;
@@ -661,6 +672,7 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Create(ServiceDeps deps) {
   if (deps.engine == nullptr || deps.state == nullptr || deps.tokens == nullptr) {
     return absl::InvalidArgumentError("engine, state and tokens are required");
   }
+  FEEDGOV_RETURN_IF_ERROR(deps.admission.Validate());
   const std::string map_path =
       deps.label_map_path.empty()
           ? DefaultPath("policies/labelmaps/movielens.textproto")

@@ -7,6 +7,14 @@
 // before touching the engine, run it, map the status 1:1 to gRPC, and log
 // one line "rpc=<method> role=<role> code=<CODE> ms=<latency>".
 //
+// Admission: after the role check every RPC takes a slot of the gate's
+// AdmissionQueue (admission.h): at most `admission.max_running` calls
+// (`--threads`) run at once, later ones wait in FIFO order; a call is
+// refused (RESOURCE_EXHAUSTED) only when `admission.max_waiting` calls
+// already wait, or ends with DEADLINE_EXCEEDED / CANCELLED when its deadline
+// passes or its client cancels while it waits. The logged ms include the
+// wait.
+//
 // Concurrency: handlers run on the server's thread pool. Rank reads
 // immutable snapshots and never waits for a writer; catalog/label writes are
 // serialized by `write_mu` (and the engine's own writer lock); interventions
@@ -37,6 +45,7 @@
 #include "engine/common/clock.h"
 #include "engine/pipeline/feed_engine.h"
 #include "engine/pipeline/state_dir.h"
+#include "engine/service/admission.h"
 #include "engine/service/auth.h"
 #include "engine/service/user_settings_cache.h"
 #include "engine/user/user_controls.h"
@@ -66,6 +75,7 @@ struct ServiceDeps {
   // labels; UserControls). Empty: policies/labelmaps/movielens.textproto.
   std::string label_map_path;
   UserControlsOptions user_controls;  // Validated by Services::Create.
+  AdmissionOptions admission;         // Validated by Services::Create.
   std::ostream* log = nullptr;      // Request log; null = silent.
   const Clock* clock = &RealClock::Get();
 };
@@ -87,17 +97,21 @@ class RequestGate {
 
   const ServiceDeps& deps() const { return deps_; }
   absl::Mutex& write_mu() { return write_mu_; }
+  AdmissionQueue& admission() { return admission_; }
   int64_t requests() const { return requests_.load(); }
   int64_t errors() const { return errors_.load(); }
   absl::Time started() const { return started_; }
 
  private:
   absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx);
+  // AdmissionQueue::Acquire with the call's deadline and cancellation.
+  absl::Status Admit(grpc::ServerContext* ctx);
   grpc::Status Finish(const char* method, const std::string& role,
                       absl::Time start, const absl::Status& status);
 
   const ServiceDeps deps_;
   const absl::Time started_;
+  AdmissionQueue admission_;
   absl::Mutex write_mu_;
   absl::Mutex log_mu_;
   std::atomic<int64_t> requests_{0};
@@ -116,7 +130,11 @@ grpc::Status RequestGate::Run(grpc::ServerContext* ctx, const char* method,
                   absl::PermissionDeniedError(absl::StrCat(
                       "role ", role, " may not call ", method)));
   }
-  return Finish(method, role, start, fn(*who));
+  absl::Status admitted = Admit(ctx);
+  if (!admitted.ok()) return Finish(method, role, start, admitted);
+  absl::Status status = fn(*who);
+  admission_.Release();
+  return Finish(method, role, start, status);
 }
 
 // All services, registered on one builder.

@@ -114,6 +114,10 @@ int RunRank(const Args& args) {
   if (f.Has("user")) {
     auto user = f.Int("user");
     if (!user.ok()) return Fail("rank", user.status());
+    if (*user < 1) {
+      return Fail("rank", absl::InvalidArgumentError(absl::StrCat(
+                              "--user ", *user, ": user ids are positive integers")));
+    }
     req.user = *user;
   }
   auto page_size = f.Int("page-size");
@@ -127,6 +131,11 @@ int RunRank(const Args& args) {
   o.snapshot_dir = f.Get("snapshot");
   o.policy_path = f.Get("policy");
   o.taxonomy_path = f.Get("taxonomy");
+  if (!f.Get("state-dir").empty()) {
+    auto key = LoadOrCreatePageTokenKey(f.Get("state-dir"));
+    if (!key.ok()) return Fail("rank", key.status());
+    o.page_token_key = *key;
+  }
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("rank", engine.status());
   std::unique_ptr<StateDir> state;

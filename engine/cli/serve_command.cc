@@ -29,7 +29,7 @@ int RunServe(const Args& args) {
       "or SIGINT: graceful shutdown, exit 0.",
       "feedgov serve --snapshot DIR --state-dir DIR --tokens FILE "
       "[--policy FILE] [--label-map FILE] [--listen 127.0.0.1:8443] "
-      "[--threads N] "
+      "[--threads N] [--max-queued-calls N] "
       "[--tls-cert F --tls-key F] [--allow-insecure-remote]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
        {"state-dir", "State directory (SQLite: interventions, audit, users' "
@@ -42,7 +42,11 @@ int RunServe(const Args& args) {
         "stored (illegal/bad labels; user controls)",
         DefaultPath("policies/labelmaps/movielens.textproto")},
        {"listen", "host:port (port 0: any free port)", "127.0.0.1:8443"},
-       {"threads", "RPC worker threads, 1 to 256", "4"},
+       {"threads", "RPCs running at once, 1 to 256; more calls in flight "
+        "wait in a FIFO queue", "4"},
+       {"max-queued-calls", "Calls that may wait for one of the --threads "
+        "slots, 0 to 4096; beyond that a call gets RESOURCE_EXHAUSTED "
+        "(server busy)", "1024"},
        {"tls-cert", "PEM certificate chain (enables TLS)", ""},
        {"tls-key", "PEM private key", ""},
        {"allow-insecure-remote",
@@ -54,11 +58,14 @@ int RunServe(const Args& args) {
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   auto threads = f.Int("threads");
   if (!threads.ok()) return Fail("serve", threads.status());
+  auto queued = f.Int("max-queued-calls");
+  if (!queued.ok()) return Fail("serve", queued.status());
   auto grace = f.Double("grace-seconds");
   if (!grace.ok()) return Fail("serve", grace.status());
   service::ServerOptions so;
   so.listen = f.Get("listen");
   so.threads = static_cast<int>(*threads);
+  so.max_queued_calls = static_cast<int>(*queued);
   so.tls_cert_path = f.Get("tls-cert");
   so.tls_key_path = f.Get("tls-key");
   so.allow_insecure_remote = f.Bool("allow-insecure-remote");
@@ -79,6 +86,11 @@ int RunServe(const Args& args) {
   o.snapshot_dir = f.Get("snapshot");
   o.policy_path = f.Get("policy");
   o.taxonomy_path = f.Get("taxonomy");
+  if (!f.Get("state-dir").empty()) {
+    auto key = LoadOrCreatePageTokenKey(f.Get("state-dir"));
+    if (!key.ok()) return Fail("serve", key.status());
+    o.page_token_key = *key;
+  }
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("serve", engine.status());
   auto state = StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get());

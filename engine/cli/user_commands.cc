@@ -44,9 +44,15 @@ absl::StatusOr<std::unique_ptr<UserSession>> OpenUserSession(
     const ParsedFlags& f) {
   auto s = std::make_unique<UserSession>();
   FEEDGOV_ASSIGN_OR_RETURN(s->user, f.Int("user"));
+  if (s->user < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--user ", s->user, ": user ids are positive integers"));
+  }
   OpenOptions o;
   o.snapshot_dir = f.Get("snapshot");
   o.policy_path = f.Get("policy");
+  FEEDGOV_ASSIGN_OR_RETURN(o.page_token_key,
+                           LoadOrCreatePageTokenKey(f.Get("state-dir")));
   FEEDGOV_ASSIGN_OR_RETURN(s->engine, OpenEngine(o));
   FEEDGOV_ASSIGN_OR_RETURN(
       s->state,

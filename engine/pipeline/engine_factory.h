@@ -42,8 +42,17 @@ struct OpenOptions {
   std::string snapshot_dir;   // Required.
   std::string policy_path;    // Default: policies/cn-ecology.textproto.
   std::string taxonomy_path;  // Default: policies/labels.textproto.
+  // Secret for page-token tags. With a state directory, use
+  // LoadOrCreatePageTokenKey(state_dir) so tokens survive restarts and cannot
+  // be forged by callers; empty: the built-in key (integrity only).
+  std::string page_token_key;
   const Clock* clock = &RealClock::Get();
 };
+
+// The deployment's page-token secret: <state_dir>/page_token.key (32 random
+// bytes from OpenSSL, hex, mode 0600), created on first use. INTERNAL on I/O
+// errors; DATA_LOSS if the file exists but is malformed.
+absl::StatusOr<std::string> LoadOrCreatePageTokenKey(const std::string& state_dir);
 
 // Reads the snapshot (checksums verified), loads taxonomy and policy pack
 // (an invalid pack is refused: the engine does not start with it) and the

@@ -478,7 +478,19 @@ absl::Status FeedEngine::ResolveContext(const RankRequest& request,
           "empty page token");
     }
   }
-  if (ctx.chain.served_item_ids_size() + request.page_size > kMaxItemsPerChain) {
+  // A token is only ever produced by Respond(); anything else is refused
+  // (the tag already rejects tokens not signed with this engine's key).
+  const int64_t next = ctx.chain.next_position();
+  if (next < 0 || next > kMaxItemsPerChain ||
+      ctx.chain.served_item_ids_size() > next ||
+      ctx.chain.positives_in_quota_window() < 0 ||
+      ctx.chain.positives_in_quota_window() > next) {
+    return absl::InvalidArgumentError(
+        "malformed page token: inconsistent chain state; start a new chain "
+        "with an empty page token");
+  }
+  if (next + request.page_size > kMaxItemsPerChain ||
+      ctx.chain.served_item_ids_size() + request.page_size > kMaxItemsPerChain) {
     return absl::OutOfRangeError(absl::StrCat(
         "a token chain serves at most ", kMaxItemsPerChain,
         " items; start a new chain"));
@@ -545,9 +557,9 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
     }
     for (Row r : **rows) suppressed.insert(r);
   }
-  RowSet before = ctx.eligible;
+  const int32_t before = ctx.eligible.count();  // No O(n) copy.
   ctx.eligible.Subtract(suppressed);
-  ctx.counters.suppressed = before.count() - ctx.eligible.count();
+  ctx.counters.suppressed = before - ctx.eligible.count();
 
   for (const auto& [item, factor] : active.score_factors) {
     if (auto row = catalog.FindRow(item)) ctx.editor_factor[*row] = factor;

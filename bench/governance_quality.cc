@@ -173,9 +173,19 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> MakeEngine(const SnapshotContents& s
 // Top-k lists per user, as returned by a ranker during EvaluateRanker.
 using Lists = absl::flat_hash_map<UserId, std::vector<ItemId>>;
 
-// A Ranker over FeedEngine::Rank; counts failures and records each list.
-Ranker EngineRanker(const FeedEngine& engine, int* errors, Lists* lists) {
-  return [&engine, errors, lists](UserId user, int k) {
+// Positive-quota outcome over the pages of one run (counters of RankResponse).
+struct QuotaStats {
+  int pages = 0;
+  int64_t required = 0;
+  int64_t met = 0;
+  int pages_short = 0;  // Pages with quota_shortfall > 0.
+  absl::flat_hash_set<ItemId> positives_shown;  // Distinct positive-quota items.
+};
+
+// A Ranker over FeedEngine::Rank; counts failures, records each list and
+// the quota outcome.
+Ranker EngineRanker(const FeedEngine& engine, int* errors, Lists* lists, QuotaStats* quota) {
+  return [&engine, errors, lists, quota](UserId user, int k) {
     RankRequest r;
     r.surface = kSurface;
     r.user = user;
@@ -186,8 +196,15 @@ Ranker EngineRanker(const FeedEngine& engine, int* errors, Lists* lists) {
       ++*errors;
       return out;
     }
-    for (const RankedItem& item : page->items) out.push_back(item.item_id);
+    for (const RankedItem& item : page->items) {
+      out.push_back(item.item_id);
+      if (item.reasons & kPositiveQuota) quota->positives_shown.insert(item.item_id);
+    }
     (*lists)[user] = out;
+    ++quota->pages;
+    quota->required += page->counters.quota_required;
+    quota->met += page->counters.quota_met;
+    quota->pages_short += page->counters.quota_shortfall > 0 ? 1 : 0;
     return out;
   };
 }
@@ -204,6 +221,7 @@ struct World {
 struct Measured {
   EvalRow row;
   Lists lists;
+  QuotaStats quota;
 };
 
 absl::StatusOr<Measured> Measure(const World& w, std::shared_ptr<const LabelTable> labels,
@@ -213,7 +231,7 @@ absl::StatusOr<Measured> Measure(const World& w, std::shared_ptr<const LabelTabl
   snap.labels = std::move(labels);
   FEEDGOV_ASSIGN_OR_RETURN(auto engine, MakeEngine(snap, *w.config, *w.taxonomy, std::move(pack)));
   Measured m;
-  m.row = EvaluateRanker(*w.split, name, EngineRanker(*engine, errors, &m.lists), w.k);
+  m.row = EvaluateRanker(*w.split, name, EngineRanker(*engine, errors, &m.lists, &m.quota), w.k);
   return m;
 }
 
@@ -711,6 +729,11 @@ int Main(int argc, char** argv) {
   const EvalRow& g = governed->row;
   std::printf("governed/ungoverned: NDCG@%d %.3f (target >= 0.95), Recall@%d %.3f\n", f.k,
               o.ndcg > 0 ? g.ndcg / o.ndcg : 0.0, f.k, o.recall > 0 ? g.recall / o.recall : 0.0);
+  const QuotaStats& q = governed->quota;
+  std::printf("positive quota on %s: %lld of %lld required positives placed over %d pages, "
+              "%d pages short, %zu distinct items placed by the quota\n",
+              kSurface, static_cast<long long>(q.met), static_cast<long long>(q.required),
+              q.pages, q.pages_short, q.positives_shown.size());
   if (f.breakdown) {
     absl::Status s = PrintPackVariants(w, *labels, **governed_pack, o, &errors);
     if (s.ok()) s = PrintFactorScale(w, *labels, *open_pack);

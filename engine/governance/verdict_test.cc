@@ -65,7 +65,7 @@ TEST_F(VerdictTest, BadKeptOutOfKeySlotsAndDownrankedButServed) {
   EXPECT_FALSE(v.dropped);
   EXPECT_FALSE(v.key_slot_allowed);
   EXPECT_EQ(v.kept_out_by, "bad.gore_horror");
-  EXPECT_FLOAT_EQ(v.score_factor, 0.5f);
+  EXPECT_FLOAT_EQ(v.score_factor, 0.9f);  // cn-ecology v2: bad.* DOWNRANK x0.9.
   EXPECT_EQ(v.reasons, uint32_t{kDownranked});
   ItemVerdict below = Eval("home", {L("bad.gore_horror", 0.4f)});
   EXPECT_TRUE(below.key_slot_allowed);
@@ -75,7 +75,7 @@ TEST_F(VerdictTest, BadKeptOutOfKeySlotsAndDownrankedButServed) {
 TEST_F(VerdictTest, RuleFiresOnceEvenWithSeveralMatchingLabels) {
   ItemVerdict v =
       Eval("feed", {L("bad.vulgar", 0.9f), L("bad.clickbait", 0.9f)});
-  EXPECT_FLOAT_EQ(v.score_factor, 0.5f);
+  EXPECT_FLOAT_EQ(v.score_factor, 0.9f);  // Once, not 0.9 * 0.9.
   EXPECT_EQ(v.kept_out_by, "bad.vulgar");
 }
 
@@ -83,7 +83,7 @@ TEST_F(VerdictTest, PositiveBoostedAndCountedAtThreshold) {
   ItemVerdict v = Eval("home", {L("positive.taste_responsibility", 0.5f)});
   EXPECT_TRUE(v.positive);
   EXPECT_TRUE(v.key_slot_allowed);
-  EXPECT_FLOAT_EQ(v.score_factor, 1.2f);
+  EXPECT_FLOAT_EQ(v.score_factor, 1.05f);  // cn-ecology v2: BOOST x1.05.
   EXPECT_EQ(v.reasons, uint32_t{kPositiveBoost});
   EXPECT_FALSE(Eval("home", {L("positive.taste_responsibility", 0.45f)}).positive);
   // Positive and bad together: boosted and downranked, kept out.
@@ -91,7 +91,7 @@ TEST_F(VerdictTest, PositiveBoostedAndCountedAtThreshold) {
                                    L("bad.vulgar", 0.9f)});
   EXPECT_TRUE(both.positive);
   EXPECT_FALSE(both.key_slot_allowed);
-  EXPECT_FLOAT_EQ(both.score_factor, 0.6f);
+  EXPECT_FLOAT_EQ(both.score_factor, 1.05f * 0.9f);
   EXPECT_EQ(both.reasons, uint32_t{kPositiveBoost | kDownranked});
 }
 

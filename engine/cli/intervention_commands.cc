@@ -3,6 +3,7 @@
 //
 // Positions on the command line are 1-based (what an editor sees); they are
 // stored 0-based. Times are RFC 3339 with any offset and stored in UTC.
+#include <filesystem>
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,17 @@ struct Session {
 
 absl::StatusOr<Session> OpenSession(const ParsedFlags& f, bool with_engine) {
   Session s;
+  if (!with_engine) {
+    // Reading, verifying and revoking need existing state: never create an
+    // empty database that would then "verify OK".
+    const std::string db = f.Get("state-dir") + "/feedgov.db";
+    std::error_code ec;
+    if (!std::filesystem::exists(db, ec) || std::filesystem::file_size(db, ec) == 0) {
+      return absl::NotFoundError(absl::StrCat(
+          "no feedgov state in ", f.Get("state-dir"), " (", db,
+          " is missing or empty)"));
+    }
+  }
   if (with_engine) {
     OpenOptions o;
     o.snapshot_dir = f.Get("snapshot");

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -318,10 +319,33 @@ absl::Status InterventionManager::VerifyAudit() const {
       creations[e.event.intervention_id] = &e;
     }
   }
+  // Ids whose revocation the log records: REVOKE entries, and the old side
+  // of a REPLACE (its `before` serialization starts with {"id":"<old id>").
+  absl::flat_hash_set<std::string> revoked_in_log;
+  for (const AuditEntry& e : audit) {
+    if (e.event.action == AuditAction::kRevoke) {
+      revoked_in_log.insert(e.event.intervention_id);
+    } else if (e.event.action == AuditAction::kReplace) {
+      constexpr absl::string_view kPrefix = "{\"id\":\"";
+      absl::string_view before = e.event.before;
+      if (absl::ConsumePrefix(&before, kPrefix)) {
+        revoked_in_log.insert(std::string(before.substr(0, before.find('"'))));
+      }
+    }
+  }
   FEEDGOV_ASSIGN_OR_RETURN(std::vector<InterventionRecord> records,
                            store_.LoadAll());
+  absl::flat_hash_set<std::string> stored;
   for (const InterventionRecord& record : records) {
     FEEDGOV_ASSIGN_OR_RETURN(Intervention iv, FromRecord(record));
+    stored.insert(iv.id);
+    if (iv.revoked != revoked_in_log.contains(iv.id)) {
+      return absl::DataLossError(absl::StrCat(
+          "intervention ", iv.id, ": stored as ",
+          iv.revoked ? "revoked without a REVOKE/REPLACE audit entry"
+                     : "in force although the audit log revoked it",
+          " (row edited behind the audit log)"));
+    }
     iv.revoked = false;
     auto it = creations.find(iv.id);
     if (it == creations.end()) {
@@ -333,6 +357,13 @@ absl::Status InterventionManager::VerifyAudit() const {
       return absl::DataLossError(absl::StrCat(
           "intervention ", iv.id, ": stored row differs from audit entry ",
           it->second->seq, " (row edited after creation)"));
+    }
+  }
+  for (const auto& [id, entry] : creations) {
+    if (!stored.contains(id)) {
+      return absl::DataLossError(absl::StrCat(
+          "intervention ", id, ": created by audit entry ", entry->seq,
+          " but missing from the store (row deleted behind the audit log)"));
     }
   }
   return absl::OkStatus();

@@ -543,5 +543,43 @@ TEST(InterventionManagerSqliteTest, VerifyAuditCatchesRowsInsertedBehindIt) {
                        "CREATE/REPLACE audit entry"));
 }
 
+
+// SQLite only: revoking or deleting a row behind the audit log (as an
+// attacker with the sqlite3 CLI would) is reported; replaces and revokes the
+// log does record are not (no false alarm).
+TEST(InterventionManagerSqliteTest, VerifyAuditCatchesRevokeOrDeleteBehindIt) {
+  for (const char* tamper :
+       {"UPDATE interventions SET revoked = 1 WHERE id = 'iv-000001';",
+        "DROP TRIGGER IF EXISTS interventions_no_delete;"
+        " DELETE FROM interventions WHERE id = 'iv-000001';"}) {
+    SCOPED_TRACE(tamper);
+    SqliteStoreBackend backend;
+    FakeClock clock(T("2026-11-30T07:00:00Z"));
+    {
+      ASSERT_OK_AND_ASSIGN(auto m, InterventionManager::Open(
+                                       backend.Store(), clock, AllowAllGate()));
+      ASSERT_OK(m->Create(Boost(1, 2)));
+      ASSERT_OK_AND_ASSIGN(Intervention second, m->Create(Boost(3, 2)));
+      ASSERT_OK(m->Replace(second.id, Boost(4, 2)));
+      ASSERT_OK_AND_ASSIGN(Intervention third, m->Create(Boost(5, 2)));
+      ASSERT_OK(m->Revoke(third.id, "ed", "done"));
+      ASSERT_OK(m->VerifyAudit());  // Logged revokes and replaces are fine.
+    }
+    std::string script = backend.dir() + "/tamper.sql";
+    ASSERT_OK(WriteFileAtomic(script, tamper));
+    std::string cmd = absl::StrCat("/usr/bin/sqlite3 -bail '", backend.dir(),
+                                   "/feedgov.db' < '", script, "' 2>/dev/null");
+    ASSERT_EQ(std::system(cmd.c_str()), 0);  // Triggers allow revoked=1.
+    backend.Reopen();
+    ASSERT_OK_AND_ASSIGN(auto m, InterventionManager::Open(backend.Store(), clock,
+                                                           AllowAllGate()));
+    for (const Intervention& iv : m->List(true)) {
+      EXPECT_FALSE(iv.id == "iv-000001" && !iv.revoked) << "tamper not applied";
+    }
+    EXPECT_THAT(m->VerifyAudit(), StatusIs(absl::StatusCode::kDataLoss,
+                                           "intervention iv-000001:"));
+  }
+}
+
 }  // namespace
 }  // namespace feedgov

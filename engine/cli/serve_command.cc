@@ -42,11 +42,11 @@ int RunServe(const Args& args) {
         "stored (illegal/bad labels; user controls)",
         DefaultPath("policies/labelmaps/movielens.textproto")},
        {"listen", "host:port (port 0: any free port)", "127.0.0.1:8443"},
-       {"threads", "RPCs running at once, 1 to 256; more calls in flight "
-        "wait in a FIFO queue", "4"},
-       {"max-queued-calls", "Calls that may wait for one of the --threads "
-        "slots, 0 to 4096; beyond that a call gets RESOURCE_EXHAUSTED "
-        "(server busy)", "1024"},
+       {"threads", "Rank calls running at once, 1 to 256; more Rank calls "
+        "wait in a FIFO queue (other RPCs have their own lane of 2)", "4"},
+       {"max-queued-calls", "Calls that may wait for a slot, per lane, 0 to "
+        "4096; beyond that a call gets RESOURCE_EXHAUSTED (server busy)",
+        "1024"},
        {"tls-cert", "PEM certificate chain (enables TLS)", ""},
        {"tls-key", "PEM private key", ""},
        {"allow-insecure-remote",

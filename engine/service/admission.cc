@@ -1,6 +1,7 @@
 #include "engine/service/admission.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -33,8 +34,8 @@ absl::Status AdmissionQueue::Acquire(absl::Time deadline,
   }
   if (static_cast<int>(queue_.size()) >= options_.max_waiting) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "server busy: ", running_, " calls running (--threads ",
-        options_.max_running, ") and ", queue_.size(),
+        "server busy: ", running_, " ", options_.lane, " calls running (",
+        options_.max_running, " slots) and ", queue_.size(),
         " waiting (--max-queued-calls ", options_.max_waiting,
         "); retry with backoff"));
   }
@@ -46,8 +47,8 @@ absl::Status AdmissionQueue::Acquire(absl::Time deadline,
     absl::Status refused;
     if (now >= deadline) {
       refused = absl::DeadlineExceededError(absl::StrCat(
-          "deadline passed while queued behind ", running_,
-          " running calls (--threads ", options_.max_running, ")"));
+          "deadline passed while queued behind ", running_, " running ",
+          options_.lane, " calls (", options_.max_running, " slots)"));
     } else if (cancelled()) {
       refused = absl::CancelledError("cancelled by the client while queued");
     }

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <list>
+#include <string>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -27,6 +28,8 @@ struct AdmissionOptions {
   int max_running = 4;
   // Calls waiting for a slot, [0, 4096]; one more is RESOURCE_EXHAUSTED.
   int max_waiting = 1024;
+  // Names the lane in messages, e.g. "Rank" -> "4 Rank calls running".
+  std::string lane = "Rank";
   // How often a waiting call checks whether its client cancelled it.
   absl::Duration cancel_poll = absl::Milliseconds(50);
 

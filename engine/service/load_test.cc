@@ -78,17 +78,20 @@ TEST(LoadTest, SixtyFourConcurrentRanksOnTwoThreadsAllSucceed) {
   EXPECT_THAT(env.log(), ::testing::Not(::testing::HasSubstr("RESOURCE_EXHAUSTED")));
 }
 
-// threads 1, queue bound 1: a label write blocked on the writer lock holds
-// the only slot, one Rank waits, the next is refused with "server busy";
-// once the writer lock is free both queued calls complete.
-TEST(LoadTest, RefusesOnlyBeyondTheQueueBound) {
+// Queue bound 1: two label writes blocked on the writer lock hold both
+// slots of the non-Rank lane, a third waits, a fourth is refused with
+// "server busy"; a Rank meanwhile runs at once in its own lane. Once the
+// writer lock is free all three writes complete.
+TEST(LoadTest, RefusesOnlyBeyondTheQueueBoundAndRanksDoNotWaitForWrites) {
   ServerOptions options;
   options.threads = 1;
   options.max_queued_calls = 1;
   ServerEnv env(options);
   ASSERT_OK(env.status());
   RequestGate& gate = env.server().services().gate();
-  AdmissionQueue& q = gate.admission();
+  AdmissionQueue& writes = gate.control_admission();
+  ASSERT_EQ(writes.options().max_running, kControlLaneSlots);
+  ASSERT_EQ(kControlLaneSlots, 2);
 
   v1::SetLabelsRequest labels;
   auto* il = labels.add_items();
@@ -97,37 +100,40 @@ TEST(LoadTest, RefusesOnlyBeyondTheQueueBound) {
   l->set_name("bad.clickbait");
   l->set_confidence(0.9f);
   l->set_source(v1::LABEL_SOURCE_REVIEWER);
-
-  grpc::Status write_status, queued_status;
-  v1::RankResponse queued_resp;
-  gate.write_mu().Lock();
-  std::thread writer([&] {
+  auto set_labels = [&] {
     v1::SetLabelsResponse resp;
-    write_status = env.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(),
-                                            labels, &resp);
-  });
-  WaitFor([&] { return q.running() == 1; });
-  std::thread queued([&] {
-    queued_status = env.feed()->Rank(ServerEnv::Ctx("feed-service").get(),
-                                     RankReq(1, 10), &queued_resp);
-  });
-  WaitFor([&] { return q.waiting() == 1; });
+    return env.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), labels,
+                                    &resp);
+  };
 
-  v1::RankResponse refused_resp;
-  grpc::Status refused = env.feed()->Rank(ServerEnv::Ctx("feed-service").get(),
-                                          RankReq(2, 10), &refused_resp);
+  std::vector<grpc::Status> held(3);
+  std::vector<std::thread> writers;
+  gate.write_mu().Lock();
+  for (int i = 0; i < 3; ++i) {
+    writers.emplace_back([&, i] { held[i] = set_labels(); });
+    if (i < 2) {
+      WaitFor([&] { return writes.running() == i + 1; });
+    } else {
+      WaitFor([&] { return writes.waiting() == 1; });
+    }
+  }
+  grpc::Status refused = set_labels();
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("server busy"));
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("--max-queued-calls 1"));
-  EXPECT_EQ(q.waiting(), 1);
+  EXPECT_EQ(writes.waiting(), 1);
+
+  v1::RankResponse page;
+  grpc::Status rank = env.feed()->Rank(ServerEnv::Ctx("feed-service").get(),
+                                       RankReq(1, 10), &page);
+  EXPECT_TRUE(rank.ok()) << rank.error_message();
+  EXPECT_EQ(page.items_size(), 10);
 
   gate.write_mu().Unlock();
-  writer.join();
-  queued.join();
-  EXPECT_TRUE(write_status.ok()) << write_status.error_message();
-  EXPECT_TRUE(queued_status.ok()) << queued_status.error_message();
-  EXPECT_EQ(queued_resp.items_size(), 10);
-  EXPECT_EQ(q.running(), 0);
+  for (auto& t : writers) t.join();
+  for (const grpc::Status& s : held) EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(writes.running(), 0);
+  EXPECT_EQ(gate.admission().running(), 0);
 }
 
 std::vector<Label> RandomLabels(std::mt19937& rng) {

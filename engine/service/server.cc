@@ -104,13 +104,14 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
   builder.AddListeningPort(options.listen, creds, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_bytes);
   // The sync server runs each call on its own thread until it returns, so
-  // every call in flight (running or queued in the admission queue) needs
-  // one, plus the pollers; the margin keeps gRPC's own refusal ("Server
-  // Threadpool Exhausted") beyond the admission queue's bound.
+  // every call in flight (running or queued in either admission lane)
+  // needs one, plus the pollers; the margin keeps gRPC's own refusal
+  // ("Server Threadpool Exhausted") beyond the admission queues' bounds.
   const int max_pollers = std::max(1, options.threads / 2);
   grpc::ResourceQuota quota("feedgov");
-  quota.SetMaxThreads(options.threads + options.max_queued_calls +
-                      max_pollers + kThreadMargin);
+  quota.SetMaxThreads(options.threads + kControlLaneSlots +
+                      2 * options.max_queued_calls + max_pollers +
+                      kThreadMargin);
   builder.SetResourceQuota(quota);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::NUM_CQS, 1);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, 1);

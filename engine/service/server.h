@@ -9,12 +9,12 @@
 // with tls_cert_path and tls_key_path the server speaks TLS
 // (grpc::SslServerCredentials, no client certificates).
 //
-// Load: `threads` calls run their engine work at once; more calls in flight
-// wait in a FIFO queue of at most `max_queued_calls` (services.h, admission.h)
-// instead of being refused. gRPC's own thread quota is set above that bound
-// (threads + max_queued_calls + pollers), so its "Server Threadpool
-// Exhausted" refusal is not reached before the queue's own
-// RESOURCE_EXHAUSTED "server busy".
+// Load: `threads` Rank calls run at once (other RPCs have their own lane of
+// kControlLaneSlots); more calls in flight wait in a FIFO queue of at most
+// `max_queued_calls` per lane (services.h, admission.h) instead of being
+// refused. gRPC's own thread quota is set above those bounds, so its
+// "Server Threadpool Exhausted" refusal is not reached before the queue's
+// own RESOURCE_EXHAUSTED "server busy".
 //
 // Shutdown(grace): stops accepting new calls at once, lets calls in flight
 // finish until the deadline, then cancels the rest. Writes are durable
@@ -38,9 +38,9 @@ namespace feedgov::service {
 struct ServerOptions {
   // host:port; port 0 picks a free port (see FeedgovServer::port()).
   std::string listen = "127.0.0.1:0";
-  // RPCs running their engine work at once, [1, 256] (`--threads`).
+  // FeedService.Rank calls running at once, [1, 256] (`--threads`).
   int threads = 4;
-  // RPCs waiting for one of those slots, [0, 4096] (`--max-queued-calls`);
+  // Calls waiting for a slot, per lane, [0, 4096] (`--max-queued-calls`);
   // one more is refused with RESOURCE_EXHAUSTED. Each waiting call holds a
   // gRPC thread (a blocked thread, no CPU).
   int max_queued_calls = 1024;

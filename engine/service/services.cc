@@ -593,6 +593,12 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
   UserControls& controls_;
 };
 
+AdmissionOptions ControlLane(AdmissionOptions rank_lane) {
+  rank_lane.max_running = kControlLaneSlots;
+  rank_lane.lane = "non-Rank";
+  return rank_lane;
+}
+
 }  // namespace
 
 absl::Status CheckOwnUser(const Principal& who, UserId user) {
@@ -634,15 +640,19 @@ absl::StatusOr<RankRequest> StoredUserRequest(const UserControls& controls,
 RequestGate::RequestGate(ServiceDeps deps)
     : deps_(std::move(deps)),
       started_(absl::Now()),
-      admission_(deps_.admission) {}
+      admission_(deps_.admission),
+      control_admission_(ControlLane(deps_.admission)) {}
 
-absl::Status RequestGate::Admit(grpc::ServerContext* ctx) {
+absl::Status RequestGate::Admit(grpc::ServerContext* ctx, const char* method,
+                                AdmissionQueue** lane) {
+  *lane = absl::string_view(method) == "FeedService.Rank" ? &admission_
+                                                           : &control_admission_;
   const auto deadline = ctx->deadline();
   const absl::Time until =
       deadline == std::chrono::system_clock::time_point::max()
           ? absl::InfiniteFuture()
           : absl::FromChrono(deadline);
-  return admission_.Acquire(until, [ctx] { return ctx->IsCancelled(); });
+  return (*lane)->Acquire(until, [ctx] { return ctx->IsCancelled(); });
 }
 
 absl::StatusOr<Principal> RequestGate::Authenticate(grpc::ServerContext* ctx) {

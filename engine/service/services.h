@@ -7,13 +7,16 @@
 // before touching the engine, run it, map the status 1:1 to gRPC, and log
 // one line "rpc=<method> role=<role> code=<CODE> ms=<latency>".
 //
-// Admission: after the role check every RPC takes a slot of the gate's
-// AdmissionQueue (admission.h): at most `admission.max_running` calls
-// (`--threads`) run at once, later ones wait in FIFO order; a call is
-// refused (RESOURCE_EXHAUSTED) only when `admission.max_waiting` calls
-// already wait, or ends with DEADLINE_EXCEEDED / CANCELLED when its deadline
-// passes or its client cancels while it waits. The logged ms include the
-// wait.
+// Admission: after the role check every RPC takes a slot of one of the
+// gate's two AdmissionQueues (admission.h). FeedService.Rank uses the rank
+// lane: at most `admission.max_running` calls (`--threads`) run at once.
+// Every other RPC (catalog and label writes, editor, user controls, admin)
+// uses the control lane of kControlLaneSlots slots, so writes never wait
+// behind queued Ranks (and Ranks never behind writes). In both lanes later
+// calls wait in FIFO order; a call is refused (RESOURCE_EXHAUSTED) only
+// when `admission.max_waiting` calls already wait in its lane, or ends with
+// DEADLINE_EXCEEDED / CANCELLED when its deadline passes or its client
+// cancels while it waits. The logged ms include the wait.
 //
 // Concurrency: handlers run on the server's thread pool. Rank reads
 // immutable snapshots and never waits for a writer; catalog/label writes are
@@ -65,6 +68,8 @@ inline constexpr int kMaxLabelsPerItem = 64;
 inline constexpr int kMaxPageTokenBytes = 8192;
 inline constexpr int kMaxAuditLimit = 1000;
 inline constexpr int kMaxTagTop = 10000;
+// Slots of the control lane (every RPC but FeedService.Rank).
+inline constexpr int kControlLaneSlots = 2;
 
 struct ServiceDeps {
   FeedEngine* engine = nullptr;     // Required; outlives the services.
@@ -97,21 +102,26 @@ class RequestGate {
 
   const ServiceDeps& deps() const { return deps_; }
   absl::Mutex& write_mu() { return write_mu_; }
+  // The rank lane (FeedService.Rank) and the control lane (everything else).
   AdmissionQueue& admission() { return admission_; }
+  AdmissionQueue& control_admission() { return control_admission_; }
   int64_t requests() const { return requests_.load(); }
   int64_t errors() const { return errors_.load(); }
   absl::Time started() const { return started_; }
 
  private:
   absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx);
-  // AdmissionQueue::Acquire with the call's deadline and cancellation.
-  absl::Status Admit(grpc::ServerContext* ctx);
+  // The lane of `method`, then AdmissionQueue::Acquire with the call's
+  // deadline and cancellation. On OK the caller releases `*lane`.
+  absl::Status Admit(grpc::ServerContext* ctx, const char* method,
+                     AdmissionQueue** lane);
   grpc::Status Finish(const char* method, const std::string& role,
                       absl::Time start, const absl::Status& status);
 
   const ServiceDeps deps_;
   const absl::Time started_;
   AdmissionQueue admission_;
+  AdmissionQueue control_admission_;
   absl::Mutex write_mu_;
   absl::Mutex log_mu_;
   std::atomic<int64_t> requests_{0};
@@ -130,10 +140,11 @@ grpc::Status RequestGate::Run(grpc::ServerContext* ctx, const char* method,
                   absl::PermissionDeniedError(absl::StrCat(
                       "role ", role, " may not call ", method)));
   }
-  absl::Status admitted = Admit(ctx);
+  AdmissionQueue* lane = nullptr;
+  absl::Status admitted = Admit(ctx, method, &lane);
   if (!admitted.ok()) return Finish(method, role, start, admitted);
   absl::Status status = fn(*who);
-  admission_.Release();
+  lane->Release();
   return Finish(method, role, start, status);
 }
 

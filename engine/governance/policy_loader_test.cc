@@ -330,6 +330,12 @@ TEST(PolicyRegistry, ConcurrentReadersSeeWholeOldOrNewPack) {
     });
   }
   for (int i = 0; i < 40; ++i) {
+    // Interleave with the readers even on a loaded machine: wait for some
+    // reads between swaps (bounded, so a stuck reader fails, not hangs).
+    const int seen = reads.load();
+    for (int spin = 0; spin < 100000 && reads.load() == seen; ++spin) {
+      std::this_thread::yield();
+    }
     ASSERT_OK(registry.Reload(Policies(i % 2 ? "cn-ecology.textproto"
                                              : "eu-dsa.textproto")));
     EXPECT_FALSE(registry.Reload("/nonexistent.textproto").ok());

@@ -381,7 +381,8 @@ absl::Status PrintMapVariants(const World& w, const LabelMap& map,
 // What a policy factor means on this score scale: for an item at rank r of a
 // user's ungoverned ranking (page of 500), the rank it reaches after its
 // score is multiplied by f (1 + number of other items scoring above f x
-// its score). Prints the median over users.
+// its score; 500 = the last of the 500 shown, or lower). Prints the
+// median over users.
 absl::Status PrintFactorScale(const World& w, const std::shared_ptr<const LabelTable>& labels,
                               const std::shared_ptr<const PolicyPack>& permissive) {
   SnapshotContents snap = w.snap;
@@ -406,12 +407,12 @@ absl::Status PrintFactorScale(const World& w, const std::shared_ptr<const LabelT
         for (int i = 0; i < kMaxPageSize; ++i) {
           if (i != rank - 1 && page.items[i].score > target) ++above;
         }
-        moved[{rank, f}].push_back(above + 1);  // 501 = beyond the 500 shown.
+        moved[{rank, f}].push_back(above + 1);  // 500: last shown, or lower.
       }
     }
   }
   std::printf("\n### Score scale: median rank reached by an item at rank r after x f "
-              "(ungoverned, page 500; 501 = below rank 500)\n\n| rank r |");
+              "(ungoverned, page 500; 500 = last of the 500 or lower)\n\n| rank r |");
   for (float f : factors) std::printf(" x%.3g |", f);
   std::printf("\n| ---: |");
   for (size_t i = 0; i < factors.size(); ++i) std::printf(" ---: |");

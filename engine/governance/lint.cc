@@ -47,8 +47,12 @@ absl::Status LintPolicyFile(const std::string& path,
   FEEDGOV_ASSIGN_OR_RETURN(Taxonomy taxonomy, Taxonomy::Load(taxonomy_path));
   FEEDGOV_ASSIGN_OR_RETURN(std::shared_ptr<const PolicyPack> pack,
                            LoadPolicyPack(path, taxonomy));
-  for (const Surface& s : pack->surfaces) {
-    FEEDGOV_RETURN_IF_ERROR(CheckSurface(*pack, s));
+  return CheckPolicyCoverage(*pack);
+}
+
+absl::Status CheckPolicyCoverage(const PolicyPack& pack) {
+  for (const Surface& s : pack.surfaces) {
+    FEEDGOV_RETURN_IF_ERROR(CheckSurface(pack, s));
   }
   return absl::OkStatus();
 }

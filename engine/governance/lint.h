@@ -7,8 +7,13 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "engine/governance/policy.h"
 
 namespace feedgov {
+
+// The coverage checks below on an already loaded pack. PolicyRegistry::Reload
+// applies them too, so a pack that fails lint is never put in force.
+absl::Status CheckPolicyCoverage(const PolicyPack& pack);
 
 // Loads the taxonomy at `taxonomy_path` and the pack at `path`
 // (LoadPolicyPack: every structural error with its file:line), then checks

@@ -1,5 +1,7 @@
 #include "engine/governance/policy_loader.h"
 
+#include "engine/governance/lint.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -412,6 +414,9 @@ std::shared_ptr<const PolicyPack> PolicyRegistry::current() const {
 absl::Status PolicyRegistry::Reload(const std::string& path) {
   FEEDGOV_ASSIGN_OR_RETURN(std::shared_ptr<const PolicyPack> pack,
                            LoadPolicyPack(path, taxonomy_));
+  // A pack that fails lint (an illegal label not dropped somewhere, a CN key
+  // link that lets bad content in) is refused like a malformed one.
+  FEEDGOV_RETURN_IF_ERROR(CheckPolicyCoverage(*pack));
   Set(std::move(pack));
   return absl::OkStatus();
 }

@@ -59,8 +59,9 @@ class PolicyRegistry {
   // The pack in force; null until the first successful Reload or Set.
   std::shared_ptr<const PolicyPack> current() const;
 
-  // Loads `path` and, only if it is valid, swaps it in atomically. On error
-  // the previous pack stays current and the error is returned.
+  // Loads `path` and, only if it is valid and passes the lint coverage
+  // checks (lint.h), swaps it in atomically. On error the previous pack
+  // stays current and the error is returned.
   absl::Status Reload(const std::string& path);
 
   // Swaps in an already loaded pack (must not be null).

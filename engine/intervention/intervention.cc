@@ -60,16 +60,18 @@ absl::Status CheckKindFields(const Intervention& iv) {
       }
       return absl::OkStatus();
     case InterventionKind::kBoost:
-      if (!(std::isfinite(iv.factor) && iv.factor > 1.0)) {
-        return FieldError("factor", absl::StrCat("boost factor must be > 1, got ",
-                                                 iv.factor));
+      if (!(std::isfinite(iv.factor) && iv.factor > 1.0 &&
+            iv.factor <= kMaxBoostFactor)) {
+        return FieldError("factor",
+                          absl::StrCat("boost factor must be in (1, ",
+                                       kMaxBoostFactor, "], got ", iv.factor));
       }
       return absl::OkStatus();
     case InterventionKind::kBury:
-      if (!(iv.factor > 0.0 && iv.factor < 1.0)) {
-        return FieldError("factor", absl::StrCat(
-                                        "bury factor must be in (0, 1), got ",
-                                        iv.factor));
+      if (!(iv.factor >= kMinBuryFactor && iv.factor < 1.0)) {
+        return FieldError("factor", absl::StrCat("bury factor must be in [",
+                                                 kMinBuryFactor, ", 1), got ",
+                                                 iv.factor));
       }
       return absl::OkStatus();
     case InterventionKind::kSuppressItem:

@@ -14,8 +14,8 @@
 //   kSuppressItem           item_id
 //   kSuppressAuthor         author (non-empty)
 //   kSuppressNearDuplicates item_id (the seed), cosine_threshold in (0, 1]
-//   kBoost                  item_id, factor > 1 (finite)
-//   kBury                   item_id, factor in (0, 1)
+//   kBoost                  item_id, factor in (1, kMaxBoostFactor]
+//   kBury                   item_id, factor in [kMinBuryFactor, 1)
 #ifndef FEEDGOV_ENGINE_INTERVENTION_INTERVENTION_H_
 #define FEEDGOV_ENGINE_INTERVENTION_INTERVENTION_H_
 
@@ -44,6 +44,10 @@ enum class InterventionKind {
 absl::string_view InterventionKindName(InterventionKind kind);
 // Inverse; INVALID_ARGUMENT listing the valid names.
 absl::StatusOr<InterventionKind> ParseInterventionKind(absl::string_view name);
+
+// Editor factors are bounded so scores stay finite and comparable.
+inline constexpr double kMaxBoostFactor = 100.0;
+inline constexpr double kMinBuryFactor = 0.01;
 
 // Pins address absolute 0-based positions below this.
 inline constexpr int kMaxPinPosition = 500;

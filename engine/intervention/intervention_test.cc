@@ -81,7 +81,13 @@ TEST(ValidateInterventionTest, RejectsEachBadFieldNamingIt) {
          iv.kind = InterventionKind::kBoost;
          iv.factor = 1.0;
        },
-       "intervention.factor: boost factor must be > 1, got 1"},
+       "intervention.factor: boost factor must be in (1, 100], got 1"},
+      {"boost factor 1e308 (scores must stay finite)",
+       [](Intervention& iv) {
+         iv.kind = InterventionKind::kBoost;
+         iv.factor = 1e308;
+       },
+       "intervention.factor: boost factor must be in (1, 100]"},
       {"boost factor inf",
        [](Intervention& iv) {
          iv.kind = InterventionKind::kBoost;
@@ -93,7 +99,7 @@ TEST(ValidateInterventionTest, RejectsEachBadFieldNamingIt) {
          iv.kind = InterventionKind::kBury;
          iv.factor = 0.0;
        },
-       "intervention.factor: bury factor must be in (0, 1), got 0"},
+       "intervention.factor: bury factor must be in [0.01, 1), got 0"},
       {"bury factor 1",
        [](Intervention& iv) {
          iv.kind = InterventionKind::kBury;

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "engine/catalog/csv_reader.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/utf8.h"
 
 namespace feedgov {
 namespace {
@@ -138,6 +139,9 @@ absl::Status ReadMovies(const std::string& dir, std::vector<Item>* items, RowOf*
     if (!row_of->emplace(item.id, items->size()).second) {
       return file->FieldError(0, absl::StrCat("duplicate movie id ", item.id));
     }
+    for (int field : {1, 2}) {
+      if (!IsValidUtf8(f[field])) return file->FieldError(field, "not valid UTF-8");
+    }
     item.title = std::move(f[1]);
     if (f[2] != kNoGenres) {
       item.genres = absl::StrSplit(f[2], '|', absl::SkipEmpty());
@@ -192,6 +196,7 @@ absl::Status ReadTags(const std::string& dir, const RowOf& row_of,
     TagApplication t;
     FEEDGOV_ASSIGN_OR_RETURN(t.user, file->Id(f, 0));
     FEEDGOV_ASSIGN_OR_RETURN(size_t row, KnownMovie(*file, row_of, f, &t.item));
+    if (!IsValidUtf8(f[2])) return file->FieldError(2, "not valid UTF-8");
     std::string normalized = NormalizeTag(f[2]);
     if (normalized.empty()) return file->FieldError(2, "empty tag");
     t.tag = std::move(f[2]);

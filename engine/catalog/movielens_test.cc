@@ -228,6 +228,10 @@ TEST_F(MovieLensFilesTest, MalformedLinesNameFileLineAndField) {
        "tags.csv:2: field 'tag': empty tag"},
       {"tags.csv", "userId,movieId,tag,timestamp\n1,77,fun,5\n",
        "tags.csv:2: field 'movieId': movie 77 is not in movies.csv"},
+      {"movies.csv", "movieId,title,genres\n10,Caf\xe9 (1999),Comedy\n",
+       "movies.csv:2: field 'title': not valid UTF-8"},
+      {"tags.csv", "userId,movieId,tag,timestamp\n1,10,na\xefve,5\n",
+       "tags.csv:2: field 'tag': not valid UTF-8"},
   };
   for (const BadCase& c : cases) {
     SetUp();

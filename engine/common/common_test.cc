@@ -3,6 +3,7 @@
 #include "engine/common/file_util.h"
 #include "engine/common/sha256.h"
 #include "engine/common/time_util.h"
+#include "engine/common/utf8.h"
 #include "gtest/gtest.h"
 
 namespace feedgov {
@@ -39,6 +40,16 @@ TEST(WriteFileAtomic, ReplacesContentsWhole) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, "second");
   std::filesystem::remove_all(dir);
+}
+
+TEST(Utf8, AcceptsValidAndLocatesTheFirstInvalidSequence) {
+  EXPECT_TRUE(IsValidUtf8("Amélie (2001) 天使爱美丽 🎬"));
+  EXPECT_EQ(FirstInvalidUtf8("Caf\xe9 (1999)"), 3u);        // Latin-1 é.
+  EXPECT_EQ(FirstInvalidUtf8("ab\xc0\xaf"), 2u);           // Overlong '/'.
+  EXPECT_EQ(FirstInvalidUtf8("\xed\xa0\x80"), 0u);         // Surrogate.
+  EXPECT_EQ(FirstInvalidUtf8("\xf4\x90\x80\x80"), 0u);     // > U+10FFFF.
+  EXPECT_EQ(FirstInvalidUtf8("ok\xe6\x97"), 2u);           // Truncated.
+  EXPECT_EQ(FirstInvalidUtf8("\xff\xfe"), 0u);
 }
 
 }  // namespace

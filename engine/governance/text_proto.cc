@@ -1,8 +1,11 @@
 #include "engine/governance/text_proto.h"
 
+#include <algorithm>
+
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/common/utf8.h"
 #include "absl/strings/str_join.h"
 #include "engine/common/file_util.h"
 #include "engine/common/status_macros.h"
@@ -36,6 +39,12 @@ const google::protobuf::FieldDescriptor* FindField(
 absl::Status ParseTextProto(const std::string& path, const std::string& text,
                             google::protobuf::Message* msg,
                             ParseInfoTree* tree) {
+  if (size_t bad = FirstInvalidUtf8(text); bad != absl::string_view::npos) {
+    const int line = 1 + static_cast<int>(std::count(
+                             text.begin(), text.begin() + static_cast<long>(bad), '\n'));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ":", line, ": not valid UTF-8 (byte ", bad, ")"));
+  }
   CollectErrors errors(path);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);

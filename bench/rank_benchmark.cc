@@ -7,6 +7,7 @@
 // Environment:
 //   FEEDGOV_BENCH_SIZES  comma-separated catalog sizes (default 10000)
 //   FEEDGOV_BENCH_CACHE  snapshot cache dir (default <source>/out/bench-cache)
+//   FEEDGOV_BENCH_POLICY policy pack file (default policies/cn-ecology.textproto)
 //
 // Per size, in one run (registration order):
 //   raw_faiss            faiss::Index::search, k = candidate_count, no filter
@@ -168,10 +169,13 @@ World& GetWorld(int n) {
   w->snapshot_dir =
       OrDie(EnsureWorldSnapshot(w->options, CacheDir(), &std::cerr), "snapshot");
   const auto t0 = Clock::now();
-  w->engine = OrDie(OpenWorldEngine(w->snapshot_dir, "", &RealClock::Get()),
+  const char* policy = std::getenv("FEEDGOV_BENCH_POLICY");  // "": cn-ecology.
+  const std::string policy_path = policy != nullptr ? policy : "";
+  w->engine = OrDie(OpenWorldEngine(w->snapshot_dir, policy_path, &RealClock::Get()),
                     "open engine");
-  w->selective = OrDie(OpenWorldEngine(w->snapshot_dir, "", &RealClock::Get()),
-                       "open engine");
+  w->selective = OrDie(
+      OpenWorldEngine(w->snapshot_dir, policy_path, &RealClock::Get()),
+      "open engine");
   if (absl::Status s = w->selective->UpdateLabels(MakeSelectiveLabels(w->options, 0.05));
       !s.ok()) {
     Die("selective labels", s);

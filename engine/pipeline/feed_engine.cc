@@ -74,6 +74,18 @@ std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
   return out;
 }
 
+// How many rows of `eligible` (and of `also`, if not null) have a prior
+// score >= `floor`, counting at most `cap`.
+int CountWithPriorAtLeast(const ItemPriors& priors, const RowSet& eligible,
+                          const RowSet* also, double floor, int cap) {
+  int count = 0;
+  for (Row r : priors.rows_by_prior()) {
+    if (count >= cap || priors.prior_score(r) < floor) break;
+    count += eligible.contains(r) && (also == nullptr || also->contains(r));
+  }
+  return count;
+}
+
 RowSet Intersect(const RowSet& a, const RowSet& b) {
   RowSet out = a;
   out.IntersectWith(b);
@@ -788,8 +800,14 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
     rows.push_back(r);
     sims.push_back(sim);
   };
+  // Cosines of prior-list rows, kept across rounds (each is a cache-missing
+  // embedding row).
+  absl::flat_hash_map<Row, float> cosine_of;
   auto add_row = [&](Row r) {
-    if (!seen.contains(r)) add(r, RowSimilarity(st.catalog->embeddings(), r, q));
+    if (seen.contains(r)) return;
+    auto [it, fresh] = cosine_of.try_emplace(r, 0.0f);
+    if (fresh) it->second = RowSimilarity(st.catalog->embeddings(), r, q);
+    add(r, it->second);
   };
   for (;;) {
     if (searched != kc) {
@@ -837,17 +855,29 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
     // Grow a prior list while the cosine term alone leaves room under the
     // threshold and the list is at most 8x the cosine list; else the cosine
     // list.
+    // The threshold only grows as rows are added, so a prior list reaching
+    // below threshold - cos_term (threshold / max_B - cos_term for B) closes
+    // its bound in the next round: jump there instead of doubling.
+    const int list_cap = std::min(8 * kc, n);
     bool grow_cos = false;
     if (n_open) {
-      if (cos_term < threshold && kp < 8 * kc) {
-        kp = std::min(2 * kp, n);
+      if (cos_term < threshold && kp < list_cap) {
+        kp = std::max(std::min(2 * kp, list_cap),
+                      1 + CountWithPriorAtLeast(*st.priors, allowed, nullptr,
+                                                threshold - cos_term, list_cap));
+        kp = std::min(kp, list_cap);
       } else {
         grow_cos = true;
       }
     }
     if (b_open) {
-      if (cos_term * boosted.max_factor < threshold && kb < 8 * kc) {
-        kb = std::min(2 * kb, n);
+      if (cos_term * boosted.max_factor < threshold && kb < list_cap) {
+        kb = std::max(
+            std::min(2 * kb, list_cap),
+            1 + CountWithPriorAtLeast(*st.priors, allowed, boosted.rows.get(),
+                                      threshold / boosted.max_factor - cos_term,
+                                      list_cap));
+        kb = std::min(kb, list_cap);
       } else {
         grow_cos = true;
       }

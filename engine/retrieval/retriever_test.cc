@@ -317,6 +317,37 @@ TEST(RetrieverSearch, ExactWhenCheaperThanAnn) {
   EXPECT_EQ(ann.size(), 20u);
 }
 
+TEST(RetrieverSearch, MostlyEligibleFilterIsOneAnnCallUnderTheDefaultCostRule) {
+  // 99% eligible, default ann_cost_per_result (64): the first ANN request is
+  // sized from the eligible fraction (want / p + 3 binomial sigmas: 136 for
+  // 130 wanted), below the exact-scan break-even of 9,900 / 64 = 154, so one
+  // FAISS call fills the page and nothing is scanned exactly. (A 1.25x
+  // margin asks for 165 and went exact.)
+  constexpr int kN = 10000;
+  constexpr int kK = 130;
+  const RowMatrixXf m = MakeClusteredEmbeddings(kN, 16, 100, 41);
+  RetrieverOptions o;
+  o.hnsw_min_items = 1;
+  ASSERT_OK_AND_ASSIGN(auto retriever, Retriever::Build(m, o));
+  const RowSet eligible = ExactSizeFilter(kN, 0.99, 7);
+  int overlap = 0;
+  for (int q = 0; q < 20; ++q) {
+    SearchInfo info;
+    ASSERT_OK_AND_ASSIGN(auto hits,
+                         retriever->Search(RowSpan(m, q * 499), kK, &eligible, &info));
+    ASSERT_EQ(hits.size(), static_cast<size_t>(kK));
+    EXPECT_FALSE(info.exact) << "query " << q;
+    EXPECT_EQ(info.ann_attempts, 1) << "query " << q;
+    for (const Hit& h : hits) ASSERT_TRUE(eligible.contains(h.row));
+    ASSERT_OK_AND_ASSIGN(auto truth,
+                         BruteForceSearch(m, RowSpan(m, q * 499), kK, &eligible));
+    for (const Hit& t : truth) {
+      for (const Hit& h : hits) overlap += h.row == t.row;
+    }
+  }
+  EXPECT_GE(overlap, 0.9 * 20 * kK);  // Recall >= 0.9 over 20 queries.
+}
+
 TEST(RetrieverSearch, FewerEligibleThanKReturnsAllEligibleOnBothIndexes) {
   const RowMatrixXf m = MakeClusteredEmbeddings(2000, 16, 20, 32);
   for (const RetrieverOptions& o : {FlatOptions(), HnswOptions()}) {

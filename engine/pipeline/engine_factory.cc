@@ -81,6 +81,10 @@ absl::Status RunIngest(const IngestOptions& o) {
                                   o.data_dir, data.items.size(), data.ratings.size(),
                                   data.tag_applications.size()));
 
+  if (data.ratings.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        o.data_dir, "/ratings.csv: no ratings; embeddings need at least one"));
+  }
   IndexedInteractions indexed = IndexInteractions(data.ratings);
   AlsOptions als = AlsOptions::FromConfig(config.als());
   FEEDGOV_ASSIGN_OR_RETURN(

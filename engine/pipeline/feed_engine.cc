@@ -214,7 +214,15 @@ void FeedEngine::SetCommitHook(CommitHook hook) {
 
 absl::Status FeedEngine::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
   absl::MutexLock writer(&writer_mu_);
-  FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*state()->catalog, updates));
+  std::shared_ptr<const CatalogState> current = state();
+  FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*current->catalog, updates));
+  for (const ItemLabelsUpdate& u : updates) {
+    if (std::binary_search(current->deleted.begin(), current->deleted.end(),
+                           u.item)) {
+      return absl::NotFoundError(
+          absl::StrCat("set labels: item ", u.item, " was deleted"));
+    }
+  }
   CatalogWrite write;
   write.kind = CatalogWrite::Kind::kSetLabels;
   write.labels = &updates;
@@ -278,8 +286,14 @@ absl::Status FeedEngine::UpsertItems(std::vector<Item> items,
 absl::Status FeedEngine::DeleteItems(const std::vector<ItemId>& items) {
   absl::MutexLock writer(&writer_mu_);
   std::shared_ptr<const CatalogState> old = state();
+  absl::flat_hash_set<ItemId> seen;
   for (ItemId id : items) {
-    if (!old->catalog->FindRow(id).has_value()) {
+    if (!seen.insert(id).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("item ", id, " appears twice in the delete"));
+    }
+    if (!old->catalog->FindRow(id).has_value() ||
+        std::binary_search(old->deleted.begin(), old->deleted.end(), id)) {
       return absl::NotFoundError(absl::StrCat("delete of unknown item ", id));
     }
   }

@@ -105,5 +105,23 @@ TEST(StateDir, WriteIsNotAppliedWhenTheCommitHookFails) {
   EXPECT_EQ(Page(*engine, 1), std::vector<ItemId>{1});
 }
 
+TEST(FeedEngineCatalogWrites, DeleteIsOnceAndUpsertRevives) {
+  testing::FakeClock clock;
+  auto engine = MakeEngine(&clock);
+  EXPECT_THAT(engine->DeleteItems({5, 5}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "appears twice"));
+  ASSERT_OK(engine->DeleteItems({1}));
+  EXPECT_THAT(engine->DeleteItems({1}),
+              StatusIs(absl::StatusCode::kNotFound, "unknown item 1"));
+  EXPECT_THAT(engine->UpdateLabels({{1, {}}}),
+              StatusIs(absl::StatusCode::kNotFound, "item 1 was deleted"));
+  EXPECT_EQ(Page(*engine, 1), std::vector<ItemId>{2});
+  // Upserting a deleted item serves it again.
+  Item back = engine->catalog()->item(*engine->catalog()->FindRow(1));
+  RowMatrixXf emb = RowMatrixXf::Map(engine->catalog()->embedding(0).data(), 1, kDim);
+  ASSERT_OK(engine->UpsertItems({back}, emb, {}));
+  EXPECT_EQ(Page(*engine, 1), std::vector<ItemId>{1});
+}
+
 }  // namespace
 }  // namespace feedgov

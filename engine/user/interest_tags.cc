@@ -1,4 +1,5 @@
 #include "engine/user/interest_tags.h"
+#include "absl/strings/str_split.h"
 
 #include <algorithm>
 #include <map>
@@ -54,7 +55,37 @@ bool ItemCarriesTag(const Item& item, absl::string_view tag) {
   return false;
 }
 
+ForbiddenTags::ForbiddenTags(LabelMap map, const Taxonomy* taxonomy)
+    : map_(std::move(map)), taxonomy_(taxonomy) {
+  for (const auto* keys : {&map_.by_genre, &map_.by_tag}) {
+    for (const auto& [key, labels] : *keys) {
+      std::string label = ExactLabel(key);
+      if (!label.empty()) forbidden_keys_.emplace_back(key, label);
+    }
+  }
+  std::sort(forbidden_keys_.begin(), forbidden_keys_.end());
+}
+
 std::string ForbiddenTags::ForbiddingLabel(absl::string_view tag) const {
+  std::string exact = ExactLabel(tag);
+  if (!exact.empty()) return exact;
+  std::vector<std::string> words = absl::StrSplit(
+      tag, absl::ByAnyChar(" \t:;,./-_!?()[]'\"&+"), absl::SkipEmpty());
+  for (const auto& [key, label] : forbidden_keys_) {
+    if (key.find(' ') != std::string::npos) {
+      if (absl::StrContains(tag, key)) return label;
+      continue;
+    }
+    for (const std::string& w : words) {
+      if (w == key || (key.size() >= 4 && absl::StartsWith(w, key))) {
+        return label;
+      }
+    }
+  }
+  return "";
+}
+
+std::string ForbiddenTags::ExactLabel(absl::string_view tag) const {
   std::string t(tag);
   std::vector<Label> labels = MapLabels(map_, {t}, {t}, 0);
   for (const Label& l : labels) {

@@ -51,18 +51,26 @@ bool ItemCarriesTag(const Item& item, absl::string_view tag);
 
 class ForbiddenTags {
  public:
-  ForbiddenTags(LabelMap map, const Taxonomy* taxonomy)
-      : map_(std::move(map)), taxonomy_(taxonomy) {}
+  ForbiddenTags(LabelMap map, const Taxonomy* taxonomy);
 
-  // The first illegal.* / bad.* label `tag` maps to, or "" when none.
+  // The first illegal.* / bad.* label `tag` maps to, or "" when none. Besides
+  // the exact tag, variants are caught (Algo Art. 10 fails closed): a
+  // forbidden key appearing as a word of the tag ("casual violence",
+  // "r:violence"), a word starting with a forbidden key of 4+ letters
+  // ("goretastic"), or a multi-word key inside the tag ("heavy drug abuse").
   std::string ForbiddingLabel(absl::string_view tag) const;
   bool IsForbidden(absl::string_view tag) const {
     return !ForbiddingLabel(tag).empty();
   }
 
  private:
+  std::string ExactLabel(absl::string_view tag) const;
+
   LabelMap map_;
   const Taxonomy* taxonomy_;  // Not owned; outlives this object.
+  // Keys of the map (genres and tags) that map to a non-positive label,
+  // with that label.
+  std::vector<std::pair<std::string, std::string>> forbidden_keys_;
 };
 
 struct InterestTag {

@@ -98,5 +98,19 @@ TEST(InterestTagsTest, HorrorAndGoreAreForbiddenDramaIsNot) {
   EXPECT_FALSE(forbidden.IsForbidden("documentary"));
 }
 
+// Variants of forbidden keys seen in MovieLens user tags are caught too;
+// words that merely resemble one are not.
+TEST(InterestTagsTest, VariantsOfForbiddenTagsAreForbidden) {
+  Taxonomy taxonomy;
+  ForbiddenTags forbidden = LoadForbidden(&taxonomy);
+  for (const char* tag : {"r:violence", "casual violence", "goretastic",
+                          "drugs & music", "blood splatters"}) {
+    EXPECT_TRUE(forbidden.IsForbidden(tag)) << tag;
+  }
+  for (const char* tag : {"gorgeous", "dramatic", "visually appealing"}) {
+    EXPECT_FALSE(forbidden.IsForbidden(tag)) << tag;
+  }
+}
+
 }  // namespace
 }  // namespace feedgov

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces every number in docs/benchmarks.md (about 15 minutes on 2 cores
 # once the cached worlds exist; the first run also builds the 1M-item HNSW
-# index, ~3 minutes).
+# index with efConstruction 40: about 5.5 CPU-minutes, 21 minutes of wall
+# time on the shared 2-core machine).
 #
 #   bench/run.sh [--quick]       # --quick: 10k items only, a few seconds
 #

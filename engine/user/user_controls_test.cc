@@ -1,6 +1,8 @@
 // UserControls on MovieLens (ml-latest-small): one snapshot per binary.
 #include "engine/user/user_controls.h"
 
+#include "absl/strings/str_cat.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -536,7 +538,8 @@ TEST_F(UserControlsTest, AboutThisFeedStatesWeightsPolicyAndOptions) {
   EXPECT_THAT(on, HasSubstr("weight 1.00 (71%)"));
   EXPECT_THAT(on, HasSubstr("weight 0.30 (21%; 75% when personalization is off)"));
   EXPECT_THAT(on, HasSubstr("weight 0.10 (7%; 25% when personalization is off)"));
-  EXPECT_THAT(on, HasSubstr("cn-ecology v1"));
+  EXPECT_THAT(on, HasSubstr(absl::StrCat("cn-ecology v",
+                                        engine_->policy()->version)));
   EXPECT_THAT(on, HasSubstr("illegal.*"));
   EXPECT_THAT(on, HasSubstr("Personalized recommendation is on"));
   ASSERT_OK(controls_->SetPersonalization(kLight, false));

@@ -20,6 +20,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/time_util.h"
 #include "engine/service/convert.h"
+#include "engine/service/services.h"
 #include "feedgov/v1/admin_service.grpc.pb.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
 #include "feedgov/v1/editor_service.grpc.pb.h"
@@ -535,6 +536,7 @@ int RunClientUserTags(const Args& args) {
                                    const Connection& c, const ParsedFlags& f,
                                    int64_t user) -> absl::Status {
     FEEDGOV_ASSIGN_OR_RETURN(int64_t top, f.Int("top"));
+    FEEDGOV_RETURN_IF_ERROR(service::CheckTagTop("--top", top));
     v1::ListTagsRequest req;
     req.set_user_id(user);
     req.set_top_n(static_cast<int32_t>(top));

@@ -28,7 +28,7 @@ int RunServe(const Args& args) {
       "the address is printed on stdout as 'listening on HOST:PORT'. SIGTERM "
       "or SIGINT: graceful shutdown, exit 0.",
       "feedgov serve --snapshot DIR --state-dir DIR --tokens FILE "
-      "[--policy FILE] [--label-map FILE] [--listen 127.0.0.1:8443] "
+      "[--policy FILE] [--policy-dir DIR] [--label-map FILE] [--listen 127.0.0.1:8443] "
       "[--threads N] [--max-queued-calls N] "
       "[--tls-cert F --tls-key F] [--allow-insecure-remote]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
@@ -37,6 +37,8 @@ int RunServe(const Args& args) {
        {"tokens", "Tokens file (SHA-256 hashes, roles; see docs/operations.md)",
         "", true},
        {"policy", "Policy pack", DefaultPath("policies/cn-ecology.textproto")},
+       {"policy-dir", "AdminService.ReloadPolicy reads only files inside "
+        "this directory (default: the directory of --policy)", ""},
        {"taxonomy", "Label taxonomy", DefaultPath("policies/labels.textproto")},
        {"label-map", "Label map deciding which interest tags are never "
         "stored (illegal/bad labels; user controls)",
@@ -104,6 +106,7 @@ int RunServe(const Args& args) {
   deps.state = state->get();
   deps.tokens = tokens->get();
   deps.policy_path = f.Get("policy");
+  deps.policy_dir = f.Get("policy-dir");
   deps.label_map_path = f.Get("label-map");
   deps.log = &std::cerr;
   auto server = service::FeedgovServer::Start(so, deps);

@@ -15,6 +15,7 @@
 #include "engine/governance/label_map.h"
 #include "engine/pipeline/engine_factory.h"
 #include "engine/pipeline/state_dir.h"
+#include "engine/service/services.h"
 #include "engine/user/user_controls.h"
 
 namespace feedgov::cli {
@@ -199,7 +200,7 @@ int RunUserTags(const Args& args) {
       " [--top 20]", {{"top", "How many tags (0: all)", "20"}});
   return WithSession(spec, args, [](const ParsedFlags& f, UserSession& s) {
     FEEDGOV_ASSIGN_OR_RETURN(int64_t top, f.Int("top"));
-    if (top < 0) return absl::InvalidArgumentError("--top must be >= 0");
+    FEEDGOV_RETURN_IF_ERROR(service::CheckTagTop("--top", top));
     FEEDGOV_ASSIGN_OR_RETURN(auto tags, s.controls->InterestTags(
                                             s.user, static_cast<int>(top)));
     std::vector<std::vector<std::string>> rows;

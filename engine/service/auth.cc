@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "engine/common/file_util.h"
 #include "engine/common/sha256.h"
+#include "engine/service/convert.h"
 
 namespace feedgov::service {
 namespace {
@@ -43,10 +44,14 @@ bool IsValidName(absl::string_view name) {
 absl::Status CheckPrincipal(const Principal& p) {
   if (!IsValidName(p.name)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "name '", p.name, "' must be 1 to 64 chars of [A-Za-z0-9._@-]"));
+        "name '", Echo(p.name), "' must be 1 to 64 chars of [A-Za-z0-9._@-]"));
   }
   if (p.role == Role::kUser && !p.user.has_value()) {
     return absl::InvalidArgumentError("role user needs the bound user id");
+  }
+  if (p.user.has_value() && *p.user < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("user id ", *p.user, " must be >= 1"));
   }
   if (p.role != Role::kUser && p.user.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -66,7 +71,7 @@ absl::StatusOr<Role> ParseRole(absl::string_view name) {
     if (name == kRoleNames[i]) return static_cast<Role>(i);
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("role '", name, "' unknown; want one of ",
+      absl::StrCat("role '", Echo(name), "' unknown; want one of ",
                    absl::StrJoin(kRoleNames, ", ")));
 }
 
@@ -99,7 +104,7 @@ absl::StatusOr<std::vector<TokenEntry>> ParseTokensFile(const std::string& path,
     if (f.size() == 4) {
       int64_t user = 0;
       if (!absl::SimpleAtoi(f[3], &user)) {
-        return fail(absl::StrCat("user id '", f[3], "' is not an integer"));
+        return fail(absl::StrCat("user id '", Echo(f[3]), "' is not an integer"));
       }
       e.principal.user = user;
     }

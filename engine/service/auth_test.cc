@@ -35,8 +35,23 @@ TEST(TokensFileTest, ErrorsNameFileLineAndProblem) {
               StatusIs(absl::StatusCode::kInvalidArgument, "needs the bound user id"));
   EXPECT_THAT(ParseTokensFile("t", kHash + " admin x 5\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, "only role user"));
+  EXPECT_THAT(ParseTokensFile("t", kHash + " user u -4\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "t:1: user id -4 must be >= 1"));
+  EXPECT_THAT(ParseTokensFile("t", kHash + " user u 0\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "t:1: user id 0 must be >= 1"));
+  EXPECT_THAT(ParseTokensFile("t", kHash + " " + std::string(100000, 'r') + " x\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "(100000 bytes)"));
   EXPECT_THAT(ParseTokensFile("t", kHash + " admin x\n" + kHash + " editor y\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, "t:2: duplicate"));
+}
+
+TEST(TokensFileTest, AppendRefusesNonPositiveUserIds) {
+  const std::string path =
+      ::feedgov::testing::MakeTempDir("feedgov_tokens") + "/tokens.txt";
+  const std::string token = "fgv_" + std::string(64, '2');
+  EXPECT_THAT(AppendToken(path, token, {Role::kUser, "user--4", -4}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "user id -4 must be >= 1"));
+  EXPECT_OK(AppendToken(path, token, {Role::kUser, "user-4", 4}));
 }
 
 TEST(TokenTest, GeneratedTokensAreWellFormedAndDistinct) {

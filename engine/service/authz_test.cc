@@ -92,11 +92,14 @@ std::vector<Rpc> AllRpcs() {
   replace.mutable_intervention()->set_kind(v1::INTERVENTION_KIND_SUPPRESS_ITEM);
   replace.mutable_intervention()->set_item_id(6);
   replace.mutable_intervention()->set_reason("r");
+  v1::QueryAuditRequest audit;
+  audit.set_limit(100);
   v1::RevokeInterventionRequest revoke;
   revoke.set_id("iv-999999");
   revoke.set_reason("r");
   v1::ReloadPolicyRequest reload;
-  reload.set_path("/nonexistent/policy.textproto");
+  // Inside the policy directory (policies/), so the file lookup decides.
+  reload.set_path(DefaultPath("policies/nonexistent.textproto"));
   auto u = UserControlRpcs(1);
   std::vector<Rpc> all = {
       {"FeedService.Rank", rank, C::OK,
@@ -121,8 +124,7 @@ std::vector<Rpc> AllRpcs() {
        Make(&ServerEnv::editor, &v1::EditorService::Stub::ListInterventions,
             v1::ListInterventionsRequest())},
       {"EditorService.QueryAudit", editor, C::OK,
-       Make(&ServerEnv::editor, &v1::EditorService::Stub::QueryAudit,
-            v1::QueryAuditRequest())},
+       Make(&ServerEnv::editor, &v1::EditorService::Stub::QueryAudit, audit)},
       {"EditorService.VerifyAudit", editor, C::OK,
        Make(&ServerEnv::editor, &v1::EditorService::Stub::VerifyAudit,
             v1::VerifyAuditRequest())},

@@ -7,10 +7,30 @@
 
 namespace feedgov::service {
 
+namespace {
+
+// The first at most `max` bytes of `s`, not splitting a UTF-8 character.
+absl::string_view Utf8Prefix(absl::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+}  // namespace
+
+std::string Echo(absl::string_view value) {
+  if (value.size() <= kMaxEchoBytes) return std::string(value);
+  return absl::StrCat(Utf8Prefix(value, kMaxEchoBytes), "\xe2\x80\xa6 (",
+                      value.size(), " bytes)");
+}
+
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  absl::string_view message = status.message();
+  std::string out(Utf8Prefix(message, kMaxErrorMessageBytes));
+  if (out.size() < message.size()) out += "\xe2\x80\xa6";
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), out);
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

@@ -29,6 +29,18 @@
 
 namespace feedgov::service {
 
+// Longest error message sent to a client (gRPC carries it in a header,
+// whose size is limited); longer messages are cut with "…".
+inline constexpr size_t kMaxErrorMessageBytes = 1024;
+// Longest user value quoted in an error message.
+inline constexpr size_t kMaxEchoBytes = 64;
+
+// `value` for quoting in an error message: unchanged up to kMaxEchoBytes,
+// else its first kMaxEchoBytes bytes (cut at a UTF-8 character boundary)
+// + "… (N bytes)".
+std::string Echo(absl::string_view value);
+
+// The status with its message cut to kMaxErrorMessageBytes.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 

@@ -133,7 +133,9 @@ TEST(ServiceE2eTest, DemoSequenceThroughTheApi) {
 
   // 5. Audit: 3 creates + 1 refusal, chain intact.
   v1::QueryAuditResponse audit;
-  ASSERT_TRUE(env.editor()->QueryAudit(env.Ctx("editor").get(), v1::QueryAuditRequest(), &audit).ok());
+  v1::QueryAuditRequest audit_req;
+  audit_req.set_limit(100);
+  ASSERT_TRUE(env.editor()->QueryAudit(env.Ctx("editor").get(), audit_req, &audit).ok());
   ASSERT_EQ(audit.entries_size(), 4);
   EXPECT_EQ(audit.entries(2).action(), "REFUSED");
   EXPECT_EQ(audit.head_seq(), 4);

@@ -1,5 +1,12 @@
 // Malformed and oversized requests: each gets an actionable error with the
 // right code, nothing changes, and the server keeps serving.
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+
+#include "engine/pipeline/page_token.h"
+#include "engine/service/convert.h"
 #include "engine/service/service_test_env.h"
 #include "engine/testing/status_matchers.h"
 #include "gmock/gmock.h"
@@ -227,6 +234,192 @@ TEST_F(MalformedTest, MalformedUserControlRequests) {
   ASSERT_TRUE(env_.feed()->Rank(ctx().get(), RankReq(std::nullopt, 5), &page).ok());
   EXPECT_TRUE(page.personalized());
   ExpectStillServing();
+}
+
+// Oracle for the bound: the largest state the engine can encode (a full
+// chain of ids whose varints take the maximum 10 bytes, the longest
+// surface id, every scalar at its widest) fits in kMaxPageTokenBytes.
+TEST(PageTokenBoundTest, LargestEngineTokenFits) {
+  v1::PageTokenState st;
+  st.set_format_version(1);
+  st.set_surface(std::string(kMaxNameBytes, 's'));
+  st.set_user_id(std::numeric_limits<int64_t>::min());
+  st.set_has_user(true);
+  st.set_personalized(true);
+  st.set_minors(true);
+  st.set_next_position(std::numeric_limits<int32_t>::min());
+  for (int i = 0; i < kMaxItemsPerChain; ++i) st.add_served_item_ids(-1 - i);
+  st.set_positives_in_quota_window(std::numeric_limits<int32_t>::min());
+  st.set_issued_unix_s(std::numeric_limits<int64_t>::min());
+  const std::string token = EncodePageToken(st, "key");
+  EXPECT_GT(token.size(), 8192u);  // The old bound refused it.
+  EXPECT_LE(token.size(), static_cast<size_t>(kMaxPageTokenBytes));
+}
+
+// The reported defect: the 6th page of 500 on `feed` was refused. Ten pages
+// of 500 (the whole 5,000-item chain) are served, none twice.
+TEST_F(MalformedTest, TenPagesOf500FollowTheServersOwnTokens) {
+  v1::RankRequest req = RankReq(1, 500, "feed");
+  std::set<int64_t> served;
+  int items = 0;
+  for (int page = 1; page <= 10; ++page) {
+    v1::RankResponse resp;
+    grpc::Status s =
+        env_.feed()->Rank(ServerEnv::Ctx("feed-service").get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << "page " << page << ": " << s.error_message();
+    for (const auto& item : resp.items()) {
+      EXPECT_TRUE(served.insert(item.item_id()).second) << item.item_id();
+    }
+    items += resp.items_size();
+    if (page < 10) {
+      ASSERT_FALSE(resp.next_page_token().empty()) << "page " << page;
+      EXPECT_LE(resp.next_page_token().size(),
+                static_cast<size_t>(kMaxPageTokenBytes));
+    }
+    req.set_page_token(resp.next_page_token());
+  }
+  EXPECT_GT(items, 4500);  // Pages are full (the catalog has ~9,700 items).
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, OneMegabyteSurfaceIsInvalidArgumentWithShortMessage) {
+  const std::string huge(1 << 20, 'x');
+  grpc::Status s = Rank(RankReq(1, 10, huge));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "surface of 1048576 bytes, at most 64");
+  v1::WhyRequest why;
+  why.set_user_id(1);
+  why.set_item_id(1);
+  why.set_surface(huge);
+  v1::WhyResponse why_resp;
+  s = env_.user()->Why(ServerEnv::Ctx("admin").get(), why, &why_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "surface of 1048576 bytes, at most 64");
+  // A label name of 1 MB: refused with its size, not echoed.
+  v1::SetLabelsRequest labels;
+  auto* il = labels.add_items();
+  il->set_item_id(1);
+  il->add_labels()->set_name(huge);
+  v1::SetLabelsResponse labels_resp;
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), labels,
+                                &labels_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "item 1: label name of 1048576 bytes, at most 64");
+  // An unknown surface of legal length is quoted.
+  EXPECT_THAT(Rank(RankReq(1, 10, std::string(64, 'y'))).error_message(),
+              HasSubstr(absl::StrCat("unknown surface `", std::string(64, 'y'), "`")));
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, NegativeOrZeroUserIdIsRefused) {
+  for (int64_t user : {-4, 0}) {
+    grpc::Status s = Rank(RankReq(user, 10));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << user;
+    EXPECT_EQ(s.error_message(),
+              absl::StrCat("user_id ", user, " must be >= 1 (leave it unset "
+                           "for an anonymous feed)"));
+  }
+  ExpectStillServing();
+}
+
+TEST_F(MalformedTest, QueryAuditLimitMustBeInRange) {
+  v1::QueryAuditRequest req;
+  v1::QueryAuditResponse resp;
+  for (int limit : {0, -1, 1001}) {
+    req.set_limit(limit);
+    grpc::Status s =
+        env_.editor()->QueryAudit(ServerEnv::Ctx("editor").get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << limit;
+    EXPECT_EQ(s.error_message(),
+              absl::StrCat("limit ", limit, " outside [1, 1000]"));
+  }
+  for (int limit : {1, 1000}) {
+    req.set_limit(limit);
+    EXPECT_TRUE(
+        env_.editor()->QueryAudit(ServerEnv::Ctx("editor").get(), req, &resp).ok());
+  }
+}
+
+TEST_F(MalformedTest, ReloadPolicyOnlyInsideThePolicyDirectory) {
+  const std::string dir =
+      std::filesystem::weakly_canonical(DefaultPath("policies")).string();
+  for (const std::string& path :
+       {std::string("/etc/shadow"), std::string("/etc/passwd"),
+        DefaultPath("policies/../README.md"), dir}) {
+    v1::ReloadPolicyRequest req;
+    req.set_path(path);
+    v1::ReloadPolicyResponse resp;
+    grpc::Status s =
+        env_.admin()->ReloadPolicy(ServerEnv::Ctx("admin").get(), req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << path;
+    EXPECT_EQ(s.error_message(), "policy path must be inside " + dir) << path;
+  }
+  v1::ReloadPolicyRequest ok;
+  ok.set_path(DefaultPath("policies/cn-ecology.textproto"));
+  v1::ReloadPolicyResponse resp;
+  EXPECT_TRUE(
+      env_.admin()->ReloadPolicy(ServerEnv::Ctx("admin").get(), ok, &resp).ok());
+  EXPECT_EQ(resp.policy_id(), "cn-ecology");
+  ExpectStillServing();
+}
+
+// The resolved path, or the error message.
+std::string Resolved(const std::string& dir, const std::string& path) {
+  absl::StatusOr<std::string> r = PathInsideDir(dir, path);
+  return r.ok() ? *r : std::string(r.status().message());
+}
+
+TEST(PathInsideDirTest, ResolvesSymlinksAndDotDot) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::weakly_canonical(
+      ::feedgov::testing::MakeTempDir("feedgov_policy_dir"));
+  fs::create_directories(root / "policies" / "sub");
+  std::ofstream(root / "policies" / "a.textproto") << "x";
+  std::ofstream(root / "outside.textproto") << "x";
+  fs::create_symlink(root / "outside.textproto", root / "policies" / "link.textproto");
+  fs::create_symlink(root / "policies" / "a.textproto", root / "alias.textproto");
+  const std::string dir = (root / "policies").string();
+  const std::string want_error = "policy path must be inside " + dir;
+  EXPECT_EQ(Resolved(dir, dir + "/a.textproto"), dir + "/a.textproto");
+  EXPECT_EQ(Resolved(dir, dir + "/sub/../a.textproto"), dir + "/a.textproto");
+  // A symlink outside pointing in resolves inside; a missing file inside is
+  // left to the loader (NOT_FOUND there).
+  EXPECT_EQ(Resolved(dir, (root / "alias.textproto").string()), dir + "/a.textproto");
+  EXPECT_EQ(Resolved(dir, dir + "/missing.textproto"), dir + "/missing.textproto");
+  for (const std::string& bad :
+       {dir + "/link.textproto", dir + "/../outside.textproto",
+        dir + "/sub/../../outside.textproto", dir, dir + "/.",
+        std::string("/etc/shadow"), dir + "x/a.textproto"}) {
+    EXPECT_THAT(PathInsideDir(dir, bad),
+                StatusIs(absl::StatusCode::kPermissionDenied, want_error))
+        << bad;
+  }
+  EXPECT_THAT(PathInsideDir("", dir + "/a.textproto"),
+              StatusIs(absl::StatusCode::kPermissionDenied, "no policy directory"));
+}
+
+TEST(EchoTest, LongValuesAreCutAndMessagesCapped) {
+  EXPECT_EQ(Echo("home"), "home");
+  EXPECT_EQ(Echo(std::string(64, 'a')), std::string(64, 'a'));
+  EXPECT_EQ(Echo(std::string(1 << 20, 'a')),
+            std::string(64, 'a') + "\xe2\x80\xa6 (1048576 bytes)");
+  // 63 ASCII bytes then a 3-byte character: the cut keeps whole characters.
+  EXPECT_EQ(Echo(std::string(63, 'a') + "\xe2\x82\xac" + "b"),
+            std::string(63, 'a') + "\xe2\x80\xa6 (67 bytes)");
+  grpc::Status s = ToGrpcStatus(absl::InvalidArgumentError(std::string(1 << 20, 'm')));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), std::string(kMaxErrorMessageBytes, 'm') + "\xe2\x80\xa6");
+  EXPECT_EQ(ToGrpcStatus(absl::NotFoundError("short")).error_message(), "short");
+}
+
+TEST(CheckTagTopTest, SameRangeAsTheApi) {
+  EXPECT_OK(CheckTagTop("--top", 0));
+  EXPECT_OK(CheckTagTop("--top", kMaxTagTop));
+  EXPECT_THAT(CheckTagTop("--top", 100000),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "--top 100000 outside [0, 10000]"));
+  EXPECT_THAT(CheckTagTop("top_n", -1),
+              StatusIs(absl::StatusCode::kInvalidArgument, "top_n -1 outside [0, 10000]"));
 }
 
 TEST(ServerOptionsTest, PlaintextOnlyOnLoopbackUnlessAllowed) {

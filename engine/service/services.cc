@@ -1,7 +1,9 @@
 #include "engine/service/services.h"
 
 #include <cmath>
+#include <filesystem>
 #include <set>
+#include <system_error>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -34,6 +36,22 @@ absl::Status CheckCount(absl::string_view field, int n, int max) {
   return absl::OkStatus();
 }
 
+// INVALID_ARGUMENT "<field> of N bytes, at most 64" for a long name.
+absl::Status CheckNameLength(absl::string_view field, absl::string_view value) {
+  if (value.size() <= static_cast<size_t>(kMaxNameBytes)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, " of ", value.size(), " bytes, at most ", kMaxNameBytes));
+}
+
+// Rank and Why: the surface must be short and declared by the policy.
+absl::Status CheckSurfaceId(const FeedEngine& engine, const std::string& surface) {
+  FEEDGOV_RETURN_IF_ERROR(CheckNameLength("surface", surface));
+  if (engine.policy()->FindSurface(surface) != nullptr) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown surface `", Echo(surface), "`; policy '", engine.policy()->id,
+      "' declares other surfaces"));
+}
+
 absl::StatusOr<std::vector<Label>> LabelsFromProto(
     ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in) {
   if (in.size() > kMaxLabelsPerItem) {
@@ -42,12 +60,14 @@ absl::StatusOr<std::vector<Label>> LabelsFromProto(
   }
   std::vector<Label> out;
   for (const v1::ItemLabel& l : in) {
+    FEEDGOV_RETURN_IF_ERROR(Annotate(CheckNameLength("label name", l.name()),
+                                     absl::StrCat("item ", item)));
     auto label = LabelFromProto(l);
     if (!label.ok()) return Annotate(label.status(), absl::StrCat("item ", item));
     if (!std::isfinite(label->confidence) || label->confidence < 0 ||
         label->confidence > 1) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "item ", item, ": label '", l.name(), "' confidence ", l.confidence(),
+          "item ", item, ": label '", Echo(l.name()), "' confidence ", l.confidence(),
           " outside [0, 1]"));
     }
     out.push_back(*std::move(label));
@@ -74,11 +94,7 @@ class FeedServiceImpl final : public v1::FeedService::Service {
     FeedEngine& engine = *gate_.deps().engine;
     RankRequest r;
     r.surface = req.surface();
-    if (engine.policy()->FindSurface(r.surface) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown surface `", r.surface, "`; policy '", engine.policy()->id,
-          "' declares other surfaces"));
-    }
+    FEEDGOV_RETURN_IF_ERROR(CheckSurfaceId(engine, r.surface));
     if (req.page_size() < 1 || req.page_size() > kMaxPageSize) {
       return absl::InvalidArgumentError(absl::StrCat(
           "page_size ", req.page_size(), " outside [1, ", kMaxPageSize, "]"));
@@ -89,6 +105,11 @@ class FeedServiceImpl final : public v1::FeedService::Service {
           kMaxPageTokenBytes));
     }
     if (req.has_user_id()) {
+      if (req.user_id() < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "user_id ", req.user_id(), " must be >= 1 (leave it unset for an "
+            "anonymous feed)"));
+      }
       FEEDGOV_RETURN_IF_ERROR(CheckOwnUser(who, req.user_id()));
       r.user = req.user_id();
     } else if (who.user) {
@@ -286,7 +307,7 @@ class EditorServiceImpl final : public v1::EditorService::Service {
                           v1::QueryAuditResponse* resp) override {
     return gate_.Run(ctx, "EditorService.QueryAudit", kEditorRoles,
                      [&](const Principal&) -> absl::Status {
-      const int limit = req->limit() == 0 ? 100 : req->limit();
+      const int limit = req->limit();
       if (limit < 1 || limit > kMaxAuditLimit) {
         return absl::InvalidArgumentError(absl::StrCat(
             "limit ", req->limit(), " outside [1, ", kMaxAuditLimit, "]"));
@@ -354,12 +375,24 @@ class AdminServiceImpl final : public v1::AdminService::Service {
         return absl::FailedPreconditionError(
             "the server has no --policy file; give path");
       }
-      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->policies().Reload(path));
+      FEEDGOV_ASSIGN_OR_RETURN(std::string inside, PolicyPathInside(path));
+      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->policies().Reload(inside));
       auto pack = gate_.deps().engine->policy();
       resp->set_policy_id(pack->id);
       resp->set_policy_version(pack->version);
       return absl::OkStatus();
     });
+  }
+
+  // The policy directory: --policy-dir, else the directory of --policy.
+  std::string PolicyDir() const {
+    const ServiceDeps& deps = gate_.deps();
+    if (!deps.policy_dir.empty() || deps.policy_path.empty()) return deps.policy_dir;
+    return std::filesystem::absolute(deps.policy_path).parent_path().string();
+  }
+
+  absl::StatusOr<std::string> PolicyPathInside(const std::string& path) const {
+    return PathInsideDir(PolicyDir(), path);
   }
 
   grpc::Status Stats(grpc::ServerContext* ctx, const v1::StatsRequest*,
@@ -442,10 +475,7 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
                         v1::ListTagsResponse* resp) override {
     return Run(ctx, "UserControlService.ListTags", req->user_id(),
                [&](UserId user) -> absl::Status {
-      if (req->top_n() < 0 || req->top_n() > kMaxTagTop) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "top_n ", req->top_n(), " outside [0, ", kMaxTagTop, "]"));
-      }
+      FEEDGOV_RETURN_IF_ERROR(CheckTagTop("top_n", req->top_n()));
       return FillTags(user, req->top_n(), resp);
     });
   }
@@ -535,11 +565,7 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
   }
 
   absl::Status CheckSurface(const std::string& surface) const {
-    const FeedEngine& engine = *gate_.deps().engine;
-    if (engine.policy()->FindSurface(surface) != nullptr) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown surface `", surface, "`; policy '", engine.policy()->id,
-        "' declares other surfaces"));
+    return CheckSurfaceId(*gate_.deps().engine, surface);
   }
 
   absl::Status FillTags(UserId user, int top_n, v1::ListTagsResponse* resp) {
@@ -600,6 +626,36 @@ AdmissionOptions ControlLane(AdmissionOptions rank_lane) {
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> PathInsideDir(const std::string& dir,
+                                          const std::string& path) {
+  namespace fs = std::filesystem;
+  if (dir.empty()) {
+    return absl::PermissionDeniedError(
+        "the server has no policy directory (--policy-dir); reloads are refused");
+  }
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(fs::absolute(dir), ec);
+  if (ec) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "policy directory ", dir, " cannot be resolved: ", ec.message()));
+  }
+  const fs::path file = fs::weakly_canonical(fs::absolute(path), ec);
+  const fs::path rel = ec ? fs::path() : file.lexically_relative(root);
+  // Inside: a path below the directory (not the directory itself, not
+  // leaving it with "..").
+  if (rel.empty() || rel == "." || *rel.begin() == "..") {
+    return absl::PermissionDeniedError(
+        absl::StrCat("policy path must be inside ", root.string()));
+  }
+  return file.string();
+}
+
+absl::Status CheckTagTop(absl::string_view field, int64_t top) {
+  if (top >= 0 && top <= kMaxTagTop) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, " ", top, " outside [0, ", kMaxTagTop, "]"));
+}
 
 absl::Status CheckOwnUser(const Principal& who, UserId user) {
   if (who.role != Role::kUser || who.user == user) return absl::OkStatus();

@@ -47,6 +47,7 @@
 #include "absl/time/time.h"
 #include "engine/common/clock.h"
 #include "engine/pipeline/feed_engine.h"
+#include "engine/pipeline/page_token.h"
 #include "engine/pipeline/state_dir.h"
 #include "engine/service/admission.h"
 #include "engine/service/auth.h"
@@ -65,7 +66,16 @@ namespace feedgov::service {
 inline constexpr int kMaxUpsertBatch = 1000;
 inline constexpr int kMaxIdBatch = 10000;
 inline constexpr int kMaxLabelsPerItem = 64;
-inline constexpr int kMaxPageTokenBytes = 8192;
+// Longest surface id, tag, author or other short name accepted in a request.
+inline constexpr int kMaxNameBytes = 64;
+// Longest page token: any token the engine produces for a chain of
+// kMaxItemsPerChain items fits. Payload: each served id is a varint of at
+// most 10 bytes, plus a header (field tags, the surface id, the scalar
+// fields; generously 256 bytes + the surface id), plus the 16-byte
+// integrity tag; base64url makes every started 3 bytes 4 characters.
+// 67,116 bytes for 5,000 items.
+inline constexpr int kMaxPageTokenBytes =
+    (kMaxItemsPerChain * 10 + 256 + kMaxNameBytes + 16 + 2) / 3 * 4;
 inline constexpr int kMaxAuditLimit = 1000;
 inline constexpr int kMaxTagTop = 10000;
 // Slots of the control lane (every RPC but FeedService.Rank).
@@ -76,6 +86,10 @@ struct ServiceDeps {
   StateDir* state = nullptr;        // Required; attached to `engine`.
   TokenStore* tokens = nullptr;     // Required.
   std::string policy_path;          // Default for AdminService.ReloadPolicy.
+  // AdminService.ReloadPolicy only reads files inside this directory
+  // (after resolving symlinks and `..`). Empty: the directory of
+  // `policy_path`; both empty: every explicit path is refused.
+  std::string policy_dir;
   // Label map deciding which interest tags are forbidden (illegal/bad
   // labels; UserControls). Empty: policies/labelmaps/movielens.textproto.
   std::string label_map_path;
@@ -172,6 +186,19 @@ class Services {
   std::unique_ptr<v1::AdminService::Service> admin_;
   std::unique_ptr<v1::UserControlService::Service> user_;
 };
+
+// `path` with symlinks and `..` resolved (std::filesystem::weakly_canonical,
+// so a missing file is still resolved), if it lies strictly inside `dir`
+// (also resolved). PERMISSION_DENIED "policy path must be inside <dir>"
+// otherwise, or when `dir` is empty. AdminService.ReloadPolicy uses it with
+// ServiceDeps::policy_dir so an admin cannot make the server read (and echo
+// in a parse error) arbitrary files.
+absl::StatusOr<std::string> PathInsideDir(const std::string& dir,
+                                          const std::string& path);
+
+// INVALID_ARGUMENT "<field> N outside [0, kMaxTagTop]" (0 = all tags);
+// shared by UserControlService.ListTags and the CLI's --top.
+absl::Status CheckTagTop(absl::string_view field, int64_t top);
 
 // The user a principal may act for: a user token only for its own id.
 // PERMISSION_DENIED "user token of user 1 may not act for user 2".

@@ -402,7 +402,10 @@ TEST_F(CliTest, PinRefusalsAreClearAndAudited) {
   std::ofstream(strict) << "id: \"strict\"\nversion: 1\nsurface { id: \"home\" "
                            "kind: SURFACE_KIND_FEED }\nrule { label: "
                            "\"bad.gore_horror\" action: RULE_ACTION_DROP "
-                           "threshold: 0.5 }\n";
+                           "threshold: 0.5 }\n"
+                           // Packs must drop illegal.* (lint runs at load).
+                           "rule { label: \"illegal.*\" action: "
+                           "RULE_ACTION_DROP threshold: 0.5 }\n";
   Result illegal = pin({"--item", absl::StrCat(horror), "--position", "15",
                         "--policy", strict});
   EXPECT_EQ(illegal.code, 1) << illegal;

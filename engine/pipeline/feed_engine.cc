@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -33,6 +34,9 @@ struct FeedEngine::RequestContext {
   int page_size = 0;
 
   RowSet eligible;  // Rows that may be placed organically on this page.
+  // eligible.count() once eligible is final (after ChooseQuery); -1 before.
+  // Counting is O(n / 64) per call, so Rank counts once.
+  int32_t eligible_count = -1;
   absl::flat_hash_map<Row, double> editor_factor;
   absl::flat_hash_map<Row, double> user_factor;  // Personalized path only.
   std::vector<PinnedItem> pins_on_page;
@@ -84,6 +88,69 @@ int CountWithPriorAtLeast(const ItemPriors& priors, const RowSet& eligible,
     count += eligible.contains(r) && (also == nullptr || also->contains(r));
   }
   return count;
+}
+
+// BuildSlate's candidate order (slate_builder.h): score descending (NaN
+// last), then id, then row.
+bool SlateBefore(const SlateCandidate& a, const SlateCandidate& b) {
+  auto key = [](double s) {
+    return std::isnan(s) ? -std::numeric_limits<double>::infinity() : s;
+  };
+  const double sa = key(a.score), sb = key(b.score);
+  if (sa != sb) return sa > sb;
+  if (a.id != b.id) return a.id < b.id;
+  return a.row < b.row;
+}
+
+// Cuts in.ranked to the head BuildSlate can read, without changing its
+// result. Let P = page_size + pins. The head is the shortest prefix of
+// ranked (in SlateBefore order, a total order: rows are unique in ranked)
+// holding >= P candidates, >= P key-slot-allowed ones and >= P +
+// quota_min_positive eligible positives (positive && key_slot_allowed); the
+// cut is made only when the whole list holds that many of each.
+// Why the result is the same (spec in slate_builder.h):
+//  * every pin and every position uses at most one candidate, so before any
+//    choice at most P - 1 are used: for each kind X above, an unused X of
+//    ranked exists in the head and beats every X beyond it. Each choice is
+//    "the best unused X" (from ranked, or of any source, where the pools are
+//    unchanged), so it never lands beyond the head, and the rows it
+//    compares against are the same;
+//  * a row beyond the head that is also in a pool keeps its row in the
+//    union (now as a pool copy) but is never chosen (above);
+//  * reservation: at least P + quota_min_positive - (P - 1) >
+//    quota_min_positive >= R unused eligible positives remain in the head,
+//    so "at most R remain" is false with and without the cut;
+//  * kept_out_of_key_slots counts unused non-allowed ranked rows before the
+//    chosen item; an unused key-slot-allowed ranked row is always in the
+//    head, so the chosen item (or, for an empty slot, the end of the list)
+//    never lies beyond it: the counted rows are all in the head.
+// Complexity: O(C log L) for C ranked candidates and a head of L.
+void KeepSlateReadableHead(SlateInput& in) {
+  std::vector<SlateCandidate>& ranked = in.ranked;
+  const int64_t p = in.page_size + static_cast<int64_t>(in.pins.size());
+  const int64_t need_pos = p + std::max(0, in.quota_min_positive);
+  int64_t allowed = 0, positives = 0;
+  for (const SlateCandidate& c : ranked) {
+    allowed += c.key_slot_allowed;
+    positives += c.key_slot_allowed && c.positive;
+  }
+  const int64_t size = static_cast<int64_t>(ranked.size());
+  if (size <= p || allowed < p || positives < need_pos) return;
+  for (int64_t len = std::min<int64_t>(size, 8 * need_pos);;
+       len = std::min<int64_t>(size, 2 * len)) {
+    std::partial_sort(ranked.begin(), ranked.begin() + len, ranked.end(),
+                      SlateBefore);
+    int64_t n_allowed = 0, n_pos = 0;
+    for (int64_t i = 0; i < len; ++i) {
+      n_allowed += ranked[i].key_slot_allowed;
+      n_pos += ranked[i].key_slot_allowed && ranked[i].positive;
+      if (i + 1 >= p && n_allowed >= p && n_pos >= need_pos) {
+        ranked.resize(i + 1);
+        return;
+      }
+    }
+    if (len == size) return;  // Unreachable: the counts above hold.
+  }
 }
 
 RowSet Intersect(const RowSet& a, const RowSet& b) {
@@ -791,7 +858,9 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
                                           std::vector<Row>& rows,
                                           std::vector<float>& sims) const {
   const CatalogState& st = *ctx.state;
-  const int n = allowed.count();
+  const int n = &allowed == &ctx.eligible && ctx.eligible_count >= 0
+                    ? ctx.eligible_count
+                    : allowed.count();
   if (n == 0) return absl::OkStatus();
   const int target = std::min(k, 2 * ctx.page_size);
   const Eigen::VectorXf q = NormalizeQuery(ctx.query);
@@ -994,6 +1063,7 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   FEEDGOV_RETURN_IF_ERROR(ResolveContext(request, ctx));
   ApplyInterventions(ctx);
   FEEDGOV_RETURN_IF_ERROR(ChooseQuery(request, ctx));
+  ctx.eligible_count = ctx.eligible.count();  // eligible is final from here.
   const int k = std::max(options_.candidate_count, 3 * request.page_size);
   FEEDGOV_RETURN_IF_ERROR(Candidates(ctx, ctx.eligible, k, ctx.ranked));
   SlateInput in = PrepareSlate(request, ctx);
@@ -1001,6 +1071,7 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   in.ranked = std::move(ctx.ranked);
   in.positive_pool = std::move(ctx.positive_pool);
   in.key_safe_pool = std::move(ctx.key_safe_pool);
+  KeepSlateReadableHead(in);
   SlateResult slate = BuildSlate(in);
   return Respond(request, ctx, in, slate);
 }
@@ -1065,7 +1136,7 @@ RankResponse FeedEngine::Respond(const RankRequest& request,
   out.degradations = std::move(ctx.degradations);
 
   // The chain goes on while eligible items or later pins remain.
-  const int remaining = ctx.eligible.count() - organic_used;
+  const int remaining = ctx.eligible_count - organic_used;
   bool later_pins = false;
   for (const auto& [position, pin] : ctx.pins_later) {
     later_pins |= position >= in.start_position + in.page_size;
@@ -1088,7 +1159,7 @@ void FeedEngine::AppendPinsBeyondEnd(RequestContext& ctx, const SlateInput& in,
   int organic = 0;
   for (const SlateSlot& s : slots) organic += !(s.item.reasons & kEditorPin);
   const bool feed_ends_here =
-      ctx.eligible.count() - organic <= 0 &&
+      ctx.eligible_count - organic <= 0 &&
       static_cast<int>(slots.size()) < in.page_size;
   if (!feed_ends_here) return;
   int next = slots.empty() ? in.start_position : slots.back().position + 1;

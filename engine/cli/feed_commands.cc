@@ -131,11 +131,7 @@ int RunRank(const Args& args) {
   o.snapshot_dir = f.Get("snapshot");
   o.policy_path = f.Get("policy");
   o.taxonomy_path = f.Get("taxonomy");
-  if (!f.Get("state-dir").empty()) {
-    auto key = LoadOrCreatePageTokenKey(f.Get("state-dir"));
-    if (!key.ok()) return Fail("rank", key.status());
-    o.page_token_key = *key;
-  }
+  o.state_dir = f.Get("state-dir");
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("rank", engine.status());
   std::unique_ptr<StateDir> state;

@@ -88,11 +88,7 @@ int RunServe(const Args& args) {
   o.snapshot_dir = f.Get("snapshot");
   o.policy_path = f.Get("policy");
   o.taxonomy_path = f.Get("taxonomy");
-  if (!f.Get("state-dir").empty()) {
-    auto key = LoadOrCreatePageTokenKey(f.Get("state-dir"));
-    if (!key.ok()) return Fail("serve", key.status());
-    o.page_token_key = *key;
-  }
+  o.state_dir = f.Get("state-dir");
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("serve", engine.status());
   auto state = StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get());

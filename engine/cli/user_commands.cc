@@ -52,8 +52,7 @@ absl::StatusOr<std::unique_ptr<UserSession>> OpenUserSession(
   OpenOptions o;
   o.snapshot_dir = f.Get("snapshot");
   o.policy_path = f.Get("policy");
-  FEEDGOV_ASSIGN_OR_RETURN(o.page_token_key,
-                           LoadOrCreatePageTokenKey(f.Get("state-dir")));
+  o.state_dir = f.Get("state-dir");
   FEEDGOV_ASSIGN_OR_RETURN(s->engine, OpenEngine(o));
   FEEDGOV_ASSIGN_OR_RETURN(
       s->state,

@@ -187,7 +187,12 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> OpenEngine(const OpenOptions& o) {
   FEEDGOV_RETURN_IF_ERROR(registry->Reload(
       OrDefault(o.policy_path, "policies/cn-ecology.textproto")));
   EngineOptions eo;
-  if (!o.page_token_key.empty()) eo.page_token_key = o.page_token_key;
+  if (!o.page_token_key.empty()) {
+    eo.page_token_key = o.page_token_key;
+  } else if (!o.state_dir.empty()) {
+    FEEDGOV_ASSIGN_OR_RETURN(eo.page_token_key,
+                             LoadOrCreatePageTokenKey(o.state_dir));
+  }
   eo.scoring = ScoringOptions::FromConfig(config.scoring());
   eo.retrieval = RetrieverOptions::FromConfig(config.retrieval());
   if (config.retrieval().candidate_count() > 0) {

@@ -42,10 +42,11 @@ struct OpenOptions {
   std::string snapshot_dir;   // Required.
   std::string policy_path;    // Default: policies/cn-ecology.textproto.
   std::string taxonomy_path;  // Default: policies/labels.textproto.
-  // Secret for page-token tags. With a state directory, use
-  // LoadOrCreatePageTokenKey(state_dir) so tokens survive restarts and cannot
-  // be forged by callers; empty: the built-in key (integrity only).
+  // Secret for page-token tags; empty: taken from `state_dir`
+  // (LoadOrCreatePageTokenKey), so tokens survive restarts and cannot be
+  // forged by callers; with neither, the built-in key (integrity only).
   std::string page_token_key;
+  std::string state_dir;  // Optional: only its page-token key is read here.
   const Clock* clock = &RealClock::Get();
 };
 

@@ -2,6 +2,9 @@
 // (catalog journal), and a write whose journal append fails is not applied.
 #include "engine/pipeline/state_dir.h"
 
+#include "engine/common/file_util.h"
+#include "engine/pipeline/engine_factory.h"
+
 #include "engine/governance/policy_loader.h"
 #include "engine/governance/taxonomy.h"
 #include "engine/retrieval/synthetic.h"
@@ -121,6 +124,20 @@ TEST(FeedEngineCatalogWrites, DeleteIsOnceAndUpsertRevives) {
   RowMatrixXf emb = RowMatrixXf::Map(engine->catalog()->embedding(0).data(), 1, kDim);
   ASSERT_OK(engine->UpsertItems({back}, emb, {}));
   EXPECT_EQ(Page(*engine, 1), std::vector<ItemId>{1});
+}
+
+TEST(PageTokenKey, IsCreatedOnceAndMalformedKeysAreRefused) {
+  std::string dir = testing::MakeTempDir("tokenkey");
+  ASSERT_OK_AND_ASSIGN(std::string first, LoadOrCreatePageTokenKey(dir));
+  ASSERT_OK_AND_ASSIGN(std::string again, LoadOrCreatePageTokenKey(dir));
+  EXPECT_EQ(first.size(), 64u);
+  EXPECT_EQ(first, again);  // Tokens survive a restart.
+  std::string other = testing::MakeTempDir("tokenkey");
+  ASSERT_OK_AND_ASSIGN(std::string second, LoadOrCreatePageTokenKey(other));
+  EXPECT_NE(first, second);  // Each deployment has its own secret.
+  ASSERT_OK(WriteFileAtomic(dir + "/page_token.key", "not-hex\n"));
+  EXPECT_THAT(LoadOrCreatePageTokenKey(dir),
+              StatusIs(absl::StatusCode::kDataLoss, "page_token.key"));
 }
 
 }  // namespace

@@ -70,4 +70,21 @@ ActiveSet InterventionSnapshot::Active(absl::Time now,
   return out;
 }
 
+InterventionSnapshot::Window InterventionSnapshot::StableWindow(
+    absl::Time now, absl::string_view surface) const {
+  Window w{absl::InfinitePast(), absl::InfiniteFuture()};
+  for (const Intervention& iv : interventions_) {
+    if (!InScope(iv, surface)) continue;
+    // ActiveAt(t) flips only at start and at end.
+    for (absl::Time edge : {iv.start, iv.end}) {
+      if (edge <= now) {
+        w.from = std::max(w.from, edge);
+      } else {
+        w.until = std::min(w.until, edge);
+      }
+    }
+  }
+  return w;
+}
+
 }  // namespace feedgov

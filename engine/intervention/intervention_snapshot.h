@@ -70,6 +70,17 @@ class InterventionSnapshot {
   // all-surfaces interventions).
   ActiveSet Active(absl::Time now, absl::string_view surface) const;
 
+  // The largest interval [from, until) around `now` over which
+  // Active(t, surface) is the same set for every t: no in-scope
+  // intervention starts or ends inside it (from <= now < until; from may be
+  // absl::InfinitePast(), until absl::InfiniteFuture()). Lets a caller
+  // resolve Active() once and reuse it until `until`. O(#interventions).
+  struct Window {
+    absl::Time from;
+    absl::Time until;
+  };
+  Window StableWindow(absl::Time now, absl::string_view surface) const;
+
   // Unrevoked interventions, ordered by id.
   const std::vector<Intervention>& interventions() const {
     return interventions_;

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "engine/common/time_util.h"
 #include "engine/testing/status_matchers.h"
 #include "gmock/gmock.h"
@@ -112,6 +113,49 @@ TEST(InterventionSnapshotTest, CollidingPinsPreferExactSurfaceThenSmallerId) {
               ElementsAre(Pair(0, ActivePin{2, "iv-2"})));
   EXPECT_THAT(snap.Active(now, "discover").pins,
               ElementsAre(Pair(0, ActivePin{1, "iv-1"})));
+}
+
+TEST(InterventionSnapshotTest, StableWindowIsTheMaximalIntervalOfOneActiveSet) {
+  // Oracle: Active() itself, probed at every second of a 40-second span.
+  const absl::Time t0 = T("2026-06-01T00:00:00Z");
+  std::vector<Intervention> ivs;
+  uint32_t seed = 12345;
+  auto next = [&seed] { return (seed = seed * 1103515245u + 12345u) >> 16; };
+  for (int i = 0; i < 12; ++i) {
+    Intervention iv = Make(absl::StrCat("iv-", i), InterventionKind::kSuppressItem,
+                           100 + i, i % 3 == 0 ? "hot" : (i % 3 == 1 ? "" : "home"));
+    iv.start = t0 + absl::Seconds(next() % 30);
+    iv.end = i % 4 == 0 ? absl::InfiniteFuture()
+                        : iv.start + absl::Seconds(1 + next() % 15);
+    ivs.push_back(iv);
+  }
+  InterventionSnapshot snap(ivs);
+  for (int s = -2; s < 40; ++s) {
+    const absl::Time now = t0 + absl::Seconds(s);
+    const auto w = snap.StableWindow(now, "home");
+    ASSERT_LE(w.from, now);
+    ASSERT_GT(w.until, now);
+    const auto ids = snap.Active(now, "home").intervention_ids;
+    for (int u = -2; u < 40; ++u) {
+      const absl::Time t = t0 + absl::Seconds(u);
+      const bool same = snap.Active(t, "home").intervention_ids == ids;
+      if (t >= w.from && t < w.until) {
+        EXPECT_TRUE(same) << "now +" << s << "s, t +" << u << "s";
+      }
+    }
+    // Maximal: the set differs just outside the window.
+    if (w.until != absl::InfiniteFuture()) {
+      EXPECT_NE(snap.Active(w.until, "home").intervention_ids, ids);
+    }
+    if (w.from != absl::InfinitePast()) {
+      EXPECT_NE(snap.Active(w.from - absl::Nanoseconds(1), "home").intervention_ids,
+                ids);
+    }
+  }
+  // Nothing in scope: one window for all time.
+  const auto empty = InterventionSnapshot().StableWindow(t0, "home");
+  EXPECT_EQ(empty.from, absl::InfinitePast());
+  EXPECT_EQ(empty.until, absl::InfiniteFuture());
 }
 
 }  // namespace

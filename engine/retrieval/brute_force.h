@@ -49,7 +49,12 @@ Eigen::VectorXf NormalizeQuery(absl::Span<const float> query);
 // Cosine similarity of unit `q` with row `row`: q.dot(normalized.row(row)).
 // Every exact similarity in feedgov/retrieval is computed by this function so
 // that exact and oracle results are bitwise identical.
-inline float RowSimilarity(const RowMatrixXf& normalized, Row row,
+// `normalized` may be a RowMatrixXf or a Map of one (e.g. the vectors a
+// FAISS Flat index stores): a row's dot product depends only on its values
+// and its address modulo the SIMD width, which agree for 16-byte-aligned
+// buffers of the same d.
+template <typename Matrix>
+inline float RowSimilarity(const Eigen::MatrixBase<Matrix>& normalized, Row row,
                            const Eigen::VectorXf& q) {
   return normalized.row(row).dot(q.transpose());
 }

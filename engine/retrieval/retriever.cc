@@ -305,13 +305,19 @@ int64_t FirstAnnK(int64_t want, int64_t count, int64_t n) {
                 (w + 3.0 * std::sqrt(w * (1.0 - p))) / p)));
 }
 
+// HitBefore as a function object, so sorts inline the comparison (a function
+// pointer is called through).
+constexpr auto kHitBefore = [](const Hit& a, const Hit& b) {
+  return HitBefore(a, b);
+};
+
 // Keeps the best `want` hits of `hits` in HitBefore order.
 void KeepBest(std::vector<Hit>& hits, int64_t want) {
   if (static_cast<int64_t>(hits.size()) > want) {
-    std::nth_element(hits.begin(), hits.begin() + want, hits.end(), HitBefore);
+    std::nth_element(hits.begin(), hits.begin() + want, hits.end(), kHitBefore);
     hits.resize(want);
   }
-  std::sort(hits.begin(), hits.end(), HitBefore);
+  std::sort(hits.begin(), hits.end(), kHitBefore);
 }
 
 }  // namespace
@@ -364,10 +370,16 @@ RetrieverOptions RetrieverOptions::FromConfig(
   return o;
 }
 
-Retriever::Retriever(RowMatrixXf embeddings, std::unique_ptr<faiss::Index> index,
+Retriever::Retriever(const RowMatrixXf& embeddings,
+                     std::unique_ptr<faiss::Index> index,
                      std::string factory, const RetrieverOptions& options)
-    : embeddings_(std::move(embeddings)),
-      index_(std::move(index)),
+    : index_(std::move(index)),
+      own_embeddings_(FlatStorage(*index_) != nullptr ? RowMatrixXf()
+                                                      : embeddings),
+      embeddings_(FlatStorage(*index_) != nullptr
+                      ? FlatStorage(*index_)->get_xb()
+                      : own_embeddings_.data(),
+                  index_->ntotal, index_->d),
       factory_(std::move(factory)),
       options_(options),
       is_exact_(dynamic_cast<const faiss::IndexFlat*>(index_.get()) != nullptr) {}
@@ -500,18 +512,33 @@ absl::StatusOr<std::vector<Hit>> Retriever::AnnSearch(
                          &params);
         }));
   }
-  std::vector<Row> rows;
+  // Keep the eligible labels, then score them exactly. Each row is a cache
+  // miss (HNSW visited it long ago), so rows are prefetched a few ahead.
+  std::vector<Hit> hits;
+  hits.reserve(labels.size());
   for (FaissIdx label : labels) {
     if (label < 0 || label >= size()) continue;  // -1 padding.
     const Row r = static_cast<Row>(label);
-    if (eligible == nullptr || eligible->contains(r)) rows.push_back(r);
+    if (eligible == nullptr || eligible->contains(r)) hits.push_back({r, 0.0f});
   }
-  std::sort(rows.begin(), rows.end());
-  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-  std::vector<Hit> hits;
-  hits.reserve(rows.size());
-  for (Row r : rows) hits.push_back({r, RowSimilarity(embeddings_, r, q)});
-  std::sort(hits.begin(), hits.end(), HitBefore);
+  constexpr size_t kAhead = 8;
+  const size_t row_bytes = sizeof(float) * static_cast<size_t>(dim());
+  auto prefetch = [&](Row r) {
+    const char* p = reinterpret_cast<const char*>(embeddings_.data()) +
+                    static_cast<size_t>(r) * row_bytes;
+    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
+  };
+  for (size_t i = 0; i < std::min(kAhead, hits.size()); ++i) prefetch(hits[i].row);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (i + kAhead < hits.size()) prefetch(hits[i + kAhead].row);
+    hits[i].similarity = RowSimilarity(embeddings_, hits[i].row, q);
+  }
+  std::sort(hits.begin(), hits.end(), kHitBefore);
+  // FAISS does not return a row twice; if it did, the copies (same row, same
+  // similarity) are adjacent now.
+  hits.erase(std::unique(hits.begin(), hits.end(),
+                         [](const Hit& a, const Hit& b) { return a.row == b.row; }),
+             hits.end());
   return hits;
 }
 

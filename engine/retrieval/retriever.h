@@ -170,7 +170,8 @@ class Retriever {
   const RetrieverOptions& options() const { return options_; }
 
  private:
-  Retriever(RowMatrixXf embeddings, std::unique_ptr<faiss::Index> index,
+  // Copies `embeddings` only when the index does not store them as floats.
+  Retriever(const RowMatrixXf& embeddings, std::unique_ptr<faiss::Index> index,
             std::string factory, const RetrieverOptions& options);
 
   // Exact top-k over eligible rows (nullptr = all). q is unit-norm.
@@ -184,8 +185,13 @@ class Retriever {
                                              int64_t ann_k,
                                              const RowSet* eligible) const;
 
-  RowMatrixXf embeddings_;  // n x d, what the index was built from.
   std::unique_ptr<faiss::Index> index_;
+  // n x d, what the index was built from. For Flat and HNSW-Flat indexes
+  // this views the vectors FAISS stores (no second copy: 256 bytes per item
+  // at d = 64, and the rows a search just visited are warm in cache);
+  // otherwise (e.g. an SQ8 storage) it views own_embeddings_.
+  RowMatrixXf own_embeddings_;
+  Eigen::Map<const RowMatrixXf> embeddings_;
   std::string factory_;
   RetrieverOptions options_;
   bool is_exact_ = false;

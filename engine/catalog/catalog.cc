@@ -92,7 +92,10 @@ Catalog::Catalog(std::vector<Item> items, RowMatrixXf embeddings,
     : items_(std::move(items)),
       embeddings_(std::move(embeddings)),
       row_of_(std::move(row_of)),
-      reference_time_(reference_time) {}
+      reference_time_(reference_time) {
+  ids_.reserve(items_.size());
+  for (const Item& item : items_) ids_.push_back(item.id);
+}
 
 absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::Create(
     std::vector<Item> items, RowMatrixXf embeddings, UnixSeconds reference_time) {

@@ -38,6 +38,8 @@ TEST(CatalogTest, StoresL2NormalizedEmbeddingsInItemOrder) {
   EXPECT_EQ(catalog->dim(), 3);
   EXPECT_EQ(catalog->reference_time(), 1234);
   EXPECT_EQ(catalog->item(0).id, 7);
+  EXPECT_EQ(catalog->id(0), 7);
+  EXPECT_EQ(catalog->id(1), 3);
   EXPECT_THAT(catalog->embedding(0), ElementsAre(0.6f, 0.8f, 0.0f));
   EXPECT_THAT(catalog->embedding(1), ElementsAre(0.0f, 0.0f, -1.0f));
   EXPECT_EQ(catalog->FindRow(3), 1);
@@ -97,6 +99,10 @@ TEST(CatalogTest, WithUpsertsReplacesInPlaceAppendsNewAndLeavesOriginalUnchanged
   EXPECT_EQ(v2->item(2).id, 30);
   EXPECT_THAT(v2->embedding(2), ElementsAre(0.0f, 1.0f));
   EXPECT_EQ(v2->FindRow(30), 2);
+  // The dense id column agrees with the items after an upsert.
+  EXPECT_EQ(v2->id(0), 10);
+  EXPECT_EQ(v2->id(1), 20);
+  EXPECT_EQ(v2->id(2), 30);
   EXPECT_EQ(v2->reference_time(), 99);
   // The original is untouched.
   EXPECT_EQ(v1->size(), 2);

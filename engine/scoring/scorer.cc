@@ -66,9 +66,7 @@ ItemPriors ItemPriors::Compute(absl::Span<const Item> items,
                                const ScoringOptions& options) {
   ItemPriors p;
   const size_t n = items.size();
-  p.popularity_.resize(n);
-  p.freshness_.resize(n);
-  p.prior_score_.resize(n);
+  p.features_.resize(n);
   double max_pop = 0;
   for (const Item& item : items) {
     max_pop = std::max(max_pop, static_cast<double>(item.decayed_popularity));
@@ -76,25 +74,27 @@ ItemPriors ItemPriors::Compute(absl::Span<const Item> items,
   const double denom = std::log1p(max_pop);
   for (size_t r = 0; r < n; ++r) {
     const Item& item = items[r];
-    p.popularity_[r] =
+    p.features_[r].popularity =
         denom > 0 ? static_cast<float>(std::log1p(item.decayed_popularity) / denom)
                   : 0.0f;
     double age_days = (reference_time - item.first_seen) / kSecondsPerDay;
-    p.freshness_[r] = static_cast<float>(
+    p.features_[r].freshness = static_cast<float>(
         HalfLifeDecay(age_days, options.freshness_half_life_days));
-    p.prior_score_[r] =
-        static_cast<float>(options.popularity_weight * p.popularity_[r] +
-                           options.freshness_weight * p.freshness_[r]);
+    p.features_[r].prior_score =
+        static_cast<float>(options.popularity_weight * p.features_[r].popularity +
+                           options.freshness_weight * p.features_[r].freshness);
   }
   p.rows_by_prior_.resize(n);
   std::iota(p.rows_by_prior_.begin(), p.rows_by_prior_.end(), 0);
   std::sort(p.rows_by_prior_.begin(), p.rows_by_prior_.end(),
             [&](Row a, Row b) {
-              if (p.prior_score_[a] != p.prior_score_[b]) {
-                return p.prior_score_[a] > p.prior_score_[b];
+              if (p.features_[a].prior_score != p.features_[b].prior_score) {
+                return p.features_[a].prior_score > p.features_[b].prior_score;
               }
               return items[a].id < items[b].id;
             });
+  p.prior_scores_by_rank_.reserve(n);
+  for (Row r : p.rows_by_prior_) p.prior_scores_by_rank_.push_back(p.features_[r].prior_score);
   return p;
 }
 
@@ -109,7 +109,15 @@ absl::StatusOr<std::vector<double>> Scorer::Score(
   const Eigen::Index k = static_cast<Eigen::Index>(rows.size());
   // Feature matrix F (k x 3): [similarity, popularity, freshness].
   Eigen::Matrix<double, Eigen::Dynamic, 3, Eigen::RowMajor> features(k, 3);
+  constexpr Eigen::Index kAhead = 16;  // Rows are scattered: prefetch.
+  for (Eigen::Index i = 0; i < std::min(k, kAhead); ++i) {
+    if (rows[i] >= 0 && rows[i] < priors.size()) priors.Prefetch(rows[i]);
+  }
   for (Eigen::Index i = 0; i < k; ++i) {
+    if (i + kAhead < k && rows[i + kAhead] >= 0 &&
+        rows[i + kAhead] < priors.size()) {
+      priors.Prefetch(rows[i + kAhead]);
+    }
     Row r = rows[i];
     if (r < 0 || r >= priors.size()) {
       return absl::InvalidArgumentError(

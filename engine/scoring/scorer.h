@@ -56,19 +56,34 @@ class ItemPriors {
                             UnixSeconds reference_time,
                             const ScoringOptions& options);
 
-  int32_t size() const { return static_cast<int32_t>(popularity_.size()); }
-  float popularity(Row row) const { return popularity_[row]; }
-  float freshness(Row row) const { return freshness_[row]; }
+  int32_t size() const { return static_cast<int32_t>(features_.size()); }
+  float popularity(Row row) const { return features_[row].popularity; }
+  float freshness(Row row) const { return features_[row].freshness; }
   // Non-personalized score of each row: w_pop * pop + w_fresh * fresh.
-  float prior_score(Row row) const { return prior_score_[row]; }
+  float prior_score(Row row) const { return features_[row].prior_score; }
+  // Hints the cache to load row `row`'s features (ranking loops over
+  // scattered rows call it a few rows ahead).
+  void Prefetch(Row row) const { __builtin_prefetch(&features_[row]); }
   // All rows sorted by prior_score desc, then by item id asc.
   const std::vector<Row>& rows_by_prior() const { return rows_by_prior_; }
+  // prior_scores_by_rank()[i] == prior_score(rows_by_prior()[i]): walks of
+  // the prior order read scores sequentially instead of one cache miss per
+  // row.
+  const std::vector<float>& prior_scores_by_rank() const {
+    return prior_scores_by_rank_;
+  }
 
  private:
-  std::vector<float> popularity_;
-  std::vector<float> freshness_;
-  std::vector<float> prior_score_;
+  // One row's features side by side: scoring a scattered row costs one
+  // cache line, not three.
+  struct Features {
+    float popularity = 0;
+    float freshness = 0;
+    float prior_score = 0;
+  };
+  std::vector<Features> features_;
   std::vector<Row> rows_by_prior_;
+  std::vector<float> prior_scores_by_rank_;
 };
 
 class Scorer {

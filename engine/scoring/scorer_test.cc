@@ -32,6 +32,8 @@ TEST(ItemPriors, MatchesHandComputedValues) {
   EXPECT_NEAR(p.freshness(1), 0.5, 1e-6);
   EXPECT_NEAR(p.prior_score(1), 0.3 * 0.5 + 0.1 * 0.5, 1e-6);
   EXPECT_EQ(p.rows_by_prior(), (std::vector<Row>{0, 1}));
+  EXPECT_EQ(p.prior_scores_by_rank(),
+            (std::vector<float>{p.prior_score(0), p.prior_score(1)}));
 }
 
 TEST(ItemPriors, TiesAreBrokenByItemId) {
@@ -40,6 +42,8 @@ TEST(ItemPriors, TiesAreBrokenByItemId) {
   items[0].id = 30;  // row 0 has the larger id
   ItemPriors p = ItemPriors::Compute(items, 1000 * kDay, ScoringOptions{});
   EXPECT_EQ(p.rows_by_prior(), (std::vector<Row>{1, 0}));
+  EXPECT_EQ(p.prior_scores_by_rank(),
+            (std::vector<float>{p.prior_score(1), p.prior_score(0)}));
 }
 
 TEST(Scorer, BlendIsTheDocumentedLinearCombination) {

@@ -193,6 +193,7 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> OpenEngine(const OpenOptions& o) {
     FEEDGOV_ASSIGN_OR_RETURN(eo.page_token_key,
                              LoadOrCreatePageTokenKey(o.state_dir));
   }
+  eo.trim_candidate_head = o.trim_candidate_head;
   eo.scoring = ScoringOptions::FromConfig(config.scoring());
   eo.retrieval = RetrieverOptions::FromConfig(config.retrieval());
   if (config.retrieval().candidate_count() > 0) {

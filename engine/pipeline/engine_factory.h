@@ -48,6 +48,8 @@ struct OpenOptions {
   std::string page_token_key;
   std::string state_dir;  // Optional: only its page-token key is read here.
   const Clock* clock = &RealClock::Get();
+  // EngineOptions::trim_candidate_head (false only for reference runs).
+  bool trim_candidate_head = true;
 };
 
 // The deployment's page-token secret: <state_dir>/page_token.key (32 random

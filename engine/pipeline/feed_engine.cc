@@ -19,8 +19,13 @@
 
 namespace feedgov {
 
+
 // Everything one request needs, gathered in step 1 and filled by the later
 // steps. Holds shared_ptrs, so the versions it saw stay alive until the end.
+namespace {
+const absl::flat_hash_map<Row, double> kNoFactors;
+}  // namespace
+
 struct FeedEngine::RequestContext {
   std::shared_ptr<const CatalogState> state;
   std::shared_ptr<const LabelTable> labels;
@@ -37,7 +42,10 @@ struct FeedEngine::RequestContext {
   // eligible.count() once eligible is final (after ChooseQuery); -1 before.
   // Counting is O(n / 64) per call, so Rank counts once.
   int32_t eligible_count = -1;
-  absl::flat_hash_map<Row, double> editor_factor;
+  // Resolved once per intervention window (FeedEngine::Resolve); empty
+  // when no intervention source is set.
+  std::shared_ptr<const ResolvedInterventions> interventions;
+  const absl::flat_hash_map<Row, double>* editor_factor = &kNoFactors;
   absl::flat_hash_map<Row, double> user_factor;  // Personalized path only.
   std::vector<PinnedItem> pins_on_page;
   std::vector<std::pair<int, PinnedItem>> pins_later;  // Beyond this page.
@@ -62,17 +70,21 @@ std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
                             int k, const RowSet* also = nullptr) {
   std::vector<Row> out;
   out.reserve(k);
-  for (Row r : priors.rows_by_prior()) {
+  const std::vector<Row>& order = priors.rows_by_prior();
+  const std::vector<float>& score = priors.prior_scores_by_rank();
+  float last = 0;  // Prior of out.back().
+  for (size_t i = 0; i < order.size(); ++i) {
     // Rows tied with the k-th on the (float) prior are all taken: the final
     // order uses the double blend, which may order tied rows differently
     // than id, and a tie split by the cut made pages of different sizes
     // disagree.
-    if (static_cast<int>(out.size()) >= k && (out.empty() ||
-        priors.prior_score(r) != priors.prior_score(out.back()))) {
+    if (static_cast<int>(out.size()) >= k && (out.empty() || score[i] != last)) {
       break;
     }
+    const Row r = order[i];
     if (eligible.contains(r) && (also == nullptr || also->contains(r))) {
       out.push_back(r);
+      last = score[i];
     }
   }
   return out;
@@ -83,8 +95,11 @@ std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
 int CountWithPriorAtLeast(const ItemPriors& priors, const RowSet& eligible,
                           const RowSet* also, double floor, int cap) {
   int count = 0;
-  for (Row r : priors.rows_by_prior()) {
-    if (count >= cap || priors.prior_score(r) < floor) break;
+  const std::vector<Row>& order = priors.rows_by_prior();
+  const std::vector<float>& score = priors.prior_scores_by_rank();
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (count >= cap || score[i] < floor) break;
+    const Row r = order[i];
     count += eligible.contains(r) && (also == nullptr || also->contains(r));
   }
   return count;
@@ -607,6 +622,69 @@ absl::Status FeedEngine::ResolveContext(const RankRequest& request,
   return absl::OkStatus();
 }
 
+std::shared_ptr<const FeedEngine::ResolvedInterventions> FeedEngine::Resolve(
+    const std::shared_ptr<const InterventionSnapshot>& snapshot,
+    const std::shared_ptr<const CatalogState>& state,
+    const std::string& surface, absl::Time now) const {
+  const auto key = std::make_tuple(static_cast<const void*>(snapshot.get()),
+                                   static_cast<const void*>(state.get()),
+                                   surface);
+  {
+    absl::MutexLock lock(&resolved_mu_);
+    auto it = resolved_.find(key);
+    if (it != resolved_.end() && it->second.snapshot.lock() == snapshot &&
+        it->second.state.lock() == state &&
+        it->second.resolved->valid_from <= now &&
+        now < it->second.resolved->valid_until) {
+      return it->second.resolved;
+    }
+  }
+  const Catalog& catalog = *state->catalog;
+  const InterventionSnapshot::Window window =
+      snapshot->StableWindow(now, surface);
+  const ActiveSet active = snapshot->Active(now, surface);
+  auto out = std::make_shared<ResolvedInterventions>();
+  out->valid_from = window.from;
+  out->valid_until = window.until;
+  out->suppressed = RowSet(catalog.size());
+  auto suppress = [&](Row r) { out->suppressed.insert(r); };
+  for (ItemId id : active.suppressed_items) {
+    if (auto row = catalog.FindRow(id)) suppress(*row);
+  }
+  if (!active.suppressed_authors.empty()) {
+    for (Row r = 0; r < catalog.size(); ++r) {
+      const std::string& author = catalog.item(r).author;
+      if (!author.empty() && active.suppressed_authors.contains(author)) {
+        suppress(r);
+      }
+    }
+  }
+  for (const NearDuplicateSeed& seed : active.near_duplicate_seeds) {
+    auto rows = NearDuplicates(*state, seed.item_id, seed.cosine_threshold);
+    if (!rows.ok()) {
+      out->degradations.push_back(absl::StrCat(
+          "near-duplicate suppression ", seed.intervention_id,
+          " could not be evaluated: ", rows.status().message()));
+      continue;
+    }
+    for (Row r : **rows) suppress(r);
+  }
+  out->suppressed.ForEach([&](Row r) { out->suppressed_rows.push_back(r); });
+  for (const auto& [item, factor] : active.score_factors) {
+    if (auto row = catalog.FindRow(item)) out->editor_factor[*row] = factor;
+  }
+  for (const auto& [position, pin] : active.pins) {
+    out->pins.push_back({position, pin, catalog.FindRow(pin.item_id)});
+  }
+  if (!out->degradations.empty()) return out;  // Retried by the next Rank.
+  absl::MutexLock lock(&resolved_mu_);
+  if (resolved_.size() >= kMaxResolvedEntries && resolved_.count(key) == 0) {
+    resolved_.clear();  // Entries of superseded snapshots or catalogs.
+  }
+  resolved_[key] = ResolvedEntry{snapshot, state, out};
+  return out;
+}
+
 // Step 2: served items, editor suppressions, pins and factors.
 void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
   const Catalog& catalog = *ctx.state->catalog;
@@ -625,56 +703,33 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
   std::shared_ptr<const InterventionSnapshot> snapshot =
       source ? source() : nullptr;
   if (snapshot == nullptr) return;
-  ActiveSet active = snapshot->Active(ctx.now, ctx.surface->id);
+  ctx.interventions = Resolve(snapshot, ctx.state, ctx.surface->id, ctx.now);
+  const ResolvedInterventions& resolved = *ctx.interventions;
+  for (const std::string& d : resolved.degradations) {
+    ctx.degradations.push_back(d);
+  }
 
-  // Suppression (outranks pins): items, authors, near duplicates.
-  // Rows are taken out of eligible as they are suppressed (counted once
-  // each): two O(n / 64) counts and a subtract per request cost more than the
-  // few suppressed rows.
-  RowSet suppressed(catalog.size());
+  // Suppression (outranks pins): items, authors, near duplicates. Only the
+  // suppressed rows are visited, not the catalog.
   int32_t removed = 0;
-  auto suppress = [&](Row r) {
-    if (suppressed.contains(r)) return;
-    suppressed.insert(r);
+  for (Row r : resolved.suppressed_rows) {
     if (ctx.eligible.contains(r)) {
       ctx.eligible.erase(r);
       ++removed;
     }
-  };
-  for (ItemId id : active.suppressed_items) {
-    if (auto row = catalog.FindRow(id)) suppress(*row);
-  }
-  if (!active.suppressed_authors.empty()) {
-    for (Row r = 0; r < catalog.size(); ++r) {
-      const std::string& author = catalog.item(r).author;
-      if (!author.empty() && active.suppressed_authors.contains(author)) {
-        suppress(r);
-      }
-    }
-  }
-  for (const NearDuplicateSeed& seed : active.near_duplicate_seeds) {
-    auto rows = NearDuplicates(*ctx.state, seed.item_id, seed.cosine_threshold);
-    if (!rows.ok()) {
-      ctx.degradations.push_back(absl::StrCat(
-          "near-duplicate suppression ", seed.intervention_id,
-          " could not be evaluated: ", rows.status().message()));
-      continue;
-    }
-    for (Row r : **rows) suppress(r);
   }
   ctx.counters.suppressed = removed;
-
-  for (const auto& [item, factor] : active.score_factors) {
-    if (auto row = catalog.FindRow(item)) ctx.editor_factor[*row] = factor;
-  }
+  ctx.editor_factor = &resolved.editor_factor;
 
   // Pins: governance and suppression first; a pinned item is never also
   // placed organically within the chain.
   absl::flat_hash_set<ItemId> served(ctx.chain.served_item_ids().begin(),
                                      ctx.chain.served_item_ids().end());
-  for (const auto& [position, pin] : active.pins) {
+  for (const ResolvedInterventions::Pin& resolved_pin : resolved.pins) {
+    const int position = resolved_pin.position;
+    const ActivePin& pin = resolved_pin.pin;
     if (position < ctx.start || served.contains(pin.item_id)) continue;
-    auto row = catalog.FindRow(pin.item_id);
+    const std::optional<Row> row = resolved_pin.row;
     if (!row) {
       ++ctx.counters.pins_blocked;
       ctx.degradations.push_back(absl::StrCat(
@@ -688,7 +743,7 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
     if (std::binary_search(ctx.state->deleted.begin(), ctx.state->deleted.end(),
                            pin.item_id)) {
       blocked = "item was deleted from the catalog";
-    } else if (suppressed.contains(*row)) {
+    } else if (resolved.suppressed.contains(*row)) {
       blocked = "item is suppressed";
     } else if (verdict.dropped) {
       blocked = absl::StrCat("policy drops it (", verdict.dropped_by, ")");
@@ -785,7 +840,7 @@ double FeedEngine::FactorBound(const RequestContext& ctx) const {
     if (rule->action == RuleAction::kBoost) bound *= std::max(1.0f, rule->factor);
   }
   double editor = 1.0, user = 1.0;
-  for (const auto& [row, f] : ctx.editor_factor) editor = std::max(editor, f);
+  for (const auto& [row, f] : *ctx.editor_factor) editor = std::max(editor, f);
   for (const auto& [row, f] : ctx.user_factor) user = std::max(user, f);
   return bound * editor * user;
 }
@@ -794,13 +849,13 @@ SlateCandidate FeedEngine::MakeCandidate(const RequestContext& ctx, Row row,
                                          double blended) const {
   SlateCandidate c;
   c.row = row;
-  c.id = ctx.state->catalog->item(row).id;
+  c.id = ctx.state->catalog->id(row);
   c.score = blended * ctx.view->score_factor(row);
   c.reasons = (ctx.personalized ? kPersonalized : (kNonPersonalized | kPopular)) |
               ctx.view->reasons(row);
   // The factor maps are usually empty: skip hashing the row then.
-  if (!ctx.editor_factor.empty()) {
-    if (auto it = ctx.editor_factor.find(row); it != ctx.editor_factor.end()) {
+  if (!ctx.editor_factor->empty()) {
+    if (auto it = ctx.editor_factor->find(row); it != ctx.editor_factor->end()) {
       c.score *= it->second;
       c.reasons |= it->second >= 1.0 ? kEditorBoost : kEditorBury;
     }
@@ -819,8 +874,8 @@ SlateCandidate FeedEngine::MakeCandidate(const RequestContext& ctx, Row row,
 double FeedEngine::FinalScore(const RequestContext& ctx, Row row,
                               double blended) const {
   double score = blended * ctx.view->score_factor(row);
-  if (!ctx.editor_factor.empty()) {
-    if (auto it = ctx.editor_factor.find(row); it != ctx.editor_factor.end()) {
+  if (!ctx.editor_factor->empty()) {
+    if (auto it = ctx.editor_factor->find(row); it != ctx.editor_factor->end()) {
       score *= it->second;
     }
   }
@@ -830,6 +885,22 @@ double FeedEngine::FinalScore(const RequestContext& ctx, Row row,
     }
   }
   return score;
+}
+
+void FeedEngine::AppendFinals(const RequestContext& ctx,
+                              absl::Span<const Row> rows,
+                              const std::vector<double>& fresh,
+                              std::vector<double>& blended,
+                              std::vector<double>& finals) const {
+  constexpr size_t kAhead = 16;
+  for (size_t i = 0; i < std::min(kAhead, rows.size()); ++i) {
+    ctx.view->PrefetchScoreFactor(rows[i]);
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i + kAhead < rows.size()) ctx.view->PrefetchScoreFactor(rows[i + kAhead]);
+    blended.push_back(fresh[i]);
+    finals.push_back(FinalScore(ctx, rows[i], fresh[i]));
+  }
 }
 
 FeedEngine::BoostedRows FeedEngine::Boosted(
@@ -859,6 +930,54 @@ FeedEngine::BoostedRows FeedEngine::Boosted(
   return b;
 }
 
+namespace {
+
+// A prefix of the prior order restricted to `allowed` (and `also`, if not
+// null), grown on demand: after ExtendTo(k), rows() is exactly
+// TopByPrior(priors, allowed, k, also), and a later ExtendTo(k' >= k)
+// continues the same walk instead of starting over.
+class PriorWalk {
+ public:
+  PriorWalk(const ItemPriors& priors, const RowSet& allowed, const RowSet* also)
+      : priors_(priors), allowed_(allowed), also_(also) {}
+  void ExtendTo(int k) {
+    const std::vector<Row>& order = priors_.rows_by_prior();
+    const std::vector<float>& score = priors_.prior_scores_by_rank();
+    const int64_t want = k;
+    while (cursor_ < order.size()) {
+      if (static_cast<int64_t>(rows_.size()) >= want &&
+          (rows_.empty() || score[cursor_] != last_)) {
+        break;  // Rows tied with the k-th are all taken, as in TopByPrior.
+      }
+      const Row r = order[cursor_];
+      if (allowed_.contains(r) && (also_ == nullptr || also_->contains(r))) {
+        rows_.push_back(r);
+        last_ = score[cursor_];
+      }
+      ++cursor_;
+    }
+  }
+  const std::vector<Row>& rows() const { return rows_; }
+
+ private:
+  const ItemPriors& priors_;
+  const RowSet& allowed_;
+  const RowSet* also_;
+  size_t cursor_ = 0;
+  float last_ = 0;  // Prior of rows_.back().
+  std::vector<Row> rows_;
+};
+
+// Hints the cache to load embedding row `r` (d floats) of `m`.
+inline void PrefetchRow(const RowMatrixXf& m, Row r) {
+  const char* p = reinterpret_cast<const char*>(m.data() + int64_t{r} * m.cols());
+  for (int64_t off = 0; off < m.cols() * int64_t{sizeof(float)}; off += 64) {
+    __builtin_prefetch(p + off);
+  }
+}
+
+}  // namespace
+
 // Exact top by final score, a threshold algorithm over three sorted lists:
 // the cosine top-kc of `allowed` (one Retriever search), its prior top-kp,
 // and the prior top-kb of its BOOSTed rows (B: policy factor > 1). Rows
@@ -872,10 +991,17 @@ FeedEngine::BoostedRows FeedEngine::Boosted(
 // that score; the cosine list (a search) grows only when it must. Without
 // this a popular item just below the cosine cut-off was missing from a big
 // page but appeared on a later small page (pages of 10 != one page of 50).
+//
+// The prior lists start at one row: the first round's threshold (from the
+// cosine list alone) already tells how deep they must reach, and the jump
+// below goes there directly. Rows are added once and scored once; a round
+// only scores its new rows.
 absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
                                           const RowSet& allowed, int k,
                                           std::vector<Row>& rows,
-                                          std::vector<float>& sims) const {
+                                          std::vector<float>& sims,
+                                          std::vector<double>& blended,
+                                          std::vector<double>& finals) const {
   const CatalogState& st = *ctx.state;
   const int n = &allowed == &ctx.eligible && ctx.eligible_count >= 0
                     ? ctx.eligible_count
@@ -883,74 +1009,88 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
   if (n == 0) return absl::OkStatus();
   const int target = std::min(k, 2 * ctx.page_size);
   const Eigen::VectorXf q = NormalizeQuery(ctx.query);
+  const RowMatrixXf& embeddings = st.catalog->embeddings();
   const BoostedRows boosted = Boosted(ctx.view);
   const bool use_b = boosted.max_factor > 1.0;
-  std::vector<Row> extra;  // Allowed rows an editor or user factor lifts.
-  for (const auto* factors : {&ctx.editor_factor, &ctx.user_factor}) {
-    for (const auto& [row, f] : *factors) {
-      if (f > 1.0 && allowed.contains(row)) extra.push_back(row);
-    }
-  }
   const double w_sim = scorer_.options().similarity_weight;
   const int cap = std::min(n, Retriever::kMaxK);
-  int kc = std::min(k, cap), kp = kc, kb = kc;
+  int kc = std::min(k, cap), kp = 1, kb = 1;
   int searched = 0;
   std::vector<Hit> hits;
-  absl::flat_hash_set<Row> seen;
+  PriorWalk by_prior(*st.priors, allowed, nullptr);
+  PriorWalk by_prior_b(*st.priors, allowed, boosted.rows.get());
+  size_t p_added = 0, b_added = 0;
+  RowSet seen(st.catalog->size());
+  for (auto* v : {&blended, &finals}) v->reserve(2 * kc);
+  rows.reserve(2 * kc);
+  sims.reserve(2 * kc);
   auto add = [&](Row r, float sim) {
-    if (!seen.insert(r).second) return;
+    if (seen.contains(r)) return;
+    seen.insert(r);
     rows.push_back(r);
     sims.push_back(sim);
   };
-  // Cosines of prior-list rows, kept across rounds (each is a cache-missing
-  // embedding row).
-  absl::flat_hash_map<Row, float> cosine_of;
-  auto add_row = [&](Row r) {
-    if (seen.contains(r)) return;
-    auto [it, fresh] = cosine_of.try_emplace(r, 0.0f);
-    if (fresh) it->second = RowSimilarity(st.catalog->embeddings(), r, q);
-    add(r, it->second);
+  // New rows of a prior list, with their cosines (a cache-missing embedding
+  // row each: prefetched a few rows ahead).
+  auto add_list = [&](const std::vector<Row>& list, size_t& added) {
+    constexpr size_t kAhead = 8;
+    for (size_t i = added; i < list.size() && i < added + kAhead; ++i) {
+      PrefetchRow(embeddings, list[i]);
+    }
+    for (size_t i = added; i < list.size(); ++i) {
+      if (i + kAhead < list.size()) PrefetchRow(embeddings, list[i + kAhead]);
+      const Row r = list[i];
+      if (!seen.contains(r)) add(r, RowSimilarity(embeddings, r, q));
+    }
+    added = list.size();
   };
+  for (const auto* factors : {ctx.editor_factor, &ctx.user_factor}) {
+    for (const auto& [row, f] : *factors) {
+      if (f > 1.0 && allowed.contains(row)) {
+        add(row, RowSimilarity(embeddings, row, q));
+      }
+    }
+  }
   for (;;) {
     if (searched != kc) {
       FEEDGOV_ASSIGN_OR_RETURN(hits, st.retriever->Search(ctx.query, kc, &allowed));
       searched = kc;
+      for (const Hit& h : hits) add(h.row, h.similarity);
     }
-    rows.clear();
-    sims.clear();
-    seen.clear();
-    for (const Hit& h : hits) add(h.row, h.similarity);
-    const std::vector<Row> by_prior = TopByPrior(*st.priors, allowed, kp);
-    for (Row r : by_prior) add_row(r);
-    if (kc >= cap || hits.empty() || static_cast<int>(by_prior.size()) >= n) {
+    by_prior.ExtendTo(kp);
+    add_list(by_prior.rows(), p_added);
+    if (kc >= cap || hits.empty() ||
+        static_cast<int>(by_prior.rows().size()) >= n) {
       break;  // Every allowed row was seen (or kMaxK reached).
     }
-    std::vector<Row> by_prior_b;
     if (use_b) {
-      by_prior_b = TopByPrior(*st.priors, allowed, kb, boosted.rows.get());
-      for (Row r : by_prior_b) add_row(r);
+      by_prior_b.ExtendTo(kb);
+      add_list(by_prior_b.rows(), b_added);
     }
-    for (Row r : extra) add_row(r);
-    FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> blended,
-                             scorer_.Score(rows, sims, *st.priors));
-    std::vector<double> final_scores(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      final_scores[i] = FinalScore(ctx, rows[i], blended[i]);
-    }
-    const int t = std::min<int>(target, final_scores.size());
-    std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
-                     final_scores.end(), std::greater<double>());
-    const double threshold = final_scores[t - 1];
+    // Score the rows added this round.
+    const size_t scored = blended.size();
+    FEEDGOV_ASSIGN_OR_RETURN(
+        std::vector<double> fresh,
+        scorer_.Score(absl::MakeConstSpan(rows).subspan(scored),
+                      absl::MakeConstSpan(sims).subspan(scored), *st.priors));
+    AppendFinals(ctx, absl::MakeConstSpan(rows).subspan(scored), fresh,
+                 blended, finals);
+    std::vector<double> order = finals;
+    const int t = std::min<int>(target, order.size());
+    std::nth_element(order.begin(), order.begin() + (t - 1), order.end(),
+                     std::greater<double>());
+    const double threshold = order[t - 1];
     const double cos_term = w_sim * (1.0 + hits.back().similarity) / 2;
-    const double prior_kp = st.priors->prior_score(by_prior.back());
+    const double prior_kp = st.priors->prior_score(by_prior.rows().back());
     const bool n_open = cos_term + prior_kp >= threshold;
     // B exhausted (fewer than kb boosted rows allowed): every B row was seen.
+    const std::vector<Row>& b_list = by_prior_b.rows();
     const bool b_done =
-        !use_b || kb >= n || static_cast<int>(by_prior_b.size()) < kb;
+        !use_b || kb >= n || static_cast<int>(b_list.size()) < kb;
     const double prior_kb =
-        by_prior_b.empty() ? prior_kp
-                           : std::min<double>(prior_kp, st.priors->prior_score(
-                                                            by_prior_b.back()));
+        b_list.empty() ? prior_kp
+                       : std::min<double>(prior_kp,
+                                          st.priors->prior_score(b_list.back()));
     const bool b_open =
         !b_done && (cos_term + prior_kb) * boosted.max_factor >= threshold;
     if (!n_open && !b_open) break;
@@ -986,17 +1126,119 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
     }
     if (grow_cos) kc = std::min(2 * kc, cap);
   }
+  if (&allowed == &ctx.eligible) {   }
+  // Rows added after the last scoring (the loop's early exit).
+  const size_t scored = blended.size();
+  if (scored < rows.size()) {
+    FEEDGOV_ASSIGN_OR_RETURN(
+        std::vector<double> fresh,
+        scorer_.Score(absl::MakeConstSpan(rows).subspan(scored),
+                      absl::MakeConstSpan(sims).subspan(scored), *st.priors));
+    AppendFinals(ctx, absl::MakeConstSpan(rows).subspan(scored), fresh,
+                 blended, finals);
+  }
   return absl::OkStatus();
+}
+
+// What the steps after candidate generation can read of the ranked list
+// (FeedEngine::HeadNeed). With P = page_size + pins, R = quota_min_positive
+// and E = key slots on the page + positives the quota still needs:
+// KeepSlateReadableHead reads at most the prefix holding P candidates, P
+// key-slot-allowed ones and P + R eligible positives, and BuildPools
+// builds a pool only when the list holds fewer than E allowed or E
+// positives. A prefix holding P, P + E and P + R + E of them therefore
+// leaves both with the same answer as the whole list (and when the whole
+// list holds fewer, ReadableRows keeps it all).
+FeedEngine::HeadNeed FeedEngine::ReadableNeed(const SlateInput& in) {
+  const int page_end = in.start_position + in.page_size;
+  int64_t key_on_page = 0;
+  for (int p : in.key_slots) key_on_page += p >= in.start_position && p < page_end;
+  const int64_t quota_need =
+      std::max(0, in.quota_min_positive - in.positives_in_window_so_far);
+  const int64_t p = in.page_size + static_cast<int64_t>(in.pins.size());
+  const int64_t e = key_on_page + quota_need;
+  HeadNeed need;
+  need.candidates = p;
+  need.key_slot_allowed = p + e;
+  need.positives = p + std::max(0, in.quota_min_positive) + e;
+  return need;
+}
+
+// The rows of `rows` (with blended `scores`) whose final score is >= the
+// smallest value v such that those rows hold need.candidates rows,
+// need.key_slot_allowed key-slot-allowed ones and need.positives eligible
+// positives; every row when none is that small. Rows at v are all kept, so
+// the result is a prefix of the list in BuildSlate's order (score first).
+std::vector<size_t> FeedEngine::ReadableRows(
+    const RequestContext& ctx, const std::vector<Row>& rows,
+    const std::vector<double>& scores, const std::vector<double>* finals,
+    const HeadNeed& need) const {
+  const size_t m = rows.size();
+  auto all = [m] {
+    std::vector<size_t> every(m);
+    for (size_t i = 0; i < m; ++i) every[i] = i;
+    return every;
+  };
+  if (need.candidates <= 0 || static_cast<int64_t>(m) <= need.candidates) {
+    return all();
+  }
+  // Rows by final score (NaN as -inf, as SlateBefore), sorted only as deep
+  // as needed; the key-slot flags (two scattered bitset reads per row) are
+  // read only for the rows walked.
+  struct Keyed {
+    double key;
+    uint32_t index;
+  };
+  std::vector<Keyed> order(m);
+  for (size_t i = 0; i < m; ++i) {
+    const double f =
+        finals != nullptr ? (*finals)[i] : FinalScore(ctx, rows[i], scores[i]);
+    order[i] = {std::isnan(f) ? -std::numeric_limits<double>::infinity() : f,
+                static_cast<uint32_t>(i)};
+  }
+  auto before = [](const Keyed& a, const Keyed& b) { return a.key > b.key; };
+  const RowSet& allowed = ctx.view->key_slot_allowed();
+  const RowSet& positive = ctx.view->positive_key_slot_allowed();
+  std::optional<double> v;  // nullopt: the whole list never satisfies need.
+  for (size_t len = std::min<size_t>(m, 8 * need.positives);;
+       len = std::min(m, 2 * len)) {
+    // The best `len` first, sorted: a selection then a sort of the head
+    // (O(m + len log len)) costs less than a heap-based partial sort.
+    if (len < m) std::nth_element(order.begin(), order.begin() + len, order.end(), before);
+    std::sort(order.begin(), order.begin() + len, before);
+    int64_t n_allowed = 0, n_pos = 0;
+    for (size_t i = 0; i < len && !v; ++i) {
+      const Row r = rows[order[i].index];
+      const bool a = allowed.contains(r);
+      n_allowed += a;
+      n_pos += a && positive.contains(r);
+      if (static_cast<int64_t>(i) + 1 >= need.candidates &&
+          n_allowed >= need.key_slot_allowed && n_pos >= need.positives) {
+        v = order[i].key;  // Rows tied with it are kept too (below).
+      }
+    }
+    if (v || len == m) break;
+  }
+  if (!v) return all();
+  std::vector<size_t> kept;
+  for (const Keyed& k : order) {
+    if (k.key >= *v) kept.push_back(k.index);
+  }
+  return kept;
 }
 
 absl::Status FeedEngine::Candidates(const RequestContext& ctx,
                                     const RowSet& allowed, int k,
-                                    std::vector<SlateCandidate>& out) const {
+                                    std::vector<SlateCandidate>& out,
+                                    const HeadNeed& need) const {
   const CatalogState& st = *ctx.state;
   std::vector<Row> rows;
   std::vector<float> sims;
+  std::vector<double> scores;  // Blended, before any factor.
+  std::vector<double> finals;  // MakeCandidate(...).score; empty: not known.
   if (ctx.personalized) {
-    FEEDGOV_RETURN_IF_ERROR(PersonalizedRows(ctx, allowed, k, rows, sims));
+    FEEDGOV_RETURN_IF_ERROR(
+        PersonalizedRows(ctx, allowed, k, rows, sims, scores, finals));
   } else {
     // Final score = prior x factors (policy BOOST/DOWNRANK, editor), so a
     // boosted row below the prior cut can still win: grow the cut until the
@@ -1021,13 +1263,12 @@ absl::Status FeedEngine::Candidates(const RequestContext& ctx,
         break;
       }
     }
+    FEEDGOV_ASSIGN_OR_RETURN(scores, scorer_.Score(rows, sims, *st.priors));
   }
-  FEEDGOV_ASSIGN_OR_RETURN(std::vector<double> scores,
-                           scorer_.Score(rows, sims, *st.priors));
-  out.reserve(out.size() + rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    out.push_back(MakeCandidate(ctx, rows[i], scores[i]));
-  }
+  const std::vector<size_t> readable =
+      ReadableRows(ctx, rows, scores, finals.empty() ? nullptr : &finals, need);
+  out.reserve(out.size() + readable.size());
+  for (size_t i : readable) out.push_back(MakeCandidate(ctx, rows[i], scores[i]));
   return absl::OkStatus();
 }
 
@@ -1067,12 +1308,13 @@ absl::Status FeedEngine::BuildPools(RequestContext& ctx, SlateInput& in) const {
   if (quota_need > 0 && ranked_positive < quota_need + key_on_page) {
     RowSet allowed = Intersect(ctx.eligible, ctx.view->positive_key_slot_allowed());
     FEEDGOV_RETURN_IF_ERROR(
-        Candidates(ctx, allowed, quota_need + key_on_page, ctx.positive_pool));
+        Candidates(ctx, allowed, quota_need + key_on_page, ctx.positive_pool,
+                   HeadNeed{}));
   }
   if (ranked_key_ok < key_on_page + quota_need) {
     RowSet allowed = Intersect(ctx.eligible, ctx.view->key_slot_allowed());
     FEEDGOV_RETURN_IF_ERROR(Candidates(ctx, allowed, 2 * key_on_page + quota_need,
-                                       ctx.key_safe_pool));
+                                       ctx.key_safe_pool, HeadNeed{}));
   }
   return absl::OkStatus();
 }
@@ -1084,13 +1326,15 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   FEEDGOV_RETURN_IF_ERROR(ChooseQuery(request, ctx));
   ctx.eligible_count = ctx.eligible.count();  // eligible is final from here.
   const int k = std::max(options_.candidate_count, 3 * request.page_size);
-  FEEDGOV_RETURN_IF_ERROR(Candidates(ctx, ctx.eligible, k, ctx.ranked));
   SlateInput in = PrepareSlate(request, ctx);
+  FEEDGOV_RETURN_IF_ERROR(
+      Candidates(ctx, ctx.eligible, k, ctx.ranked,
+                 options_.trim_candidate_head ? ReadableNeed(in) : HeadNeed{}));
   FEEDGOV_RETURN_IF_ERROR(BuildPools(ctx, in));
   in.ranked = std::move(ctx.ranked);
   in.positive_pool = std::move(ctx.positive_pool);
   in.key_safe_pool = std::move(ctx.key_safe_pool);
-  KeepSlateReadableHead(in);
+  if (options_.trim_candidate_head) KeepSlateReadableHead(in);
   SlateResult slate = BuildSlate(in);
   return Respond(request, ctx, in, slate);
 }

@@ -323,7 +323,11 @@ TEST_F(InterventionTest, WindowsWithOffsetsStartAndEndOnTime) {
                         Step{"2030-01-01T01:00:00Z", true, true},
                         Step{"2030-01-01T01:59:59Z", true, true},
                         Step{"2030-01-01T02:00:00Z", false, true},
-                        Step{"2030-01-01T03:00:00Z", false, false}}) {
+                        Step{"2030-01-01T03:00:00Z", false, false},
+                        // A clock stepped back finds the earlier window again
+                        // (the engine caches resolved interventions per
+                        // window).
+                        Step{"2030-01-01T00:30:00Z", true, false}}) {
     SCOPED_TRACE(s.now);
     clock_.Set(T(s.now));
     ASSERT_OK_AND_ASSIGN(RankResponse r, engine_->Rank(Req("feed", 1)));

@@ -19,6 +19,10 @@
 //   slate                BuildSlate of candidate_count candidates, page 20
 //   rank_personalized    FeedEngine::Rank, cn-ecology home, page 20, 50
 //                        pins and 1,000 suppressions active (the "full" Rank)
+//   paired_rank_vs_raw   raw_faiss and rank_personalized for the same user
+//                        back to back in each iteration (the target ratio)
+//   paired_retriever_vs_raw  raw_faiss and Retriever::Search with Rank's
+//                        filter, paired the same way
 //   rank_no_interventions  the same without interventions
 //   rank_nonpersonalized anonymous request, interventions active
 //   rank_selective95     personalized, 95% of the items labeled illegal
@@ -346,6 +350,84 @@ void RegisterSize(int n) {
       CheckPage(st, r, 20);
     });
   });
+  // The target ratio, measured paired: each iteration runs raw FAISS and the
+  // full personalized Rank for the same user back to back (alternating which
+  // goes first), so both see the same machine load. Separate benchmarks
+  // minutes apart drift by +-30% on a shared 2-core VM.
+  reg("paired_rank_vs_raw", [](benchmark::State& st, World& w,
+                               const std::string& name) {
+    omp_set_num_threads(1);
+    const std::string suffix = name.substr(name.find("/n:"));
+    std::vector<double>& raw_lat = Latencies()["paired_raw" + suffix];
+    std::vector<double>& rank_lat = Latencies()["paired_rank" + suffix];
+    std::vector<float> dist(w.candidates);
+    std::vector<faiss::Index::idx_t> labels(w.candidates);
+    int64_t i = 0;
+    for (auto _ : st) {
+      const RankRequest req = Personal(w, i);
+      const auto& q = w.queries[(req.user.value() - 1) % w.queries.size()];
+      auto raw = [&] {
+        const auto a = Clock::now();
+        w.raw->search(1, q.data(), w.candidates, dist.data(), labels.data());
+        benchmark::DoNotOptimize(labels.data());
+        raw_lat.push_back(Micros(a, Clock::now()));
+      };
+      auto rank = [&] {
+        const auto a = Clock::now();
+        auto r = w.engine->Rank(req);
+        rank_lat.push_back(Micros(a, Clock::now()));
+        CheckPage(st, r, 20);
+      };
+      if (i++ % 2 == 0) {
+        raw();
+        rank();
+      } else {
+        rank();
+        raw();
+      }
+    }
+  });
+  // The same pairing for Retriever::Search with Rank's own filter (the
+  // servable set minus user 1's history): what the retrieval stage adds to
+  // FAISS before any ranking step runs.
+  reg("paired_retriever_vs_raw", [](benchmark::State& st, World& w,
+                                    const std::string& name) {
+    omp_set_num_threads(1);
+    const std::string suffix = name.substr(name.find("/n:"));
+    std::vector<double>& raw_lat = Latencies()["paired2_raw" + suffix];
+    std::vector<double>& ret_lat = Latencies()["paired2_retriever" + suffix];
+    auto state = w.engine->state();
+    auto view = OrDie(w.engine->ViewFor("home", Audience::kGeneral), "view");
+    RowSet eligible = view->servable();
+    for (const UserInteraction& x : state->users->interactions(0)) {
+      if (auto row = state->catalog->FindRow(x.item)) eligible.erase(*row);
+    }
+    std::vector<float> dist(w.candidates);
+    std::vector<faiss::Index::idx_t> labels(w.candidates);
+    int64_t i = 0;
+    for (auto _ : st) {
+      const auto& q = w.queries[i % w.queries.size()];
+      auto raw = [&] {
+        const auto a = Clock::now();
+        w.raw->search(1, q.data(), w.candidates, dist.data(), labels.data());
+        benchmark::DoNotOptimize(labels.data());
+        raw_lat.push_back(Micros(a, Clock::now()));
+      };
+      auto ret = [&] {
+        const auto a = Clock::now();
+        auto hits = state->retriever->Search(q, w.candidates, &eligible);
+        benchmark::DoNotOptimize(hits);
+        ret_lat.push_back(Micros(a, Clock::now()));
+      };
+      if (i++ % 2 == 0) {
+        raw();
+        ret();
+      } else {
+        ret();
+        raw();
+      }
+    }
+  });
   reg("rank_no_interventions", [](benchmark::State& st, World& w,
                                   const std::string& name) {
     // A third engine would cost memory: temporarily detach the source.
@@ -439,6 +521,22 @@ void PrintSummary(const std::vector<int>& sizes) {
   std::printf("\n== target ratios (same run) ==\n");
   for (int n : sizes) {
     const std::string s = absl::StrCat("/n:", n);
+    for (double p : {50.0, 99.0}) {
+      const double paired_raw = pct("paired_raw" + s, p);
+      const double paired_rank = pct("paired_rank" + s, p);
+      if (paired_raw > 0 && paired_rank > 0) {
+        std::printf("n=%-8d p%-2.0f  paired rank/raw_faiss %.2f (target <= 1.20; "
+                    "raw %.0f us, rank %.0f us)\n",
+                    n, p, paired_rank / paired_raw, paired_raw, paired_rank);
+      }
+      const double p2_raw = pct("paired2_raw" + s, p);
+      const double p2_ret = pct("paired2_retriever" + s, p);
+      if (p2_raw > 0 && p2_ret > 0) {
+        std::printf("n=%-8d p%-2.0f  paired retriever(filtered)/raw_faiss %.2f "
+                    "(raw %.0f us, retriever %.0f us)\n",
+                    n, p, p2_ret / p2_raw, p2_raw, p2_ret);
+      }
+    }
     for (double p : {50.0, 99.0}) {
       const double raw = pct("raw_faiss" + s, p);
       const double ret = pct("retriever_search" + s, p);

@@ -4,6 +4,7 @@
 #include "engine/common/sha256.h"
 #include "engine/common/time_util.h"
 #include "engine/common/utf8.h"
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 
 namespace feedgov {
@@ -13,6 +14,26 @@ TEST(Sha256, MatchesFipsVector) {
   // FIPS 180-4 example "abc".
   EXPECT_EQ(Sha256Hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(HmacSha256, MatchesRfc4231Vectors) {
+  auto hex = [](const std::string& raw) {
+    return absl::BytesToHexString(raw);
+  };
+  // RFC 4231 test case 2 (key shorter than the block).
+  EXPECT_EQ(hex(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test case 6 (key longer than the block: hashed first).
+  EXPECT_EQ(hex(HmacSha256(std::string(131, '\xaa'),
+                           "Test Using Larger Than Block-Size Key - Hash Key "
+                           "First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // Switching keys back and forth (each thread caches its last keyed
+  // context) still gives each key's own MAC.
+  EXPECT_EQ(hex(HmacSha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_NE(HmacSha256("Jeff", "what do ya want for nothing?"),
+            HmacSha256("Jefe", "what do ya want for nothing?"));
 }
 
 TEST(Rfc3339, OffsetsAreConvertedToUtc) {

@@ -119,6 +119,7 @@ class GovernanceView {
   const RowSet& servable() const { return servable_; }        // !dropped
   const RowSet& key_slot_allowed() const { return key_allowed_; }
   const RowSet& positive_key_slot_allowed() const { return positive_key_; }
+  const RowSet& positive() const { return positive_; }  // verdict().positive
   const RowSet& label_errors() const { return label_error_; }
   const Counters& counters() const { return counters_; }
 

@@ -161,6 +161,7 @@ TEST_F(VerdictTest, ViewMatchesPerRowEvaluationAndCounts) {
     EXPECT_EQ(view->key_slot_allowed().contains(r), expected.key_slot_allowed);
     EXPECT_EQ(view->positive_key_slot_allowed().contains(r),
               expected.positive && expected.key_slot_allowed);
+    EXPECT_EQ(view->positive().contains(r), expected.positive);
   }
   const GovernanceView::Counters& c = view->counters();
   EXPECT_EQ(c.rows, 7);

@@ -209,6 +209,18 @@ absl::Status EngineOptions::Validate() const {
   return absl::OkStatus();
 }
 
+void CatalogState::BuildPriorHead() {
+  prior_head = nullptr;
+  const RowMatrixXf& all = catalog->embeddings();
+  if ((all.cols() * int64_t{sizeof(float)}) % EIGEN_MAX_ALIGN_BYTES != 0) return;
+  const std::vector<Row>& order = priors->rows_by_prior();
+  const int64_t rows =
+      std::min<int64_t>(static_cast<int64_t>(order.size()), kPriorHeadRows);
+  auto head = std::make_shared<RowMatrixXf>(rows, all.cols());
+  for (int64_t i = 0; i < rows; ++i) head->row(i) = all.row(order[i]);
+  prior_head = std::move(head);
+}
+
 absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::Create(
     SnapshotContents snapshot, std::shared_ptr<PolicyRegistry> policies,
     EngineOptions options, const Clock* clock) {
@@ -239,6 +251,7 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::Create(
   state->priors = std::make_shared<const ItemPriors>(ItemPriors::Compute(
       snapshot.catalog->items(), snapshot.catalog->reference_time(),
       options.scoring));
+  state->BuildPriorHead();
   return std::unique_ptr<FeedEngine>(
       new FeedEngine(std::move(state), snapshot.labels, std::move(policies),
                      std::move(options), clock));
@@ -346,6 +359,7 @@ absl::Status FeedEngine::UpsertItems(std::vector<Item> items,
   next->retriever = std::move(retriever);
   next->priors = std::make_shared<const ItemPriors>(ItemPriors::Compute(
       catalog->items(), catalog->reference_time(), options_.scoring));
+  next->BuildPriorHead();
   for (ItemId id : old->deleted) {
     if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
       next->deleted.push_back(id);
@@ -685,16 +699,31 @@ std::shared_ptr<const FeedEngine::ResolvedInterventions> FeedEngine::Resolve(
   return out;
 }
 
+FeedEngine::ResolvedInterventions::Eligible
+FeedEngine::ResolvedInterventions::EligibleFor(
+    const std::shared_ptr<const GovernanceView>& view) const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (view_.lock() == view && eligible_.rows != nullptr) return eligible_;
+  }
+  Eligible e;
+  auto rows = std::make_shared<RowSet>(view->servable());
+  for (Row r : suppressed_rows) {
+    if (rows->contains(r)) {
+      rows->erase(r);
+      ++e.removed;
+    }
+  }
+  e.rows = std::move(rows);
+  absl::MutexLock lock(&mu_);
+  view_ = view;
+  eligible_ = e;
+  return e;
+}
+
 // Step 2: served items, editor suppressions, pins and factors.
 void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
   const Catalog& catalog = *ctx.state->catalog;
-  ctx.eligible = ctx.view->servable();
-  for (ItemId id : ctx.state->deleted) {
-    if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
-  }
-  for (ItemId id : ctx.chain.served_item_ids()) {
-    if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
-  }
   InterventionSource source;
   {
     absl::MutexLock lock(&mu_);
@@ -702,22 +731,43 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
   }
   std::shared_ptr<const InterventionSnapshot> snapshot =
       source ? source() : nullptr;
-  if (snapshot == nullptr) return;
+  if (snapshot == nullptr) {
+    ctx.eligible = ctx.view->servable();
+    for (ItemId id : ctx.state->deleted) {
+      if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
+    }
+    for (ItemId id : ctx.chain.served_item_ids()) {
+      if (auto row = catalog.FindRow(id)) ctx.eligible.erase(*row);
+    }
+    return;
+  }
   ctx.interventions = Resolve(snapshot, ctx.state, ctx.surface->id, ctx.now);
   const ResolvedInterventions& resolved = *ctx.interventions;
   for (const std::string& d : resolved.degradations) {
     ctx.degradations.push_back(d);
   }
 
-  // Suppression (outranks pins): items, authors, near duplicates. Only the
-  // suppressed rows are visited, not the catalog.
-  int32_t removed = 0;
-  for (Row r : resolved.suppressed_rows) {
-    if (ctx.eligible.contains(r)) {
-      ctx.eligible.erase(r);
-      ++removed;
+  // Suppression (outranks pins): items, authors, near duplicates, taken
+  // out of the servable rows once per view (memoized). `suppressed` counts
+  // the rows suppression removed from this request's eligible rows, so a
+  // deleted or already served row it also covers is not counted.
+  const ResolvedInterventions::Eligible base = resolved.EligibleFor(ctx.view);
+  ctx.eligible = *base.rows;
+  int32_t removed = base.removed;
+  absl::flat_hash_set<Row> uncounted;  // Suppressed rows out anyway.
+  auto drop = [&](ItemId id) {
+    const std::optional<Row> row = catalog.FindRow(id);
+    if (!row) return;
+    if (ctx.eligible.contains(*row)) {
+      ctx.eligible.erase(*row);
+    } else if (resolved.suppressed.contains(*row) &&
+               ctx.view->servable().contains(*row) &&
+               uncounted.insert(*row).second) {
+      --removed;
     }
-  }
+  };
+  for (ItemId id : ctx.state->deleted) drop(id);
+  for (ItemId id : ctx.chain.served_item_ids()) drop(id);
   ctx.counters.suppressed = removed;
   ctx.editor_factor = &resolved.editor_factor;
 
@@ -737,19 +787,23 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
           " is not in the catalog"));
       continue;
     }
-    ItemVerdict verdict = ctx.view->verdict(*row);
-    bool key = ctx.surface->IsKeySlot(position);
+    // The view's bitsets answer the common case; the full verdict (with the
+    // names of the labels that fired) is built only for a refusal message.
+    const bool dropped = !ctx.view->servable().contains(*row);
+    const bool key_allowed = ctx.view->key_slot_allowed().contains(*row);
+    const bool key = ctx.surface->IsKeySlot(position);
     std::string blocked;
     if (std::binary_search(ctx.state->deleted.begin(), ctx.state->deleted.end(),
                            pin.item_id)) {
       blocked = "item was deleted from the catalog";
     } else if (resolved.suppressed.contains(*row)) {
       blocked = "item is suppressed";
-    } else if (verdict.dropped) {
-      blocked = absl::StrCat("policy drops it (", verdict.dropped_by, ")");
-    } else if (key && !verdict.key_slot_allowed) {
+    } else if (dropped) {
+      blocked = absl::StrCat("policy drops it (",
+                             ctx.view->verdict(*row).dropped_by, ")");
+    } else if (key && !key_allowed) {
       blocked = absl::StrCat("policy keeps it out of key slots (",
-                             verdict.kept_out_by, ")");
+                             ctx.view->verdict(*row).kept_out_by, ")");
     }
     if (!blocked.empty()) {
       ++ctx.counters.pins_blocked;
@@ -763,8 +817,8 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
     PinnedItem p;
     p.item.row = *row;
     p.item.id = pin.item_id;
-    p.item.key_slot_allowed = verdict.key_slot_allowed;
-    p.item.positive = verdict.positive;
+    p.item.key_slot_allowed = key_allowed;
+    p.item.positive = ctx.view->positive().contains(*row);
     p.item.reasons = kEditorPin;
     p.position = position;
     ctx.pins_later.emplace_back(position, p);
@@ -952,12 +1006,15 @@ class PriorWalk {
       const Row r = order[cursor_];
       if (allowed_.contains(r) && (also_ == nullptr || also_->contains(r))) {
         rows_.push_back(r);
+        ranks_.push_back(static_cast<int64_t>(cursor_));
         last_ = score[cursor_];
       }
       ++cursor_;
     }
   }
   const std::vector<Row>& rows() const { return rows_; }
+  // ranks()[i]: position of rows()[i] in priors.rows_by_prior().
+  const std::vector<int64_t>& ranks() const { return ranks_; }
 
  private:
   const ItemPriors& priors_;
@@ -966,6 +1023,7 @@ class PriorWalk {
   size_t cursor_ = 0;
   float last_ = 0;  // Prior of rows_.back().
   std::vector<Row> rows_;
+  std::vector<int64_t> ranks_;
 };
 
 // Hints the cache to load embedding row `r` (d floats) of `m`.
@@ -1032,15 +1090,25 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
   };
   // New rows of a prior list, with their cosines (a cache-missing embedding
   // row each: prefetched a few rows ahead).
-  auto add_list = [&](const std::vector<Row>& list, size_t& added) {
+  // Rows among the most popular are read from the contiguous prior head.
+  const RowMatrixXf* head = st.prior_head.get();
+  const int64_t head_rows = head != nullptr ? head->rows() : 0;
+  auto add_list = [&](const PriorWalk& walk, size_t& added) {
+    const std::vector<Row>& list = walk.rows();
+    const std::vector<int64_t>& ranks = walk.ranks();
     constexpr size_t kAhead = 8;
+    auto prefetch = [&](size_t i) {
+      if (ranks[i] >= head_rows) PrefetchRow(embeddings, list[i]);
+    };
     for (size_t i = added; i < list.size() && i < added + kAhead; ++i) {
-      PrefetchRow(embeddings, list[i]);
+      prefetch(i);
     }
     for (size_t i = added; i < list.size(); ++i) {
-      if (i + kAhead < list.size()) PrefetchRow(embeddings, list[i + kAhead]);
+      if (i + kAhead < list.size()) prefetch(i + kAhead);
       const Row r = list[i];
-      if (!seen.contains(r)) add(r, RowSimilarity(embeddings, r, q));
+      if (seen.contains(r)) continue;
+      add(r, ranks[i] < head_rows ? RowSimilarity(*head, ranks[i], q)
+                                  : RowSimilarity(embeddings, r, q));
     }
     added = list.size();
   };
@@ -1053,19 +1121,28 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
   }
   for (;;) {
     if (searched != kc) {
-      FEEDGOV_ASSIGN_OR_RETURN(hits, st.retriever->Search(ctx.query, kc, &allowed));
+      // The threshold bound below needs only that no unseen allowed row is
+      // more similar than the last hit, not exactly kc hits: FAISS is asked
+      // for kc results (not kc / p plus a margin) and an answer holding 95%
+      // of kc eligible rows is accepted. Every allowed row is wanted when
+      // kc covers them all (Search then ignores min_hits).
+      SearchOptions search;
+      search.eligible_count = n;
+      search.min_hits = kc - kc / 20;
+      FEEDGOV_ASSIGN_OR_RETURN(
+          hits, st.retriever->Search(ctx.query, kc, &allowed, nullptr, search));
       searched = kc;
       for (const Hit& h : hits) add(h.row, h.similarity);
     }
     by_prior.ExtendTo(kp);
-    add_list(by_prior.rows(), p_added);
+    add_list(by_prior, p_added);
     if (kc >= cap || hits.empty() ||
         static_cast<int>(by_prior.rows().size()) >= n) {
       break;  // Every allowed row was seen (or kMaxK reached).
     }
     if (use_b) {
       by_prior_b.ExtendTo(kb);
-      add_list(by_prior_b.rows(), b_added);
+      add_list(by_prior_b, b_added);
     }
     // Score the rows added this round.
     const size_t scored = blended.size();
@@ -1355,6 +1432,11 @@ RankResponse FeedEngine::Respond(const RankRequest& request,
   AppendPinsBeyondEnd(ctx, in, slots);
 
   int organic_used = 0;
+  // The page's items are scattered over a catalog-sized array: start
+  // loading them all before the loop reads them one by one.
+  for (const SlateSlot& slot : slots) {
+    __builtin_prefetch(&catalog.item(slot.item.row));
+  }
   for (const SlateSlot& slot : slots) {
     const Item& item = catalog.item(slot.item.row);
     RankedItem r;

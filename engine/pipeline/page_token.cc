@@ -9,9 +9,10 @@ namespace {
 
 constexpr size_t kTagBytes = 16;
 
+// HMAC-SHA-256 of the serialized state, truncated to 128 bits (RFC 2104
+// section 5 allows truncation to at least half the output).
 std::string Tag(absl::string_view key, absl::string_view payload) {
-  std::string hex = Sha256Hex(absl::StrCat(key, payload));
-  return absl::HexStringToBytes(hex).substr(0, kTagBytes);
+  return HmacSha256(key, payload).substr(0, kTagBytes);
 }
 
 absl::Status Malformed(absl::string_view why) {

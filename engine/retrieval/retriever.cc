@@ -545,7 +545,8 @@ absl::StatusOr<std::vector<Hit>> Retriever::AnnSearch(
 absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query,
                                                    int k,
                                                    const RowSet* eligible,
-                                                   SearchInfo* info) const {
+                                                   SearchInfo* info,
+                                                   const SearchOptions& options) const {
   SearchInfo local;
   if (info == nullptr) info = &local;
   *info = SearchInfo();
@@ -556,8 +557,20 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
   }
   FEEDGOV_RETURN_IF_ERROR(ValidateEligible(eligible, size()));
   const int64_t n = size();
-  const int64_t count = eligible == nullptr ? n : eligible->count();
+  if (options.eligible_count < -1 || options.eligible_count > n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("eligible_count is ", options.eligible_count,
+                     ", want -1 or [0, ", n, "]"));
+  }
+  const int64_t count = eligible == nullptr          ? n
+                        : options.eligible_count >= 0 ? options.eligible_count
+                                                      : eligible->count();
   const int64_t want = std::min<int64_t>(k, count);
+  // The fewest hits an ANN answer must hold (a full page unless the caller
+  // accepts fewer and does not want every eligible row).
+  const int64_t need = options.min_hits >= 0 && want < count
+                           ? std::min<int64_t>(options.min_hits, want)
+                           : want;
   if (want == 0) {
     info->exact = true;
     return std::vector<Hit>();
@@ -570,13 +583,14 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
     info->exact = true;
     return ExactSearch(q, want, eligible);
   }
-  int64_t ann_k = FirstAnnK(want, count, n);
+  int64_t ann_k = std::max(want, FirstAnnK(need, count, n));
   while (info->ann_attempts < kMaxAnnCalls && !AnnTooCostly(ann_k, count)) {
     ++info->ann_attempts;
+    info->ann_k = ann_k;
     FEEDGOV_ASSIGN_OR_RETURN(std::vector<Hit> hits,
                              AnnSearch(q, ann_k, eligible));
-    if (static_cast<int64_t>(hits.size()) >= want) {
-      hits.resize(want);
+    if (static_cast<int64_t>(hits.size()) >= need) {
+      if (static_cast<int64_t>(hits.size()) > want) hits.resize(want);
       return hits;
     }
     ann_k *= 2;

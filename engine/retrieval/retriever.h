@@ -80,10 +80,27 @@ struct RetrieverOptions {
   static RetrieverOptions FromConfig(const feedgov::v1::RetrievalConfig& config);
 };
 
+// Optional knobs of one Search.
+struct SearchOptions {
+  // eligible->count() when the caller already knows it (saves an O(n / 64)
+  // count per call); -1: counted by Search. REQUIRES: exact when given
+  // (INVALID_ARGUMENT if outside [-1, n]).
+  int64_t eligible_count = -1;
+  // The fewest eligible rows an ANN answer may hold and still be accepted;
+  // -1 (or anything >= k): a full page of min(k, #eligible). With
+  // min_hits < k, FAISS is asked for max(k, what min_hits needs) results,
+  // so a filter that excludes 1% of the rows costs no more FAISS work than
+  // no filter (instead of k / 0.99 plus a margin); the answer then holds
+  // between min_hits and k rows. Ignored when k >= #eligible (every
+  // eligible row is wanted) and on the exact paths.
+  int min_hits = -1;
+};
+
 // What one Search did, for logs, explanations and tests.
 struct SearchInfo {
   bool exact = false;    // Rows came from exact search.
   int ann_attempts = 0;  // FAISS ANN calls made (0 when exact from the start).
+  int64_t ann_k = 0;     // k of the last FAISS call (0 when none).
   // ANN found fewer than min(k, #eligible) eligible rows and exact search
   // filled the page instead.
   bool fell_back_to_exact = false;
@@ -139,8 +156,9 @@ class Retriever {
   // search did.
   //
   // ANN policy (want = min(k, #eligible)): FAISS applies the filter only when
-  // collecting results, so about ann_k * #eligible / n eligible rows come
-  // back. The first call asks for ann_k = want (no filter) or, with
+  // collecting results (the best eligible rows among the nodes the graph
+  // walk visited), so a selective filter starves it. The first call asks
+  // for ann_k = want (no filter) or, with
   // p = #eligible / n, ceil((want + 3 * sqrt(want * (1 - p))) / p) (the
   // expected need plus three binomial standard deviations); on a short page
   // ann_k doubles and FAISS is asked again, at most 4 calls. Whenever
@@ -149,9 +167,11 @@ class Retriever {
   // Errors (INVALID_ARGUMENT, message names the problem): query size != d
   // ("query has 32 floats, want 64"), non-finite or zero query, k outside
   // [1, kMaxK], eligible->size() != n. INTERNAL if FAISS fails.
-  absl::StatusOr<std::vector<Hit>> Search(absl::Span<const float> query, int k,
-                                          const RowSet* eligible,
-                                          SearchInfo* info = nullptr) const;
+  // `options`: see SearchOptions (the defaults give the guarantees above).
+  absl::StatusOr<std::vector<Hit>> Search(
+      absl::Span<const float> query, int k, const RowSet* eligible,
+      SearchInfo* info = nullptr,
+      const SearchOptions& options = SearchOptions()) const;
 
   // Every eligible row with cosine >= min_similarity, exact, in HitBefore
   // order, at most max_results of them (the most similar). For near-duplicate

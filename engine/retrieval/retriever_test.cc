@@ -1,5 +1,6 @@
 #include "engine/retrieval/retriever.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -242,6 +243,12 @@ TEST_P(FilteredSearch, MatchesBruteForceOverEligibleRows) {
                          BruteForceSearch(m, RowSpan(queries, i), kK, &eligible));
     ExpectWellFormed(hits, kN, &eligible);
     ASSERT_EQ(hits.size(), truth.size()) << "page must be full";
+    // A caller that passes the eligible count it already knows gets the same.
+    ASSERT_OK_AND_ASSIGN(auto hinted,
+                         retriever->Search(RowSpan(queries, i), kK, &eligible,
+                                           nullptr,
+                                           SearchOptions{eligible.count(), -1}));
+    EXPECT_EQ(hinted, hits);
     if (guaranteed_exact) {
       ExpectSameHits(hits, truth, "query " + std::to_string(i));
     } else {
@@ -348,6 +355,58 @@ TEST(RetrieverSearch, MostlyEligibleFilterIsOneAnnCallUnderTheDefaultCostRule) {
   EXPECT_GE(overlap, 0.9 * 20 * kK);  // Recall >= 0.9 over 20 queries.
 }
 
+TEST(RetrieverSearch, MinHitsAsksFaissForExactlyKWhenAlmostEverythingIsEligible) {
+  // 99% eligible: with min_hits 95% of k, FAISS is asked for k results
+  // (not k / 0.99 plus a margin); the answer holds between min_hits and k
+  // eligible rows with exact similarities, and recalls the brute-force top k
+  // of the eligible rows (oracle) as well as the full-page search does.
+  constexpr int kN = 10000;
+  constexpr int kK = 130;
+  const RowMatrixXf m = MakeClusteredEmbeddings(kN, 16, 100, 41);
+  RetrieverOptions o;
+  o.hnsw_min_items = 1;
+  ASSERT_OK_AND_ASSIGN(auto retriever, Retriever::Build(m, o));
+  const RowSet eligible = ExactSizeFilter(kN, 0.99, 7);
+  SearchOptions options;
+  options.min_hits = kK - kK / 20;
+  int found = 0, found_full = 0;
+  for (int q = 0; q < 20; ++q) {
+    SCOPED_TRACE(q);
+    SearchInfo info;
+    ASSERT_OK_AND_ASSIGN(auto hits, retriever->Search(RowSpan(m, q * 499), kK,
+                                                      &eligible, &info, options));
+    EXPECT_EQ(info.ann_attempts, 1);
+    EXPECT_EQ(info.ann_k, kK);
+    EXPECT_GE(hits.size(), static_cast<size_t>(options.min_hits));
+    EXPECT_LE(hits.size(), static_cast<size_t>(kK));
+    const Eigen::VectorXf query = NormalizeQuery(RowSpan(m, q * 499));
+    for (const Hit& h : hits) {
+      ASSERT_TRUE(eligible.contains(h.row));
+      EXPECT_EQ(h.similarity, RowSimilarity(m, h.row, query));
+    }
+    EXPECT_TRUE(std::is_sorted(hits.begin(), hits.end(), HitBefore));
+    ASSERT_OK_AND_ASSIGN(auto truth, BruteForceSearch(m, RowSpan(m, q * 499),
+                                                      kK, &eligible));
+    std::set<Row> truth_rows;
+    for (const Hit& t : truth) truth_rows.insert(t.row);
+    for (const Hit& h : hits) found += truth_rows.count(h.row);
+    // The default still fills the page.
+    SearchInfo full_info;
+    ASSERT_OK_AND_ASSIGN(auto full, retriever->Search(RowSpan(m, q * 499), kK,
+                                                      &eligible, &full_info));
+    EXPECT_EQ(full.size(), static_cast<size_t>(kK));
+    EXPECT_GT(full_info.ann_k, kK);
+    for (const Hit& h : full) found_full += truth_rows.count(h.row);
+  }
+  EXPECT_GE(found, 0.9 * 20 * kK);
+  EXPECT_GE(found, found_full - 20 * kK / 50);  // Within 2% of the full page.
+  // Asking for every eligible row ignores min_hits.
+  const RowSet few = ExactSizeFilter(kN, 0.01, 8);  // 100 rows, exact path.
+  ASSERT_OK_AND_ASSIGN(auto all, retriever->Search(RowSpan(m, 0), 200, &few,
+                                                   nullptr, options));
+  EXPECT_EQ(all.size(), 100u);
+}
+
 TEST(RetrieverSearch, FewerEligibleThanKReturnsAllEligibleOnBothIndexes) {
   const RowMatrixXf m = MakeClusteredEmbeddings(2000, 16, 20, 32);
   for (const RetrieverOptions& o : {FlatOptions(), HnswOptions()}) {
@@ -432,6 +491,11 @@ TEST(RetrieverSearch, BadInputsAreInvalidArgumentNamingTheProblem) {
   EXPECT_THAT(retriever->Search(RowSpan(m, 0), 10, &wrong_size),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "eligible set has 99 rows, want 100"));
+  const RowSet all(100, true);
+  EXPECT_THAT(retriever->Search(RowSpan(m, 0), 10, &all, nullptr,
+                                SearchOptions{101, -1}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "eligible_count is 101, want -1 or [0, 100]"));
   EXPECT_THAT(retriever->SearchAboveThreshold(RowSpan(m, 0), 0.5f, 0, nullptr),
               StatusIs(absl::StatusCode::kInvalidArgument, "max_results is 0"));
   EXPECT_THAT(retriever->SearchAboveThreshold(RowSpan(m, 0), std::nanf(""), 5, nullptr),

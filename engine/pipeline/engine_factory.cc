@@ -194,6 +194,7 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> OpenEngine(const OpenOptions& o) {
                              LoadOrCreatePageTokenKey(o.state_dir));
   }
   eo.trim_candidate_head = o.trim_candidate_head;
+  eo.exhaustive_candidates = o.exhaustive_candidates;
   eo.scoring = ScoringOptions::FromConfig(config.scoring());
   eo.retrieval = RetrieverOptions::FromConfig(config.retrieval());
   if (config.retrieval().candidate_count() > 0) {

@@ -48,8 +48,10 @@ struct OpenOptions {
   std::string page_token_key;
   std::string state_dir;  // Optional: only its page-token key is read here.
   const Clock* clock = &RealClock::Get();
-  // EngineOptions::trim_candidate_head (false only for reference runs).
+  // EngineOptions::trim_candidate_head / exhaustive_candidates (reference
+  // runs in tests only).
   bool trim_candidate_head = true;
+  bool exhaustive_candidates = false;
 };
 
 // The deployment's page-token secret: <state_dir>/page_token.key (32 random

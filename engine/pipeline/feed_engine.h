@@ -69,6 +69,11 @@ struct EngineOptions {
   // KeepSlateReadableHead). false: every candidate, the slower reference
   // that tests/pipeline/candidate_head_test.cc compares against.
   bool trim_candidate_head = true;
+  // true: the personalized path scores every eligible row instead of the
+  // threshold algorithm's candidates (O(n) per request): the reference the
+  // fast path must equal whenever retrieval is exact
+  // (tests/pipeline/candidate_head_test.cc). Never for serving.
+  bool exhaustive_candidates = false;
 
   absl::Status Validate() const;
 };
@@ -335,15 +340,6 @@ class FeedEngine {
     double max_factor = 1.0;
   };
   BoostedRows Boosted(const std::shared_ptr<const GovernanceView>& view) const;
-  // Personalized candidate rows of `allowed` (with their cosines, blended
-  // and final scores), a superset of the exact top min(k, 2 * page size) by final
-  // score; see the .cc.
-  absl::Status PersonalizedRows(const RequestContext& ctx,
-                                const RowSet& allowed, int k,
-                                std::vector<Row>& rows,
-                                std::vector<float>& sims,
-                                std::vector<double>& blended,
-                                std::vector<double>& finals) const;
   // How much of the ranked list Rank's later steps read: the shortest
   // prefix (by final score) holding this many candidates, key-slot-allowed
   // candidates and eligible positives. candidates == 0: the whole list.
@@ -352,6 +348,32 @@ class FeedEngine {
     int64_t key_slot_allowed = 0;
     int64_t positives = 0;
   };
+  // Key-slot flags of the rows PersonalizedRows scored so far, and the
+  // number of eligible key-slot-allowed rows (-1: not counted yet).
+  struct HeadKinds {
+    std::vector<bool> allowed;
+    int64_t total_allowed = -1;
+  };
+  // The final score down to which PersonalizedRows must be exact: the min
+  // of the target-th best final score and, when need.candidates > 0, the
+  // need.key_slot_allowed-th best among key-slot-allowed rows (-inf while
+  // too few are scored; ignored once all of them are). Positives are
+  // best effort below that (see the .cc).
+  double HeadThreshold(const RequestContext& ctx, const RowSet& allowed,
+                       const std::vector<Row>& rows,
+                       const std::vector<double>& finals, int target,
+                       const HeadNeed& need, HeadKinds& kinds) const;
+  // Personalized candidate rows of `allowed` (with their cosines, blended
+  // and final scores): every allowed row whose final score reaches
+  // HeadThreshold, so the top min(k, 2 * page size) and the key-slot rows
+  // the slate builder reads are exact; see the .cc.
+  absl::Status PersonalizedRows(const RequestContext& ctx,
+                                const RowSet& allowed, int k,
+                                std::vector<Row>& rows,
+                                std::vector<float>& sims,
+                                std::vector<double>& blended,
+                                std::vector<double>& finals,
+                                const HeadNeed& need) const;
   static HeadNeed ReadableNeed(const SlateInput& in);
   // Indices of the rows of `rows` that `need` reads (see the .cc).
   // `finals` (may be null) holds FinalScore of each row when known.
@@ -360,11 +382,12 @@ class FeedEngine {
                                    const std::vector<double>& scores,
                                    const std::vector<double>* finals,
                                    const HeadNeed& need) const;
-  // Top-k of `allowed` for the request's path, scored, appended to `out`
-  // (only the rows `need` reads; all of them for HeadNeed{}).
+  // Top-k of `allowed` for the request's path, scored, appended to `out`.
+  // The personalized rows are exact down to the head `need` describes; with
+  // `trim`, only the rows that head reads are appended.
   absl::Status Candidates(const RequestContext& ctx, const RowSet& allowed,
                           int k, std::vector<SlateCandidate>& out,
-                          const HeadNeed& need) const;
+                          const HeadNeed& need, bool trim) const;
   SlateInput PrepareSlate(const RankRequest& request,
                           RequestContext& ctx) const;
   absl::Status BuildPools(RequestContext& ctx, SlateInput& in) const;

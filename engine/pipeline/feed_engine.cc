@@ -523,7 +523,9 @@ FeedEngine::NearDuplicates(const CatalogState& state, ItemId seed,
   {
     absl::MutexLock lock(&near_dup_mu_);
     auto it = near_dups_.find(key);
-    if (it != near_dups_.end()) return it->second;
+    if (it != near_dups_.end() && it->second.catalog.lock() == state.catalog) {
+      return it->second.rows;
+    }
   }
   auto rows = std::make_shared<std::vector<Row>>();
   if (auto seed_row = state.catalog->FindRow(seed)) {
@@ -537,7 +539,7 @@ FeedEngine::NearDuplicates(const CatalogState& state, ItemId seed,
   }
   absl::MutexLock lock(&near_dup_mu_);
   if (near_dups_.size() >= 4096) near_dups_.clear();
-  near_dups_.emplace(key, rows);
+  near_dups_[key] = NearDupEntry{state.catalog, rows};
   return std::shared_ptr<const std::vector<Row>>(rows);
 }
 

@@ -432,8 +432,14 @@ class FeedEngine {
   mutable std::map<const GovernanceView*, BoostedRows> boosted_
       ABSL_GUARDED_BY(boosted_mu_);
   mutable absl::Mutex near_dup_mu_;
-  mutable std::map<std::string, std::shared_ptr<const std::vector<Row>>>
-      near_dups_ ABSL_GUARDED_BY(near_dup_mu_);
+  // Keyed by the catalog's address; an entry is used only while that
+  // catalog is alive (a new catalog may reuse a freed address).
+  struct NearDupEntry {
+    std::weak_ptr<const Catalog> catalog;
+    std::shared_ptr<const std::vector<Row>> rows;
+  };
+  mutable std::map<std::string, NearDupEntry> near_dups_
+      ABSL_GUARDED_BY(near_dup_mu_);
 
   // Governance views, per (pack, surface, audience, catalog) a shelf of the
   // views of the newest few label versions. A view for a new label version

@@ -7,8 +7,11 @@
 // even if the catalog, labels or interventions change between pages.
 //
 // Encoding: base64url( serialized PageTokenState || first 16 bytes of
-// SHA-256(key || serialized) ). The tag detects corruption and tampering by
-// callers that do not know the key (the key is per engine instance).
+// HMAC-SHA-256(key, serialized) ) (RFC 2104). The tag detects corruption and
+// tampering by callers that do not know the key (the deployment's secret).
+// Tokens issued by earlier versions (tag: first 16 bytes of SHA-256(key ||
+// serialized)) are still accepted, so chains in flight survive an upgrade.
+// Tags are compared in constant time.
 //
 // Thread-safety: free functions, no shared state.
 #ifndef FEEDGOV_ENGINE_PIPELINE_PAGE_TOKEN_H_

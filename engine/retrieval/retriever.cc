@@ -557,6 +557,10 @@ absl::StatusOr<std::vector<Hit>> Retriever::Search(absl::Span<const float> query
   }
   FEEDGOV_RETURN_IF_ERROR(ValidateEligible(eligible, size()));
   const int64_t n = size();
+  if (options.min_hits == 0 || options.min_hits < -1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_hits is ", options.min_hits, ", want -1 or >= 1"));
+  }
   if (options.eligible_count < -1 || options.eligible_count > n) {
     return absl::InvalidArgumentError(
         absl::StrCat("eligible_count is ", options.eligible_count,

@@ -92,7 +92,8 @@ struct SearchOptions {
   // so a filter that excludes 1% of the rows costs no more FAISS work than
   // no filter (instead of k / 0.99 plus a margin); the answer then holds
   // between min_hits and k rows. Ignored when k >= #eligible (every
-  // eligible row is wanted) and on the exact paths.
+  // eligible row is wanted) and on the exact paths. -1 or >= 1
+  // (INVALID_ARGUMENT otherwise).
   int min_hits = -1;
 };
 

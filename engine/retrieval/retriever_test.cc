@@ -493,6 +493,10 @@ TEST(RetrieverSearch, BadInputsAreInvalidArgumentNamingTheProblem) {
                        "eligible set has 99 rows, want 100"));
   const RowSet all(100, true);
   EXPECT_THAT(retriever->Search(RowSpan(m, 0), 10, &all, nullptr,
+                                SearchOptions{-1, 0}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "min_hits is 0, want -1 or >= 1"));
+  EXPECT_THAT(retriever->Search(RowSpan(m, 0), 10, &all, nullptr,
                                 SearchOptions{101, -1}),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "eligible_count is 101, want -1 or [0, 100]"));

@@ -21,6 +21,7 @@
 #include <iostream>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/numbers.h"
 #include "bench/bench_world.h"
 #include "engine/pipeline/engine_factory.h"
@@ -105,4 +106,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace feedgov::bench
 
-int main(int argc, char** argv) { return feedgov::bench::Main(argc, argv); }
+int main(int argc, char** argv) {
+  // As in the feedgov binary (engine/cli/main.cc): no lock-order graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return feedgov::bench::Main(argc, argv);
+}

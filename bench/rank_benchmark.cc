@@ -51,6 +51,7 @@
 #include <faiss/index_io.h>
 #include <omp.h>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -581,6 +582,8 @@ std::vector<int> Sizes() {
 
 int main(int argc, char** argv) {
   using namespace feedgov::bench;
+  // As in the feedgov binary (engine/cli/main.cc): no lock-order graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   const std::vector<int> sizes = Sizes();
   for (int n : sizes) RegisterSize(n);
   benchmark::Initialize(&argc, argv);

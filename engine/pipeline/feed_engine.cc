@@ -569,18 +569,6 @@ absl::Status FeedEngine::ResolveContext(const RankRequest& request,
     ctx.labels = labels_;
   }
   ctx.pack = policies_->current();
-  ctx.audience = request.minors ? Audience::kMinors : Audience::kGeneral;
-  auto surface = ctx.pack->SurfaceFor(request.surface, ctx.audience);
-  if (!surface.ok()) {
-    if (absl::IsNotFound(surface.status())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown surface `", request.surface, "`; policy '", ctx.pack->id,
-          "' has: ", KnownSurfaces(*ctx.pack)));
-    }
-    return surface.status();
-  }
-  ctx.surface = *surface;
-
   if (request.page_token.empty()) {
     ctx.chain.set_format_version(1);
     ctx.chain.set_surface(request.surface);
@@ -602,6 +590,23 @@ absl::Status FeedEngine::ResolveContext(const RankRequest& request,
           "empty page token");
     }
   }
+  // Minors mode is sticky within a chain: a continuation without the flag
+  // keeps the minors audience of the pages before it (it may only get
+  // stricter), so a chain never mixes adult pages into a minors feed.
+  const bool minors = request.minors || ctx.chain.minors();
+  ctx.chain.set_minors(minors);
+  ctx.audience = minors ? Audience::kMinors : Audience::kGeneral;
+  auto surface = ctx.pack->SurfaceFor(request.surface, ctx.audience);
+  if (!surface.ok()) {
+    if (absl::IsNotFound(surface.status())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown surface `", request.surface, "`; policy '", ctx.pack->id,
+          "' has: ", KnownSurfaces(*ctx.pack)));
+    }
+    return surface.status();
+  }
+  ctx.surface = *surface;
+
   // A token is only ever produced by Respond(); anything else is refused
   // (the tag already rejects tokens not signed with this engine's key).
   const int64_t next = ctx.chain.next_position();

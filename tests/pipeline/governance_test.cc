@@ -18,6 +18,7 @@ namespace {
 
 using ::feedgov::testing::AddLabel;
 using ::feedgov::testing::Ids;
+using ::feedgov::testing::Join;
 using ::feedgov::testing::MakeTempDir;
 using ::feedgov::testing::MarkIllegal;
 using ::feedgov::testing::MovieLensSnapshot;
@@ -276,6 +277,41 @@ TEST_F(GovernanceTest, HotReloadSwapsKeepsOldPackOnFailureAndNeverMixes) {
   b.join();
   c.join();
   EXPECT_GT(seen_cn + seen_eu, 0);
+}
+
+TEST_F(GovernanceTest, MinorsModeIsStickyWithinAPageTokenChain) {
+  // Oracle: the same chain continued with the minors flag set. A
+  // continuation that drops the flag must give exactly that page; a chain
+  // started without it gets the minors page once the flag is set.
+  ASSERT_OK_AND_ASSIGN(auto engine, OpenMovieLens("cn-ecology"));
+  for (UserId user : {1, 19, 414}) {
+    SCOPED_TRACE(user);
+    RankRequest first = Req("home", user, 10);
+    first.minors = true;
+    ASSERT_OK_AND_ASSIGN(RankResponse p1, engine->Rank(first));
+    RankRequest with_flag = Req("home", user, 10);
+    with_flag.minors = true;
+    with_flag.page_token = p1.next_page_token;
+    RankRequest without_flag = with_flag;
+    without_flag.minors = false;
+    ASSERT_OK_AND_ASSIGN(RankResponse want, engine->Rank(with_flag));
+    ASSERT_OK_AND_ASSIGN(RankResponse got, engine->Rank(without_flag));
+    EXPECT_EQ(Join(Ids(got)), Join(Ids(want)));
+    EXPECT_EQ(got.next_page_token, want.next_page_token);
+    // Adult first page, then minors: the minors page of that chain.
+    ASSERT_OK_AND_ASSIGN(RankResponse adult, engine->Rank(Req("home", user, 10)));
+    RankRequest stricter = Req("home", user, 10);
+    stricter.page_token = adult.next_page_token;
+    stricter.minors = true;
+    ASSERT_OK_AND_ASSIGN(RankResponse minors_page, engine->Rank(stricter));
+    RankRequest adult_next = stricter;
+    adult_next.minors = false;
+    adult_next.page_token = minors_page.next_page_token;
+    ASSERT_OK_AND_ASSIGN(RankResponse still_minors, engine->Rank(adult_next));
+    adult_next.minors = true;
+    ASSERT_OK_AND_ASSIGN(RankResponse minors_oracle, engine->Rank(adult_next));
+    EXPECT_EQ(Join(Ids(still_minors)), Join(Ids(minors_oracle)));
+  }
 }
 
 TEST_F(GovernanceTest, MinorsNeverSeeBadContentAboveTheMinorsThreshold) {

@@ -363,6 +363,29 @@ TEST_F(InterventionTest, WindowEndingWhilePagingRemovesThePinWithoutDuplicates) 
   EXPECT_EQ(Join(both), Join(Ids(organic)));
 }
 
+TEST_F(InterventionTest, ItemSuppressedThenRevokedMidChainReturnsOnTheNextPage) {
+  // Oracle: the fresh feed. Page 1 = its first 5; item x (its 6th, feed
+  // surface: no key slots or quota) is suppressed for page 2 and revoked
+  // before page 3, which must then open with x (the best item left).
+  ASSERT_OK_AND_ASSIGN(RankResponse fresh, engine_->Rank(Req("feed", 1, 30)));
+  const ItemId x = fresh.items[5].item_id;
+  ASSERT_OK_AND_ASSIGN(RankResponse p1, engine_->Rank(Req("feed", 1, 5)));
+  ASSERT_OK_AND_ASSIGN(
+      Intervention sup,
+      state_->interventions().Create(Base(InterventionKind::kSuppressItem, x, "")));
+  RankRequest next = Req("feed", 1, 5);
+  next.page_token = p1.next_page_token;
+  ASSERT_OK_AND_ASSIGN(RankResponse p2, engine_->Rank(next));
+  EXPECT_EQ(Find(p2, x), nullptr);
+  EXPECT_EQ(p2.counters.suppressed, 1);
+  ASSERT_OK(state_->interventions().Revoke(sup.id, "editor-1", "undo"));
+  next.page_token = p2.next_page_token;
+  ASSERT_OK_AND_ASSIGN(RankResponse p3, engine_->Rank(next));
+  ASSERT_FALSE(p3.items.empty());
+  EXPECT_EQ(p3.items[0].item_id, x);
+  EXPECT_EQ(p3.counters.suppressed, 0);
+}
+
 TEST_F(InterventionTest, InterventionsSurviveARestart) {
   ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));
   ASSERT_OK(Pin(page.items[70].item_id, 8));

@@ -785,7 +785,17 @@ void FeedEngine::ApplyInterventions(RequestContext& ctx) const {
   for (const ResolvedInterventions::Pin& resolved_pin : resolved.pins) {
     const int position = resolved_pin.position;
     const ActivePin& pin = resolved_pin.pin;
-    if (position < ctx.start || served.contains(pin.item_id)) continue;
+    if (position < ctx.start) continue;
+    if (served.contains(pin.item_id)) {
+      // Never twice in a chain; said only on the page the pin falls on.
+      if (position < ctx.start + ctx.page_size) {
+        ctx.degradations.push_back(absl::StrCat(
+            "pin ", pin.intervention_id, " of item ", pin.item_id,
+            " at position ", position + 1,
+            " not applied: item was already served earlier in this chain"));
+      }
+      continue;
+    }
     const std::optional<Row> row = resolved_pin.row;
     if (!row) {
       ++ctx.counters.pins_blocked;

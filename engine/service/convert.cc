@@ -168,6 +168,12 @@ absl::StatusOr<Intervention> InterventionFromProto(const v1::Intervention& in,
   out.editor = in.editor();
   out.reason = in.reason();
   out.article_ref = in.article_ref();
+  if (in.start_unix_us() < 0 || in.end_unix_us() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "intervention window (start_unix_us ", in.start_unix_us(),
+        ", end_unix_us ", in.end_unix_us(),
+        ") must be >= 0 (Unix microseconds UTC; 0: now / no end)"));
+  }
   out.start = in.start_unix_us() == 0 ? now : absl::FromUnixMicros(in.start_unix_us());
   out.end = in.end_unix_us() == 0 ? absl::InfiniteFuture()
                                   : absl::FromUnixMicros(in.end_unix_us());

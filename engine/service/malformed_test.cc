@@ -114,6 +114,11 @@ TEST_F(MalformedTest, PinOfUnknownItemAndBadPosition) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("position 0 outside [1, 500]"));
   iv->set_position(1);
+  iv->set_start_unix_us(-5);  // Before 1970: not a window the API defines.
+  s = env_.editor()->CreateIntervention(ServerEnv::Ctx("editor").get(), req, &made);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("start_unix_us -5"));
+  iv->set_start_unix_us(0);
   iv->clear_reason();
   s = env_.editor()->CreateIntervention(ServerEnv::Ctx("editor").get(), req, &made);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

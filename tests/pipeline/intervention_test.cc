@@ -386,6 +386,24 @@ TEST_F(InterventionTest, ItemSuppressedThenRevokedMidChainReturnsOnTheNextPage) 
   EXPECT_EQ(p3.counters.suppressed, 0);
 }
 
+TEST_F(InterventionTest, PinOfAnItemAlreadyServedInTheChainIsSkippedAndSaid) {
+  ASSERT_OK_AND_ASSIGN(RankResponse p1, engine_->Rank(Req("feed", 1, 5)));
+  const ItemId served = p1.items[0].item_id;
+  ASSERT_OK(Pin(served, 7, "feed"));  // Position 8: on page 2.
+  RankRequest next = Req("feed", 1, 5);
+  next.page_token = p1.next_page_token;
+  ASSERT_OK_AND_ASSIGN(RankResponse p2, engine_->Rank(next));
+  EXPECT_EQ(Find(p2, served), nullptr);
+  EXPECT_EQ(p2.counters.pins_applied, 0);
+  ASSERT_EQ(p2.degradations.size(), 1u);
+  EXPECT_THAT(p2.degradations[0],
+              ::testing::HasSubstr("not applied: item was already served"));
+  // Page 3 does not hold position 8: nothing to say.
+  next.page_token = p2.next_page_token;
+  ASSERT_OK_AND_ASSIGN(RankResponse p3, engine_->Rank(next));
+  EXPECT_TRUE(p3.degradations.empty());
+}
+
 TEST_F(InterventionTest, InterventionsSurviveARestart) {
   ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));
   ASSERT_OK(Pin(page.items[70].item_id, 8));

@@ -71,6 +71,7 @@ TEST_F(MalformedTest, UnknownSurfaceAndPageSize) {
   grpc::Status s = Rank(RankReq(1, 10, "hom"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("unknown surface `hom`"));
+  EXPECT_THAT(s.error_message(), HasSubstr("has: home, "));  // The declared ones.
   s = Rank(RankReq(1, 0));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(s.error_message(), "page_size 0 outside [1, 500]");

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
 #include "engine/common/matrix.h"
 #include "engine/common/status_macros.h"
@@ -46,10 +47,13 @@ absl::Status CheckNameLength(absl::string_view field, absl::string_view value) {
 // Rank and Why: the surface must be short and declared by the policy.
 absl::Status CheckSurfaceId(const FeedEngine& engine, const std::string& surface) {
   FEEDGOV_RETURN_IF_ERROR(CheckNameLength("surface", surface));
-  if (engine.policy()->FindSurface(surface) != nullptr) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown surface `", Echo(surface), "`; policy '", engine.policy()->id,
-      "' declares other surfaces"));
+  const auto pack = engine.policy();
+  if (pack->FindSurface(surface) != nullptr) return absl::OkStatus();
+  std::vector<std::string> ids;
+  for (const Surface& s : pack->surfaces) ids.push_back(s.id);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown surface `", Echo(surface), "`; policy '", pack->id,
+                   "' has: ", absl::StrJoin(ids, ", ")));
 }
 
 absl::StatusOr<std::vector<Label>> LabelsFromProto(

@@ -62,6 +62,7 @@ class Catalog {
   const Item& item(Row row) const { return items_[row]; }
   // item(row).id from a dense column (8 bytes per row instead of a whole
   // Item): the ranking hot path reads ids of scattered rows.
+  // REQUIRES: 0 <= row < size().
   ItemId id(Row row) const { return ids_[row]; }
   const std::vector<Item>& items() const { return items_; }
   // Row of `id`, or nullopt if the id is not in this catalog. O(1).

@@ -62,32 +62,60 @@ struct FeedEngine::RequestContext {
 namespace {
 
 
+// A prefix of the prior order restricted to `allowed` (and `also`, if not
+// null), grown on demand: after ExtendTo(k), rows() is exactly
+// the first k rows of the walk plus any tied with the k-th on the prior,
+// and a later ExtendTo(k' >= k) continues the same walk instead of starting
+// over.
+class PriorWalk {
+ public:
+  PriorWalk(const ItemPriors& priors, const RowSet& allowed, const RowSet* also)
+      : priors_(priors), allowed_(allowed), also_(also) {}
+  void ExtendTo(int k) {
+    const std::vector<Row>& order = priors_.rows_by_prior();
+    const std::vector<float>& score = priors_.prior_scores_by_rank();
+    const int64_t want = k;
+    while (cursor_ < order.size()) {
+      if (static_cast<int64_t>(rows_.size()) >= want &&
+          (rows_.empty() || score[cursor_] != last_)) {
+        // Rows tied with the k-th on the (float) prior are all taken: the
+        // final order uses the double blend, which may order tied rows
+        // differently than id, and a tie split by the cut made pages of
+        // different sizes disagree.
+        break;
+      }
+      const Row r = order[cursor_];
+      if (allowed_.contains(r) && (also_ == nullptr || also_->contains(r))) {
+        rows_.push_back(r);
+        ranks_.push_back(static_cast<int64_t>(cursor_));
+        last_ = score[cursor_];
+      }
+      ++cursor_;
+    }
+  }
+  const std::vector<Row>& rows() const { return rows_; }
+  // ranks()[i]: position of rows()[i] in priors.rows_by_prior().
+  const std::vector<int64_t>& ranks() const { return ranks_; }
+
+ private:
+  const ItemPriors& priors_;
+  const RowSet& allowed_;
+  const RowSet* also_;
+  size_t cursor_ = 0;
+  float last_ = 0;  // Prior of rows_.back().
+  std::vector<Row> rows_;
+  std::vector<int64_t> ranks_;
+};
+
 // Top `k` rows of `eligible` by prior score (the non-personalized order).
 // This function is the profile-free path's candidate generator: by
 // construction it receives no user data.
 // `also` (may be null) restricts the rows further.
 std::vector<Row> TopByPrior(const ItemPriors& priors, const RowSet& eligible,
                             int k, const RowSet* also = nullptr) {
-  std::vector<Row> out;
-  out.reserve(k);
-  const std::vector<Row>& order = priors.rows_by_prior();
-  const std::vector<float>& score = priors.prior_scores_by_rank();
-  float last = 0;  // Prior of out.back().
-  for (size_t i = 0; i < order.size(); ++i) {
-    // Rows tied with the k-th on the (float) prior are all taken: the final
-    // order uses the double blend, which may order tied rows differently
-    // than id, and a tie split by the cut made pages of different sizes
-    // disagree.
-    if (static_cast<int>(out.size()) >= k && (out.empty() || score[i] != last)) {
-      break;
-    }
-    const Row r = order[i];
-    if (eligible.contains(r) && (also == nullptr || also->contains(r))) {
-      out.push_back(r);
-      last = score[i];
-    }
-  }
-  return out;
+  PriorWalk walk(priors, eligible, also);
+  walk.ExtendTo(k);
+  return walk.rows();
 }
 
 // How many rows of `eligible` (and of `also`, if not null) have a prior
@@ -690,7 +718,6 @@ std::shared_ptr<const FeedEngine::ResolvedInterventions> FeedEngine::Resolve(
     }
     for (Row r : **rows) suppress(r);
   }
-  out->suppressed.ForEach([&](Row r) { out->suppressed_rows.push_back(r); });
   for (const auto& [item, factor] : active.score_factors) {
     if (auto row = catalog.FindRow(item)) out->editor_factor[*row] = factor;
   }
@@ -715,12 +742,12 @@ FeedEngine::ResolvedInterventions::EligibleFor(
   }
   Eligible e;
   auto rows = std::make_shared<RowSet>(view->servable());
-  for (Row r : suppressed_rows) {
+  suppressed.ForEach([&](Row r) {
     if (rows->contains(r)) {
       rows->erase(r);
       ++e.removed;
     }
-  }
+  });
   e.rows = std::move(rows);
   absl::MutexLock lock(&mu_);
   view_ = view;
@@ -1003,46 +1030,6 @@ FeedEngine::BoostedRows FeedEngine::Boosted(
 
 namespace {
 
-// A prefix of the prior order restricted to `allowed` (and `also`, if not
-// null), grown on demand: after ExtendTo(k), rows() is exactly
-// TopByPrior(priors, allowed, k, also), and a later ExtendTo(k' >= k)
-// continues the same walk instead of starting over.
-class PriorWalk {
- public:
-  PriorWalk(const ItemPriors& priors, const RowSet& allowed, const RowSet* also)
-      : priors_(priors), allowed_(allowed), also_(also) {}
-  void ExtendTo(int k) {
-    const std::vector<Row>& order = priors_.rows_by_prior();
-    const std::vector<float>& score = priors_.prior_scores_by_rank();
-    const int64_t want = k;
-    while (cursor_ < order.size()) {
-      if (static_cast<int64_t>(rows_.size()) >= want &&
-          (rows_.empty() || score[cursor_] != last_)) {
-        break;  // Rows tied with the k-th are all taken, as in TopByPrior.
-      }
-      const Row r = order[cursor_];
-      if (allowed_.contains(r) && (also_ == nullptr || also_->contains(r))) {
-        rows_.push_back(r);
-        ranks_.push_back(static_cast<int64_t>(cursor_));
-        last_ = score[cursor_];
-      }
-      ++cursor_;
-    }
-  }
-  const std::vector<Row>& rows() const { return rows_; }
-  // ranks()[i]: position of rows()[i] in priors.rows_by_prior().
-  const std::vector<int64_t>& ranks() const { return ranks_; }
-
- private:
-  const ItemPriors& priors_;
-  const RowSet& allowed_;
-  const RowSet* also_;
-  size_t cursor_ = 0;
-  float last_ = 0;  // Prior of rows_.back().
-  std::vector<Row> rows_;
-  std::vector<int64_t> ranks_;
-};
-
 // Hints the cache to load embedding row `r` (d floats) of `m`.
 inline void PrefetchRow(const RowMatrixXf& m, Row r) {
   const char* p = reinterpret_cast<const char*>(m.data() + int64_t{r} * m.cols());
@@ -1183,6 +1170,18 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
     }
     added = list.size();
   };
+  // Blended and final scores of the rows not scored yet.
+  auto score_new = [&]() -> absl::Status {
+    const size_t scored = blended.size();
+    if (scored == rows.size()) return absl::OkStatus();
+    FEEDGOV_ASSIGN_OR_RETURN(
+        std::vector<double> fresh,
+        scorer_.Score(absl::MakeConstSpan(rows).subspan(scored),
+                      absl::MakeConstSpan(sims).subspan(scored), *st.priors));
+    AppendFinals(ctx, absl::MakeConstSpan(rows).subspan(scored), fresh,
+                 blended, finals);
+    return absl::OkStatus();
+  };
   for (const auto* factors : {ctx.editor_factor, &ctx.user_factor}) {
     for (const auto& [row, f] : *factors) {
       if (f > 1.0 && allowed.contains(row)) {
@@ -1215,14 +1214,7 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
       by_prior_b.ExtendTo(kb);
       add_list(by_prior_b, b_added);
     }
-    // Score the rows added this round.
-    const size_t scored = blended.size();
-    FEEDGOV_ASSIGN_OR_RETURN(
-        std::vector<double> fresh,
-        scorer_.Score(absl::MakeConstSpan(rows).subspan(scored),
-                      absl::MakeConstSpan(sims).subspan(scored), *st.priors));
-    AppendFinals(ctx, absl::MakeConstSpan(rows).subspan(scored), fresh,
-                 blended, finals);
+    FEEDGOV_RETURN_IF_ERROR(score_new());  // The rows added this round.
     const double threshold = HeadThreshold(ctx, allowed, rows, finals,
                                            target, need, kinds);
     const bool finite = threshold > -std::numeric_limits<double>::infinity();
@@ -1278,17 +1270,7 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
     }
     if (grow_cos) kc = std::min(2 * kc, cap);
   }
-  // Rows added after the last scoring (the loop's early exit).
-  const size_t scored = blended.size();
-  if (scored < rows.size()) {
-    FEEDGOV_ASSIGN_OR_RETURN(
-        std::vector<double> fresh,
-        scorer_.Score(absl::MakeConstSpan(rows).subspan(scored),
-                      absl::MakeConstSpan(sims).subspan(scored), *st.priors));
-    AppendFinals(ctx, absl::MakeConstSpan(rows).subspan(scored), fresh,
-                 blended, finals);
-  }
-  return absl::OkStatus();
+  return score_new();  // Rows added after the last scoring (early exit).
 }
 
 // What the steps after candidate generation can read of the ranked list

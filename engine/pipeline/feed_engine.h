@@ -287,8 +287,7 @@ class FeedEngine {
   struct ResolvedInterventions {
     absl::Time valid_from;   // Inclusive.
     absl::Time valid_until;  // Exclusive.
-    RowSet suppressed;                 // Items, authors, near duplicates.
-    std::vector<Row> suppressed_rows;  // The same rows, ascending.
+    RowSet suppressed;  // Items, authors, near duplicates.
     absl::flat_hash_map<Row, double> editor_factor;  // Boost x bury.
     struct Pin {
       int position = 0;  // 0-based absolute.

@@ -2,21 +2,25 @@
 //
 //   loadgen --feedgov build/engine/cli/feedgov --items 100000
 //           [--concurrency 1,8,64] [--requests 3000] [--seconds 20]
-//           [--server-threads 4] [--cache out/bench-cache]
+//           [--server-threads 4] [--pairs 5] [--cache out/bench-cache]
 //
 // Starts `feedgov serve` over the cached synthetic world of --items items
 // (bench/bench_world.h; built if missing) with a fresh state directory and
-// tokens file, then for writes off and on (20 editor writes/s: boost
-// create/revoke alternating; 100 label updates/s: SetLabels of one item),
-// for each concurrency c: keeps c personalized home Rank calls (page 20) in
-// flight on one CompletionQueue until --requests complete or --seconds pass.
-// Prints throughput, latency p50/p95/p99/max and errors per phase; then the
-// delay until an acknowledged pin shows in the next Rank over gRPC; then the
-// in-process throughput of FeedEngine::Rank with server-threads threads over
-// the same snapshot (second pass; the first warms the engine's caches as
-// the gRPC phases warmed the server's), and the ratio gRPC(c=64) /
-// in-process.
+// tokens file, and opens the same snapshot in process. Then:
+//  1. read-only phases: for each concurrency c, keeps c personalized home
+//     Rank calls (page 20) in flight on one CompletionQueue until
+//     --requests complete or --seconds pass; throughput, latency
+//     p50/p95/p99/max and errors per phase;
+//  2. --pairs paired rounds: a gRPC phase at the largest c and an
+//     in-process pass of FeedEngine::Rank on --server-threads threads, back
+//     to back in alternating order; the ratio of each pair and their median
+//     (the target is gRPC >= 70% of in-process);
+//  3. the same phases as 1 with writes (20 editor writes/s: boost
+//     create/revoke alternating; 100 label updates/s: SetLabels of one
+//     item);
+//  4. the delay until an acknowledged pin shows in the next Rank.
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +30,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -60,6 +66,7 @@ struct Flags {
   int requests = 3000;
   double seconds = 20;
   int server_threads = 4;
+  int pairs = 5;
   std::string cache;
 };
 
@@ -341,33 +348,56 @@ void MeasureVisibility(const std::shared_ptr<grpc::Channel>& channel,
               visible, trials, Percentile(ack_ms, 50));
 }
 
-double InProcessThroughput(const std::string& snapshot, int threads, int requests,
+// Throughput of FeedEngine::Rank on `threads` threads, `requests` Ranks
+// for users 1, 2, ... in the order the gRPC phases ask for them.
+double InProcessThroughput(FeedEngine& engine, int threads, int requests,
                            int users) {
-  auto engine = OpenWorldEngine(snapshot, "", &RealClock::Get());
-  if (!engine.ok()) Die(engine.status().ToString());
-  auto pass = [&] {
-    std::atomic<int64_t> next{0}, ok{0};
-    const auto t0 = SteadyClock::now();
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        for (int64_t i; (i = next++) < requests;) {
-          RankRequest r;
-          r.user = 1 + i % users;
-          auto page = (*engine)->Rank(r);
-          if (page.ok() && page->items.size() == 20) ++ok;
-        }
-      });
-    }
-    for (auto& t : pool) t.join();
-    return ok / Seconds(t0, SteadyClock::now());
-  };
-  // Warm like the server, which has served the gRPC phases by now: the
-  // first Rank per user and the first governance view are built cold.
-  const double cold = pass();
-  const double warm = pass();
-  std::printf("in-process cold pass: %.1f req/s\n", cold);
-  return warm;
+  std::atomic<int64_t> next{0}, ok{0};
+  const auto t0 = SteadyClock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int64_t i; (i = next++) < requests;) {
+        RankRequest r;
+        r.user = 1 + i % users;
+        auto page = engine.Rank(r);
+        if (page.ok() && page->items.size() == 20) ++ok;
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  return ok / Seconds(t0, SteadyClock::now());
+}
+
+// CPU seconds (user + system) used so far by process `pid` (/proc) or, for
+// pid 0, by this process (getrusage).
+double CpuSeconds(pid_t pid) {
+  if (pid == 0) {
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_stime.tv_sec +
+           (u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+  }
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  // Fields after the parenthesised command name; utime and stime are the
+  // 14th and 15th fields of the line (proc(5)), in clock ticks.
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::vector<absl::string_view> f =
+      absl::StrSplit(absl::string_view(text).substr(close + 2), ' ');
+  int64_t utime = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtoi(f[11], &utime) ||
+      !absl::SimpleAtoi(f[12], &stime)) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 std::vector<int> ParseList(const std::string& s) {
@@ -397,6 +427,7 @@ int Main(int argc, char** argv) {
     else if (flag == "--requests") ok = absl::SimpleAtoi(v, &f.requests) && f.requests > 0;
     else if (flag == "--seconds") ok = absl::SimpleAtod(v, &f.seconds) && f.seconds > 0;
     else if (flag == "--server-threads") ok = absl::SimpleAtoi(v, &f.server_threads) && f.server_threads > 0;
+    else if (flag == "--pairs") ok = absl::SimpleAtoi(v, &f.pairs) && f.pairs > 0 && f.pairs <= 50;
     else if (flag == "--cache") f.cache = v;
     else Die("unknown flag " + flag);
     if (!ok) Die(flag + ": invalid value '" + v + "'");
@@ -418,29 +449,62 @@ int Main(int argc, char** argv) {
   auto channel = grpc::CreateChannel(server.address, grpc::InsecureChannelCredentials());
   auto stub = v1::FeedService::NewStub(channel);
   RunRankPhase(*stub, feed, 4, 50, 5, o.users);  // Warm-up.
-  double grpc_at_max = 0;
-  for (bool writes : {false, true}) {
+  // The in-process engine over the same snapshot, warmed like the server
+  // (the first Rank per user and the first governance view are built cold).
+  auto engine = OpenWorldEngine(*snapshot, "", &RealClock::Get());
+  if (!engine.ok()) Die(engine.status().ToString());
+  InProcessThroughput(**engine, f.server_threads, f.requests, o.users);
+  const int c_max = f.concurrency.back();
+  auto run_phases = [&](bool writes) {
     for (int c : f.concurrency) {
       std::unique_ptr<Writers> w;
       if (writes) w = std::make_unique<Writers>(channel, editor, moderator, f.items);
       Phase p = RunRankPhase(*stub, feed, c, f.requests, f.seconds, o.users);
       p.name = writes ? "writes" : "read-only";
       if (w) w->Stop(&p.writes_ok, &p.writes_failed);
-      if (!writes && c == f.concurrency.back()) grpc_at_max = p.ok / p.seconds;
       PrintPhase(p);
     }
+  };
+  run_phases(false);
+  // Paired rounds: a gRPC phase at the largest concurrency and an in-process
+  // pass of as many Ranks back to back, alternating which goes first, so
+  // both sides of each ratio see the same machine (a shared VM's speed
+  // drifts by tens of percent within minutes). Read-only, before the write
+  // phases change the server's labels and interventions.
+  std::vector<double> ratios;
+  for (int round = 0; round < f.pairs; ++round) {
+    double grpc = 0, inproc = 0;
+    double server_cpu = 0, client_cpu = 0, inproc_cpu = 0;  // ms per Rank.
+    for (int side = 0; side < 2; ++side) {
+      const double server0 = CpuSeconds(server.pid), self0 = CpuSeconds(0);
+      if ((side + round) % 2 == 0) {
+        Phase p = RunRankPhase(*stub, feed, c_max, f.requests, f.seconds, o.users);
+        grpc = p.errors == 0 ? p.ok / p.seconds : 0;
+        server_cpu = (CpuSeconds(server.pid) - server0) * 1e3 / std::max<int64_t>(1, p.ok);
+        client_cpu = (CpuSeconds(0) - self0) * 1e3 / std::max<int64_t>(1, p.ok);
+      } else {
+        inproc = InProcessThroughput(**engine, f.server_threads, f.requests, o.users);
+        inproc_cpu = (CpuSeconds(0) - self0) * 1e3 / f.requests;
+      }
+    }
+    ratios.push_back(grpc / inproc);
+    std::printf("pair %d: gRPC c=%d %.1f req/s, in-process %d threads %.1f req/s, "
+                "ratio %.2f; CPU ms per Rank: server %.2f + client %.2f, "
+                "in-process %.2f\n", round + 1, c_max, grpc, f.server_threads,
+                inproc, ratios.back(), server_cpu, client_cpu, inproc_cpu);
   }
+  engine->reset();
+  run_phases(true);
   MeasureVisibility(channel, editor, feed, o);
   kill(server.pid, SIGTERM);
   int st = 0;
   waitpid(server.pid, &st, 0);
   std::filesystem::remove_all(work);
-  const double inproc =
-      InProcessThroughput(*snapshot, f.server_threads, f.requests, o.users);
-  std::printf("in-process FeedEngine::Rank with %d threads: %.1f req/s\n",
-              f.server_threads, inproc);
-  std::printf("gRPC c=%d / in-process (%d threads): %.2f (target >= 0.70)\n",
-              f.concurrency.back(), f.server_threads, grpc_at_max / inproc);
+  std::printf("gRPC c=%d / in-process (%d threads), median of %d pairs: %.2f "
+              "(min %.2f, max %.2f; target >= 0.70)\n",
+              c_max, f.server_threads, f.pairs, Median(ratios),
+              *std::min_element(ratios.begin(), ratios.end()),
+              *std::max_element(ratios.begin(), ratios.end()));
   return 0;
 }
 

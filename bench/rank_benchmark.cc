@@ -429,6 +429,31 @@ void RegisterSize(int n) {
       }
     }
   });
+  // A moderation pipeline's label write before every Rank: the Rank after
+  // a new label version pays for the governance view of that version
+  // (derived from the previous one). Alternates one unlabeled item between
+  // a positive label and none, and leaves it unlabeled.
+  reg("rank_after_label_update", [](benchmark::State& st, World& w,
+                                    const std::string& name) {
+    const auto state = w.engine->state();
+    Row row = 7;
+    while (LabelClassOf(w.options, row) != 0) ++row;
+    const ItemId item = state->catalog->item(row).id;
+    auto update = [&](bool labeled) {
+      ItemLabelsUpdate u;
+      u.item = item;
+      if (labeled) u.labels.push_back({"positive.core_values", 0.9f});
+      if (absl::Status s = w.engine->UpdateLabels({u}); !s.ok()) {
+        Die("update labels", s);
+      }
+    };
+    Timed(st, name, [&](int64_t i) {
+      update(i % 2 == 0);
+      auto r = w.engine->Rank(Personal(w, i));
+      CheckPage(st, r, 20);
+    });
+    update(false);
+  });
   reg("rank_no_interventions", [](benchmark::State& st, World& w,
                                   const std::string& name) {
     // A third engine would cost memory: temporarily detach the source.

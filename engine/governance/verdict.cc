@@ -118,10 +118,11 @@ std::shared_ptr<const GovernanceView> GovernanceView::Build(
   g.positive_ = RowSet(num_rows);
   g.positive_key_ = RowSet(num_rows);
   g.label_error_ = RowSet(num_rows);
-  g.factor_.assign(num_rows, 1.0f);
-  g.reasons_.assign(num_rows, 0);
-  g.dropped_by_.assign(num_rows, -1);
-  g.kept_out_by_.assign(num_rows, -1);
+  g.boosted_ = RowSet(num_rows);
+  g.factor_ = ChunkedArray<float>(num_rows, 1.0f);
+  g.reasons_ = ChunkedArray<uint32_t>(num_rows, 0);
+  g.dropped_by_ = ChunkedArray<int32_t>(num_rows, -1);
+  g.kept_out_by_ = ChunkedArray<int32_t>(num_rows, -1);
   g.counters_.rows = num_rows;
   const std::vector<const Rule*> rules = pack.RulesFor(surface, audience);
   for (Row row = 0; row < num_rows; ++row) {
@@ -164,10 +165,10 @@ GovernanceView::WithUpdatedRows(
 }
 
 void GovernanceView::Store(Row row, const ItemVerdict& v) {
-  factor_[row] = v.score_factor;
-  reasons_[row] = v.reasons;
-  dropped_by_[row] = v.dropped_by.empty() ? -1 : Intern(v.dropped_by);
-  kept_out_by_[row] = v.kept_out_by.empty() ? -1 : Intern(v.kept_out_by);
+  SetFactor(row, v.score_factor);
+  reasons_.Set(row, v.reasons);
+  dropped_by_.Set(row, v.dropped_by.empty() ? -1 : Intern(v.dropped_by));
+  kept_out_by_.Set(row, v.kept_out_by.empty() ? -1 : Intern(v.kept_out_by));
   auto set = [row](RowSet& s, bool on) {
     if (on) {
       s.insert(row);
@@ -180,6 +181,20 @@ void GovernanceView::Store(Row row, const ItemVerdict& v) {
   set(key_allowed_, !v.dropped && v.key_slot_allowed);
   set(positive_, !v.dropped && v.positive);
   set(positive_key_, !v.dropped && v.positive && v.key_slot_allowed);
+}
+
+void GovernanceView::SetFactor(Row row, float factor) {
+  const float old = factor_[row];
+  if (old > 1.0f) {
+    auto it = boost_factors_.find(old);
+    if (--it->second == 0) boost_factors_.erase(it);
+    boosted_.erase(row);
+  }
+  if (factor > 1.0f) {
+    ++boost_factors_[factor];
+    boosted_.insert(row);
+  }
+  factor_.Set(row, factor);
 }
 
 void GovernanceView::Account(const ItemVerdict& v, int sign) {

@@ -19,6 +19,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "engine/common/chunked_array.h"
 #include "engine/common/row_set.h"
 #include "engine/common/types.h"
 #include "engine/governance/policy.h"
@@ -98,8 +99,10 @@ class GovernanceView {
   // Build over the new labels, verdict for verdict, RowSet for RowSet and
   // counter for counter, provided `changed` lists every row whose labels
   // differ from those `base` was built from (duplicates are harmless).
-  // O(num_rows / 64 + num_rows) bytes copied plus O(|changed|) evaluations;
-  // `base` is not modified.
+  // Cost: the RowSets are copied (O(num_rows / 8) bytes); the per-row
+  // arrays share storage with `base` except the 4096-row chunks holding a
+  // changed row (ChunkedArray); plus O(|changed|) evaluations. `base` is
+  // not modified.
   // Errors: FAILED_PRECONDITION when `base` is of another pack id/version,
   // surface or audience; INVALID_ARGUMENT for a row outside [0, num_rows).
   static absl::StatusOr<std::shared_ptr<const GovernanceView>> WithUpdatedRows(
@@ -111,6 +114,12 @@ class GovernanceView {
   // REQUIRES: 0 <= row < num_rows().
   ItemVerdict verdict(Row row) const;
   float score_factor(Row row) const { return factor_[row]; }
+  // Rows whose score_factor exceeds 1 (a BOOST fired), and the largest such
+  // factor (1 when there are none). Kept up to date by WithUpdatedRows.
+  const RowSet& boosted() const { return boosted_; }
+  float max_boost_factor() const {
+    return boost_factors_.empty() ? 1.0f : boost_factors_.rbegin()->first;
+  }
   // Hints the cache to load score_factor(row) (for loops over scattered
   // rows, a few rows ahead).
   void PrefetchScoreFactor(Row row) const { __builtin_prefetch(&factor_[row]); }
@@ -134,6 +143,8 @@ class GovernanceView {
   int32_t Intern(const std::string& name);
   // Writes `v` into the per-row arrays and RowSets of `row`.
   void Store(Row row, const ItemVerdict& v);
+  // factor_[row] = factor, keeping boosted_ and boost_factors_ in step.
+  void SetFactor(Row row, float factor);
   // Adds (sign +1) or removes (sign -1) `v`'s contribution to counters_.
   void Account(const ItemVerdict& v, int sign);
 
@@ -142,10 +153,14 @@ class GovernanceView {
   std::string surface_id_;
   Audience audience_ = Audience::kGeneral;
   RowSet servable_, key_allowed_, positive_, positive_key_, label_error_;
-  std::vector<float> factor_;
-  std::vector<uint32_t> reasons_;
-  std::vector<int32_t> dropped_by_;   // Index into names_, -1 if none.
-  std::vector<int32_t> kept_out_by_;  // Index into names_, -1 if none.
+  RowSet boosted_;  // factor_ > 1.
+  // factor > 1 -> number of rows with it (few distinct values: products of
+  // the pack's BOOST and DOWNRANK factors), for max_boost_factor().
+  std::map<float, int32_t> boost_factors_;
+  ChunkedArray<float> factor_;
+  ChunkedArray<uint32_t> reasons_;
+  ChunkedArray<int32_t> dropped_by_;   // Index into names_, -1 if none.
+  ChunkedArray<int32_t> kept_out_by_;  // Index into names_, -1 if none.
   std::vector<std::string> names_;
   absl::flat_hash_map<std::string, int32_t> name_index_;
   Counters counters_;

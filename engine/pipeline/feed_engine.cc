@@ -1001,33 +1001,6 @@ void FeedEngine::AppendFinals(const RequestContext& ctx,
   }
 }
 
-FeedEngine::BoostedRows FeedEngine::Boosted(
-    const std::shared_ptr<const GovernanceView>& view) const {
-  {
-    absl::MutexLock lock(&boosted_mu_);
-    auto it = boosted_.find(view.get());
-    if (it != boosted_.end() && it->second.view.lock() == view) {
-      return it->second;
-    }
-  }
-  BoostedRows b;
-  b.view = view;
-  const int32_t n = view->servable().size();
-  auto rows = std::make_shared<RowSet>(n);
-  for (Row r = 0; r < n; ++r) {
-    const double f = view->score_factor(r);
-    if (f > 1.0) {
-      rows->insert(r);
-      b.max_factor = std::max(b.max_factor, f);
-    }
-  }
-  b.rows = std::move(rows);
-  absl::MutexLock lock(&boosted_mu_);
-  if (boosted_.size() >= 16) boosted_.clear();  // Views of old versions.
-  boosted_[view.get()] = b;
-  return b;
-}
-
 namespace {
 
 // Hints the cache to load embedding row `r` (d floats) of `m`.
@@ -1125,15 +1098,17 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
   const int target = std::min(k, 2 * ctx.page_size);
   const Eigen::VectorXf q = NormalizeQuery(ctx.query);
   const RowMatrixXf& embeddings = st.catalog->embeddings();
-  const BoostedRows boosted = Boosted(ctx.view);
-  const bool use_b = boosted.max_factor > 1.0;
+  // Rows a policy BOOST lifted, and the largest lift (1 when none).
+  const RowSet& boosted_rows = ctx.view->boosted();
+  const double max_boost = ctx.view->max_boost_factor();
+  const bool use_b = max_boost > 1.0;
   const double w_sim = scorer_.options().similarity_weight;
   const int cap = std::min(n, Retriever::kMaxK);
   int kc = std::min(k, cap), kp = 1, kb = 1;
   int searched = 0;
   std::vector<Hit> hits;
   PriorWalk by_prior(*st.priors, allowed, nullptr);
-  PriorWalk by_prior_b(*st.priors, allowed, boosted.rows.get());
+  PriorWalk by_prior_b(*st.priors, allowed, &boosted_rows);
   size_t p_added = 0, b_added = 0;
   RowSet seen(st.catalog->size());
   HeadKinds kinds;  // Key-slot flags of the scored rows (HeadThreshold).
@@ -1230,7 +1205,7 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
                        : std::min<double>(prior_kp,
                                           st.priors->prior_score(b_list.back()));
     const bool b_open =
-        !b_done && (cos_term + prior_kb) * boosted.max_factor >= threshold;
+        !b_done && (cos_term + prior_kb) * max_boost >= threshold;
     if (!n_open && !b_open) break;
     // Grow a prior list while the cosine term alone leaves room under the
     // threshold and the list is at most 8x the cosine list; else the cosine
@@ -1255,11 +1230,11 @@ absl::Status FeedEngine::PersonalizedRows(const RequestContext& ctx,
       }
     }
     if (b_open) {
-      if (cos_term * boosted.max_factor < threshold && kb < list_cap) {
+      if (cos_term * max_boost < threshold && kb < list_cap) {
         kb = std::max(
             std::min(2 * kb, list_cap),
-            1 + CountWithPriorAtLeast(*st.priors, allowed, boosted.rows.get(),
-                                      threshold / boosted.max_factor - cos_term,
+            1 + CountWithPriorAtLeast(*st.priors, allowed, &boosted_rows,
+                                      threshold / max_boost - cos_term,
                                       list_cap));
         kb = std::min(kb, list_cap);
       } else if (!finite && kb < list_cap) {

@@ -330,15 +330,6 @@ class FeedEngine {
                     const std::vector<double>& fresh,
                     std::vector<double>& blended,
                     std::vector<double>& finals) const;
-  // Rows of `view` whose policy score factor exceeds 1 (a BOOST fired) and
-  // the largest such factor (1 when none). O(n) on the first call per view,
-  // then cached. Thread-safe.
-  struct BoostedRows {
-    std::weak_ptr<const GovernanceView> view;
-    std::shared_ptr<const RowSet> rows;
-    double max_factor = 1.0;
-  };
-  BoostedRows Boosted(const std::shared_ptr<const GovernanceView>& view) const;
   // How much of the ranked list Rank's later steps read: the shortest
   // prefix (by final score) holding this many candidates, key-slot-allowed
   // candidates and eligible positives. candidates == 0: the whole list.
@@ -427,9 +418,6 @@ class FeedEngine {
   mutable std::map<std::tuple<const void*, const void*, std::string>,
                    ResolvedEntry>
       resolved_ ABSL_GUARDED_BY(resolved_mu_);
-  mutable absl::Mutex boosted_mu_;
-  mutable std::map<const GovernanceView*, BoostedRows> boosted_
-      ABSL_GUARDED_BY(boosted_mu_);
   mutable absl::Mutex near_dup_mu_;
   // Keyed by the catalog's address; an entry is used only while that
   // catalog is alive (a new catalog may reuse a freed address).

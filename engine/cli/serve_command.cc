@@ -29,7 +29,7 @@ int RunServe(const Args& args) {
       "or SIGINT: graceful shutdown, exit 0.",
       "feedgov serve --snapshot DIR --state-dir DIR --tokens FILE "
       "[--policy FILE] [--policy-dir DIR] [--label-map FILE] [--listen 127.0.0.1:8443] "
-      "[--threads N] [--max-queued-calls N] "
+      "[--threads N] [--max-queued-calls N] [--idle-threads N] "
       "[--tls-cert F --tls-key F] [--allow-insecure-remote]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
        {"state-dir", "State directory (SQLite: interventions, audit, users' "
@@ -49,6 +49,9 @@ int RunServe(const Args& args) {
        {"max-queued-calls", "Calls that may wait for a slot, per lane, 0 to "
         "4096; beyond that a call gets RESOURCE_EXHAUSTED (server busy)",
         "1024"},
+       {"idle-threads", "gRPC threads kept waiting for calls when idle, 1 to "
+        "4096; set it at least to the calls usually in flight, or each call "
+        "beyond it starts and ends a thread", "128"},
        {"tls-cert", "PEM certificate chain (enables TLS)", ""},
        {"tls-key", "PEM private key", ""},
        {"allow-insecure-remote",
@@ -62,12 +65,15 @@ int RunServe(const Args& args) {
   if (!threads.ok()) return Fail("serve", threads.status());
   auto queued = f.Int("max-queued-calls");
   if (!queued.ok()) return Fail("serve", queued.status());
+  auto idle = f.Int("idle-threads");
+  if (!idle.ok()) return Fail("serve", idle.status());
   auto grace = f.Double("grace-seconds");
   if (!grace.ok()) return Fail("serve", grace.status());
   service::ServerOptions so;
   so.listen = f.Get("listen");
   so.threads = static_cast<int>(*threads);
   so.max_queued_calls = static_cast<int>(*queued);
+  so.idle_threads = static_cast<int>(*idle);
   so.tls_cert_path = f.Get("tls-cert");
   so.tls_key_path = f.Get("tls-key");
   so.allow_insecure_remote = f.Bool("allow-insecure-remote");

@@ -58,11 +58,21 @@ absl::Status AdmissionQueue::Acquire(absl::Time deadline,
     }
     me.cv.WaitWithDeadline(&mu_, std::min(deadline, now + options_.cancel_poll));
   }
-  return absl::OkStatus();  // Release() handed its slot over; running_ kept.
+  // Release() handed its slot over (running_ kept). A client that gave up
+  // meanwhile gets no engine work: the slot goes on to the next waiter.
+  if (cancelled()) {
+    ReleaseLocked();
+    return absl::CancelledError("cancelled by the client while queued");
+  }
+  return absl::OkStatus();
 }
 
 void AdmissionQueue::Release() {
   absl::MutexLock lock(&mu_);
+  ReleaseLocked();
+}
+
+void AdmissionQueue::ReleaseLocked() {
   if (queue_.empty()) {
     --running_;
     return;

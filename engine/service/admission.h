@@ -31,7 +31,7 @@ struct AdmissionOptions {
   // Names the lane in messages, e.g. "Rank" -> "4 Rank calls running".
   std::string lane = "Rank";
   // How often a waiting call checks whether its client cancelled it.
-  absl::Duration cancel_poll = absl::Milliseconds(50);
+  absl::Duration cancel_poll = absl::Milliseconds(250);
 
   // INVALID_ARGUMENT naming the field and its range.
   absl::Status Validate() const;
@@ -49,7 +49,9 @@ class AdmissionQueue {
   // held): RESOURCE_EXHAUSTED when max_waiting calls already wait;
   // DEADLINE_EXCEEDED when `deadline` passes first (also when it has
   // passed already and no slot is free); CANCELLED when `cancelled()`
-  // becomes true (polled every cancel_poll). The messages name the bounds.
+  // becomes true (polled every cancel_poll while waiting, and once more
+  // when a slot is handed over, which then passes to the next waiter).
+  // The messages name the bounds.
   absl::Status Acquire(absl::Time deadline,
                        absl::FunctionRef<bool()> cancelled);
   // Gives the slot to the longest-waiting call, or frees it.
@@ -67,6 +69,8 @@ class AdmissionQueue {
     absl::CondVar cv;
     bool granted = false;
   };
+
+  void ReleaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const AdmissionOptions options_;
   mutable absl::Mutex mu_;

@@ -138,6 +138,37 @@ TEST(AdmissionQueueTest, CancelledWhileQueuedLeavesTheQueue) {
   EXPECT_EQ(q.running(), 0);
 }
 
+// The client gives up just as the slot is handed over: the waiter must not
+// run (CANCELLED), and the slot must pass on rather than leak. The poll is
+// an hour, so only the hand-over can observe the cancellation.
+TEST(AdmissionQueueTest, CancelledWhenGrantedPassesTheSlotOn) {
+  AdmissionOptions o = Opts(1, 4);
+  o.cancel_poll = absl::Hours(1);
+  AdmissionQueue q(o);
+  ASSERT_OK(q.Acquire(absl::InfiniteFuture(), Never));
+  std::atomic<bool> cancel{false};
+  std::thread first([&] {
+    absl::Status s = q.Acquire(absl::InfiniteFuture(), [&] { return cancel.load(); });
+    EXPECT_EQ(s.code(), absl::StatusCode::kCancelled) << s;
+  });
+  WaitFor([&] { return q.waiting() == 1; });
+  std::atomic<bool> second_in{false};
+  std::thread second([&] {
+    // Bounded, so a leaked slot fails the test instead of hanging it.
+    EXPECT_OK(q.Acquire(absl::Now() + absl::Seconds(10), Never));
+    second_in = true;
+    q.Release();
+  });
+  WaitFor([&] { return q.waiting() == 2; });
+  cancel = true;
+  q.Release();  // To `first`, which hands it to `second`.
+  first.join();
+  second.join();
+  EXPECT_TRUE(second_in.load());
+  EXPECT_EQ(q.running(), 0);  // Also the slot `first` would have leaked.
+  EXPECT_EQ(q.waiting(), 0);
+}
+
 // Oracle: a counter of callers inside the critical section, kept by the
 // test, never exceeds max_running, and every caller gets in.
 TEST(AdmissionQueueTest, NeverRunsMoreThanMaxRunningUnderContention) {

@@ -446,5 +446,19 @@ TEST(ServerOptionsTest, PlaintextOnlyOnLoopbackUnlessAllowed) {
   EXPECT_FALSE(IsLoopbackAddress("10.0.0.1:1"));
 }
 
+TEST(ServerOptionsTest, IdleThreadsOutsideRangeAreNamed) {
+  ServerOptions o;
+  for (int bad : {0, -3, 4097}) {
+    o.idle_threads = bad;
+    EXPECT_THAT(o.Validate(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("idle_threads ", bad, " outside [1, 4096]")));
+  }
+  for (int good : {1, 128, 4096}) {
+    o.idle_threads = good;
+    EXPECT_OK(o.Validate());
+  }
+}
+
 }  // namespace
 }  // namespace feedgov::service::testing

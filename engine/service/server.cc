@@ -56,6 +56,10 @@ absl::Status ServerOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "max_queued_calls ", max_queued_calls, " outside [0, 4096]"));
   }
+  if (idle_threads < 1 || idle_threads > 4096) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "idle_threads ", idle_threads, " outside [1, 4096]"));
+  }
   if (tls_cert_path.empty() != tls_key_path.empty()) {
     return absl::InvalidArgumentError(
         "TLS needs both --tls-cert and --tls-key");
@@ -107,7 +111,9 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
   // every call in flight (running or queued in either admission lane)
   // needs one, plus the pollers; the margin keeps gRPC's own refusal
   // ("Server Threadpool Exhausted") beyond the admission queues' bounds.
-  const int max_pollers = std::max(1, options.threads / 2);
+  // Idle threads poll for the next call; up to idle_threads of them are
+  // kept instead of ended (ServerOptions::idle_threads).
+  const int max_pollers = options.idle_threads;
   grpc::ResourceQuota quota("feedgov");
   quota.SetMaxThreads(options.threads + kControlLaneSlots +
                       2 * options.max_queued_calls + max_pollers +

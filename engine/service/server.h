@@ -44,6 +44,13 @@ struct ServerOptions {
   // one more is refused with RESOURCE_EXHAUSTED. Each waiting call holds a
   // gRPC thread (a blocked thread, no CPU).
   int max_queued_calls = 1024;
+  // gRPC threads kept waiting for calls when idle, [1, 4096]
+  // (`--idle-threads`). The sync server runs each call on its own thread
+  // and ends a finished call's thread when more than this many are idle,
+  // so calls in flight beyond it start and end a thread each (measured at
+  // 64 calls in flight with 2 kept: 290 thread creations/s and 25% less
+  // throughput). Idle threads block without CPU.
+  int idle_threads = 128;
   // PEM files; both or neither.
   std::string tls_cert_path;
   std::string tls_key_path;

@@ -55,6 +55,41 @@ bool ItemCarriesTag(const Item& item, absl::string_view tag) {
   return false;
 }
 
+ItemTagIndex::ItemTagIndex(const Catalog& catalog) {
+  auto add = [](absl::flat_hash_map<std::string, std::vector<Row>>& m,
+                std::string key, Row row) {
+    std::vector<Row>& rows = m[std::move(key)];
+    if (rows.empty() || rows.back() != row) rows.push_back(row);
+  };
+  for (Row row = 0; row < catalog.size(); ++row) {
+    const Item& item = catalog.item(row);
+    for (const std::string& g : item.genres) {
+      add(by_genre_, absl::AsciiStrToLower(g), row);
+    }
+    for (const std::string& t : item.tags) add(by_tag_, t, row);
+    if (!item.author.empty()) add(by_author_, item.author, row);
+  }
+}
+
+void ItemTagIndex::AppendRowsThatMayCarry(absl::string_view tag,
+                                          std::vector<Row>& out) const {
+  auto append = [&](const absl::flat_hash_map<std::string, std::vector<Row>>& m,
+                    absl::string_view key) {
+    auto it = m.find(key);
+    if (it != m.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  };
+  append(by_genre_, absl::AsciiStrToLower(tag));
+  append(by_tag_, tag);
+}
+
+void ItemTagIndex::AppendRowsByAuthor(absl::string_view author,
+                                      std::vector<Row>& out) const {
+  auto it = by_author_.find(author);
+  if (it != by_author_.end()) {
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  }
+}
+
 ForbiddenTags::ForbiddenTags(LabelMap map, const Taxonomy* taxonomy)
     : map_(std::move(map)), taxonomy_(taxonomy) {
   for (const auto* keys : {&map_.by_genre, &map_.by_tag}) {

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -48,6 +49,28 @@ std::vector<std::string> ItemInterestTags(const Item& item);
 
 // True when `item` carries `tag` (a normalized interest tag).
 bool ItemCarriesTag(const Item& item, absl::string_view tag);
+
+// The rows of one catalog by genre, tag and author, so that per-request
+// user controls (deleted or added tags, muted authors) read the rows that
+// may match instead of scanning the catalog (1M items per Rank otherwise).
+// O(total genres + tags + authors) to build; immutable and thread-safe
+// after. The catalog must outlive the index only during construction.
+class ItemTagIndex {
+ public:
+  explicit ItemTagIndex(const Catalog& catalog);
+
+  // Appends every row r with ItemCarriesTag(catalog.item(r), tag) (genres
+  // compared ASCII-case-insensitively, tags exactly), possibly more; rows
+  // within one call ascending. Callers filter with ItemCarriesTag.
+  void AppendRowsThatMayCarry(absl::string_view tag, std::vector<Row>& out) const;
+  // Appends every row whose item's author equals `author`, ascending.
+  void AppendRowsByAuthor(absl::string_view author, std::vector<Row>& out) const;
+
+ private:
+  absl::flat_hash_map<std::string, std::vector<Row>> by_genre_;   // Lower case.
+  absl::flat_hash_map<std::string, std::vector<Row>> by_tag_;
+  absl::flat_hash_map<std::string, std::vector<Row>> by_author_;
+};
 
 class ForbiddenTags {
  public:

@@ -2,6 +2,11 @@
 // and the Art. 10 filter against the shipped MovieLens label map.
 #include "engine/user/interest_tags.h"
 
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/ascii.h"
+
 #include "engine/testing/status_matchers.h"
 #include "engine/testing/test_data.h"
 #include "gmock/gmock.h"
@@ -44,6 +49,54 @@ ForbiddenTags LoadForbidden(Taxonomy* taxonomy) {
       *taxonomy);
   EXPECT_OK(m);
   return ForbiddenTags(*m, taxonomy);
+}
+
+// Oracle: for every key that occurs (and some that do not, in other
+// cases), the index's rows, filtered as its callers filter them, are
+// exactly the rows a scan of the catalog finds.
+TEST(ItemTagIndexTest, FilteredRowsEqualACatalogScan) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> genres = {"Drama", "Comedy", "Film-Noir", "IMAX"};
+  const std::vector<std::string> tags = {"dark", "Drama", "gore", "based on a book"};
+  const std::vector<std::string> authors = {"", "ann", "Ann", "bo"};
+  std::vector<Item> items;
+  for (int i = 0; i < 300; ++i) {
+    Item it = MakeItem(i + 1, {}, {});
+    for (const auto& g : genres) {
+      if (rng() % 3 == 0) it.genres.push_back(rng() % 2 ? g : absl::AsciiStrToLower(g));
+    }
+    for (const auto& t : tags) {
+      if (rng() % 4 == 0) it.tags.push_back(t);
+    }
+    it.author = authors[rng() % authors.size()];
+    items.push_back(std::move(it));
+  }
+  ASSERT_OK_AND_ASSIGN(auto catalog,
+                       Catalog::Create(items, RowMatrixXf::Identity(300, 300), 0));
+  const ItemTagIndex index(*catalog);
+  std::vector<std::string> keys = {"drama", "DRAMA", "film-noir", "imax", "dark",
+                                   "Dark", "gore", "based on a book", "none"};
+  for (const std::string& key : keys) {
+    std::vector<Row> got, want;
+    index.AppendRowsThatMayCarry(key, got);
+    std::sort(got.begin(), got.end());
+    got.erase(std::unique(got.begin(), got.end()), got.end());
+    got.erase(std::remove_if(got.begin(), got.end(),
+                             [&](Row r) { return !ItemCarriesTag(catalog->item(r), key); }),
+              got.end());
+    for (Row r = 0; r < catalog->size(); ++r) {
+      if (ItemCarriesTag(catalog->item(r), key)) want.push_back(r);
+    }
+    EXPECT_EQ(got, want) << "tag " << key;
+  }
+  for (const std::string& author : {"ann", "Ann", "bo", "nobody"}) {
+    std::vector<Row> got, want;
+    index.AppendRowsByAuthor(author, got);
+    for (Row r = 0; r < catalog->size(); ++r) {
+      if (catalog->item(r).author == author) want.push_back(r);
+    }
+    EXPECT_EQ(got, want) << "author " << author;
+  }
 }
 
 TEST(InterestTagsTest, NormalizeLowerCasesAndTrims) {

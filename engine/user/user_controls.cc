@@ -102,9 +102,22 @@ absl::Status UserControls::CheckItem(ItemId item) const {
   return absl::OkStatus();
 }
 
+std::shared_ptr<const ItemTagIndex> UserControls::TagIndex(
+    const std::shared_ptr<const Catalog>& catalog) const {
+  absl::MutexLock lock(&index_mu_);
+  if (index_ == nullptr || index_catalog_.lock() != catalog) {
+    index_ = std::make_shared<const ItemTagIndex>(*catalog);
+    index_catalog_ = catalog;
+  }
+  return index_;
+}
+
 absl::Status UserControls::CheckTagInCatalog(const std::string& tag) const {
-  for (const Item& item : engine_->catalog()->items()) {
-    if (ItemCarriesTag(item, tag)) return absl::OkStatus();
+  const std::shared_ptr<const Catalog> catalog = engine_->catalog();
+  std::vector<Row> rows;
+  TagIndex(catalog)->AppendRowsThatMayCarry(tag, rows);
+  for (Row row : rows) {
+    if (ItemCarriesTag(catalog->item(row), tag)) return absl::OkStatus();
   }
   return absl::NotFoundError(absl::StrCat(
       "no catalog item carries the tag '", tag,
@@ -245,7 +258,20 @@ absl::StatusOr<PersonalizationInputs> UserControls::Personal(
   p.not_interested = settings.not_interested;
   if (!settings.muted_authors.empty() || !settings.deleted_tags.empty() ||
       !settings.added_tags.empty()) {
-    for (const Item& item : catalog.items()) {
+    // Only rows that may match are read, in catalog order, so the result
+    // equals a scan of the whole catalog.
+    const std::shared_ptr<const ItemTagIndex> index = TagIndex(state->catalog);
+    std::vector<Row> rows;
+    for (const std::string& a : settings.muted_authors) {
+      index->AppendRowsByAuthor(a, rows);
+    }
+    for (const auto* tags : {&settings.deleted_tags, &settings.added_tags}) {
+      for (const std::string& t : *tags) index->AppendRowsThatMayCarry(t, rows);
+    }
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    for (Row row : rows) {
+      const Item& item = catalog.item(row);
       if (!item.author.empty() &&
           std::binary_search(settings.muted_authors.begin(),
                              settings.muted_authors.end(), item.author)) {

@@ -180,6 +180,15 @@ class UserControls {
   const ForbiddenTags forbidden_;
   const UserControlsOptions options_;
 
+  // The ItemTagIndex of `catalog`, built on first use per catalog (the
+  // first request after a catalog change waits for it: ~1 s at 1M items).
+  std::shared_ptr<const ItemTagIndex> TagIndex(
+      const std::shared_ptr<const Catalog>& catalog) const;
+
+  mutable absl::Mutex index_mu_;
+  mutable std::weak_ptr<const Catalog> index_catalog_ ABSL_GUARDED_BY(index_mu_);
+  mutable std::shared_ptr<const ItemTagIndex> index_ ABSL_GUARDED_BY(index_mu_);
+
   // AlsFoldIn over the catalog it was built for (rebuilt on a new catalog).
   mutable absl::Mutex fold_mu_;
   mutable std::shared_ptr<const Catalog> fold_catalog_ ABSL_GUARDED_BY(fold_mu_);

@@ -7,10 +7,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -367,6 +369,65 @@ TEST_F(UserControlsTest, DeletingATagCutsItsShareToAtMostNonPersonalized) {
     ASSERT_FALSE(listed.empty());
     EXPECT_EQ(listed[0].tag, c.tag);
     EXPECT_TRUE(listed[0].added);
+  }
+}
+
+// Oracle: the request's item factors and exclusions equal a scan of every
+// catalog item in row order (the implementation reads only the rows its
+// tag and author index names), for random deleted and added tags and
+// muted authors.
+TEST_F(UserControlsTest, TagAndAuthorInputsEqualACatalogScan) {
+  const std::shared_ptr<const Catalog> catalog = engine_->catalog();
+  std::vector<std::string> pool;
+  for (Row r = 0; r < catalog->size(); r += 97) {
+    for (const std::string& t : ItemInterestTags(catalog->item(r))) pool.push_back(t);
+  }
+  std::sort(pool.begin(), pool.end());
+  pool.erase(std::unique(pool.begin(), pool.end()), pool.end());
+  ASSERT_GT(pool.size(), 20u);
+  std::mt19937 rng(5);
+  const UserControlsOptions& o = controls_->options();
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(round);
+    const UserId user = 1 + round;
+    ASSERT_OK(store_.Update(user, [&](UserSettings& s) {
+      s = UserSettings();
+      s.user = user;
+      for (int k = 0; k < 3; ++k) s.deleted_tags.push_back(pool[rng() % pool.size()]);
+      for (int k = 0; k < 2; ++k) {
+        const std::string& t = pool[rng() % pool.size()];
+        if (std::find(s.deleted_tags.begin(), s.deleted_tags.end(), t) ==
+            s.deleted_tags.end()) {
+          s.added_tags.push_back(t);
+        }
+      }
+      s.muted_authors.push_back(round % 2 ? "nobody" : "");
+      if (s.muted_authors.back().empty()) s.muted_authors.clear();
+      s.Normalize();
+      return absl::OkStatus();
+    }));
+    ASSERT_OK_AND_ASSIGN(UserSettings s, store_.Get(user));
+    ASSERT_OK_AND_ASSIGN(RankRequest req, controls_->BuildRequest(user, "home", 20, ""));
+    std::vector<ItemId> not_interested = s.not_interested;
+    std::vector<std::pair<ItemId, double>> factors;
+    for (const Item& item : catalog->items()) {
+      if (!item.author.empty() &&
+          std::binary_search(s.muted_authors.begin(), s.muted_authors.end(),
+                             item.author)) {
+        not_interested.push_back(item.id);
+      }
+      auto carries_any = [&](const std::vector<std::string>& tags) {
+        for (const std::string& t : tags) {
+          if (ItemCarriesTag(item, t)) return true;
+        }
+        return false;
+      };
+      if (carries_any(s.deleted_tags)) factors.emplace_back(item.id, o.deleted_tag_factor);
+      if (carries_any(s.added_tags)) factors.emplace_back(item.id, o.added_tag_factor);
+    }
+    EXPECT_EQ(req.personal.not_interested, not_interested);
+    EXPECT_EQ(req.personal.item_factors, factors);
+    EXPECT_FALSE(factors.empty());
   }
 }
 

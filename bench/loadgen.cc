@@ -467,7 +467,8 @@ int Main(int argc, char** argv) {
   };
   run_phases(false);
   // Paired rounds: a gRPC phase at the largest concurrency and an in-process
-  // pass of as many Ranks back to back, alternating which goes first, so
+  // pass of --requests Ranks (the gRPC phase may stop earlier, at
+  // --seconds) back to back, alternating which goes first, so
   // both sides of each ratio see the same machine (a shared VM's speed
   // drifts by tens of percent within minutes). Read-only, before the write
   // phases change the server's labels and interventions.
@@ -479,14 +480,18 @@ int Main(int argc, char** argv) {
       const double server0 = CpuSeconds(server.pid), self0 = CpuSeconds(0);
       if ((side + round) % 2 == 0) {
         Phase p = RunRankPhase(*stub, feed, c_max, f.requests, f.seconds, o.users);
-        grpc = p.errors == 0 ? p.ok / p.seconds : 0;
+        // A phase with errors or short pages counts as 0 (said below): the
+        // in-process side counts only full pages too.
+        grpc = p.errors == 0 && p.short_pages == 0 ? p.ok / p.seconds : 0;
         server_cpu = (CpuSeconds(server.pid) - server0) * 1e3 / std::max<int64_t>(1, p.ok);
         client_cpu = (CpuSeconds(0) - self0) * 1e3 / std::max<int64_t>(1, p.ok);
       } else {
         inproc = InProcessThroughput(**engine, f.server_threads, f.requests, o.users);
-        inproc_cpu = (CpuSeconds(0) - self0) * 1e3 / f.requests;
+        inproc_cpu = inproc > 0 ? (CpuSeconds(0) - self0) * 1e3 / f.requests : 0;
       }
     }
+    if (inproc <= 0) Die("the in-process pass served no full page");
+    if (grpc == 0) std::printf("pair %d: the gRPC phase had errors or short pages\n", round + 1);
     ratios.push_back(grpc / inproc);
     std::printf("pair %d: gRPC c=%d %.1f req/s, in-process %d threads %.1f req/s, "
                 "ratio %.2f; CPU ms per Rank: server %.2f + client %.2f, "

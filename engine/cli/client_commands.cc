@@ -158,7 +158,7 @@ int RunClientRank(const Args& args) {
     if (!user.ok()) return Fail("client rank", user.status());
     req.set_user_id(*user);
   }
-  auto size = f.Int("page-size");
+  auto size = f.Int32("page-size");
   if (!size.ok()) return Fail("client rank", size.status());
   req.set_page_size(static_cast<int32_t>(*size));
   req.set_page_token(f.Get("page-token"));
@@ -190,7 +190,7 @@ int RunClientPin(const Args& args) {
   auto c = Start(spec, args, &f, &code);
   if (!c) return code;
   auto item = f.Int("item");
-  auto pos = f.Int("position");
+  auto pos = f.Int32("position");
   if (!item.ok()) return Fail("client pin", item.status());
   if (!pos.ok()) return Fail("client pin", pos.status());
   v1::Intervention iv;
@@ -288,7 +288,7 @@ int RunClientAudit(const Args& args) {
   auto c = Start(spec, args, &f, &code);
   if (!c) return code;
   auto from = f.Int("from-seq");
-  auto limit = f.Int("limit");
+  auto limit = f.Int32("limit");
   if (!from.ok()) return Fail("client audit", from.status());
   if (!limit.ok()) return Fail("client audit", limit.status());
   auto stub = v1::EditorService::NewStub(c->channel);

@@ -65,7 +65,7 @@ int RunEval(const Args& args) {
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
-  auto k = f.Int("k");
+  auto k = f.Int32("k");
   auto holdout = f.Double("holdout");
   if (!k.ok()) return Fail("eval", k.status());
   if (!holdout.ok()) return Fail("eval", holdout.status());
@@ -120,7 +120,7 @@ int RunRank(const Args& args) {
     }
     req.user = *user;
   }
-  auto page_size = f.Int("page-size");
+  auto page_size = f.Int32("page-size");
   if (!page_size.ok()) return Fail("rank", page_size.status());
   req.page_size = static_cast<int>(*page_size);
   req.page_token = f.Get("page-token");

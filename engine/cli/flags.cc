@@ -1,5 +1,7 @@
 #include "engine/cli/flags.h"
 
+#include <limits>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -107,6 +109,17 @@ absl::StatusOr<int64_t> ParsedFlags::Int(const std::string& name) const {
         absl::StrCat("--", name, ": '", Get(name), "' is not an integer"));
   }
   return v;
+}
+
+absl::StatusOr<int32_t> ParsedFlags::Int32(const std::string& name) const {
+  absl::StatusOr<int64_t> v = Int(name);
+  if (!v.ok()) return v.status();
+  if (*v < std::numeric_limits<int32_t>::min() ||
+      *v > std::numeric_limits<int32_t>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, ": ", *v, " does not fit in 32 bits"));
+  }
+  return static_cast<int32_t>(*v);
 }
 
 absl::StatusOr<double> ParsedFlags::Double(const std::string& name) const {

@@ -39,6 +39,9 @@ class ParsedFlags {
   bool Bool(const std::string& name) const;
   // INVALID_ARGUMENT "--page-size: 'x' is not an integer".
   absl::StatusOr<int64_t> Int(const std::string& name) const;
+  // As Int, for flags stored in 32 bits; also INVALID_ARGUMENT
+  // "--threads: 4294967296 does not fit in 32 bits" (never wrapped).
+  absl::StatusOr<int32_t> Int32(const std::string& name) const;
   absl::StatusOr<double> Double(const std::string& name) const;
   const std::vector<std::string>& positional() const { return positional_; }
 

@@ -196,7 +196,7 @@ int RunPin(const Args& args) {
   Intervention iv;
   iv.kind = InterventionKind::kPin;
   auto item = ItemFlag(f, "item");
-  auto position = f.Int("position");
+  auto position = f.Int32("position");
   if (!item.ok()) return Fail("pin", item.status());
   if (!position.ok()) return Fail("pin", position.status());
   if (*position < 1 || *position > kMaxPinPosition) {

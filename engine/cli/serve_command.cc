@@ -61,11 +61,11 @@ int RunServe(const Args& args) {
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
-  auto threads = f.Int("threads");
+  auto threads = f.Int32("threads");
   if (!threads.ok()) return Fail("serve", threads.status());
-  auto queued = f.Int("max-queued-calls");
+  auto queued = f.Int32("max-queued-calls");
   if (!queued.ok()) return Fail("serve", queued.status());
-  auto idle = f.Int("idle-threads");
+  auto idle = f.Int32("idle-threads");
   if (!idle.ok()) return Fail("serve", idle.status());
   auto grace = f.Double("grace-seconds");
   if (!grace.ok()) return Fail("serve", grace.status());

@@ -16,7 +16,12 @@
 //
 // Thread-safety: const methods may be called concurrently, also on arrays
 // that share chunks while one of them is written (a write never touches a
-// shared chunk). Set() needs exclusive access to the array it is called on.
+// shared chunk). Copying is a const method of the source (it marks the
+// source as copied, atomically). Set() needs exclusive access to the array
+// it is called on, and every copy of that array must happen-before it.
+//
+// Limits: size in [0, INT32_MAX - kChunk]; T is trivially copyable and not
+// bool (chunks are std::vector<T> accessed through data()).
 #ifndef FEEDGOV_ENGINE_COMMON_CHUNKED_ARRAY_H_
 #define FEEDGOV_ENGINE_COMMON_CHUNKED_ARRAY_H_
 
@@ -24,12 +29,16 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 namespace feedgov {
 
 template <typename T>
 class ChunkedArray {
+  static_assert(std::is_trivially_copyable_v<T> && !std::is_same_v<T, bool>,
+                "ChunkedArray<T>: T must be trivially copyable and not bool");
+
  public:
   static constexpr int kShift = 12;
   static constexpr int32_t kChunk = int32_t{1} << kShift;
@@ -70,6 +79,7 @@ class ChunkedArray {
     other.size_ = 0;
   }
   ChunkedArray& operator=(ChunkedArray&& other) noexcept {
+    if (this == &other) return *this;
     size_ = other.size_;
     chunks_ = std::move(other.chunks_);
     data_ = std::move(other.data_);

@@ -114,8 +114,9 @@ class GovernanceView {
   // REQUIRES: 0 <= row < num_rows().
   ItemVerdict verdict(Row row) const;
   float score_factor(Row row) const { return factor_[row]; }
-  // Rows whose score_factor exceeds 1 (a BOOST fired), and the largest such
-  // factor (1 when there are none). Kept up to date by WithUpdatedRows.
+  // Rows whose score_factor exceeds 1 (the product of the BOOST and
+  // DOWNRANK factors that fired lifts them), and the largest such factor
+  // (1 when there are none). Kept up to date by WithUpdatedRows.
   const RowSet& boosted() const { return boosted_; }
   float max_boost_factor() const {
     return boost_factors_.empty() ? 1.0f : boost_factors_.rbegin()->first;

@@ -58,8 +58,16 @@ absl::Status AdmissionQueue::Acquire(absl::Time deadline,
     }
     me.cv.WaitWithDeadline(&mu_, std::min(deadline, now + options_.cancel_poll));
   }
-  // Release() handed its slot over (running_ kept). A client that gave up
-  // meanwhile gets no engine work: the slot goes on to the next waiter.
+  // Release() handed its slot over (running_ kept). A call whose deadline
+  // passed or whose client gave up meanwhile gets no engine work: the slot
+  // goes on to the next waiter. The deadline first: gRPC also reports a
+  // call past its deadline as cancelled.
+  if (absl::Now() >= deadline) {
+    ReleaseLocked();
+    return absl::DeadlineExceededError(absl::StrCat(
+        "deadline passed while queued behind ", running_, " running ",
+        options_.lane, " calls (", options_.max_running, " slots)"));
+  }
   if (cancelled()) {
     ReleaseLocked();
     return absl::CancelledError("cancelled by the client while queued");

@@ -50,8 +50,10 @@ class AdmissionQueue {
   // DEADLINE_EXCEEDED when `deadline` passes first (also when it has
   // passed already and no slot is free); CANCELLED when `cancelled()`
   // becomes true (polled every cancel_poll while waiting, and once more
-  // when a slot is handed over, which then passes to the next waiter).
-  // The messages name the bounds.
+  // when a slot is handed over, which then passes to the next waiter; the
+  // deadline is checked then too). `cancelled` runs with the queue's lock
+  // held and must not call back into the queue. The messages name the
+  // bounds.
   absl::Status Acquire(absl::Time deadline,
                        absl::FunctionRef<bool()> cancelled);
   // Gives the slot to the longest-waiting call, or frees it.

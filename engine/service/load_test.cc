@@ -160,6 +160,8 @@ void ExpectSameView(const GovernanceView& got, const GovernanceView& want) {
   EXPECT_TRUE(got.key_slot_allowed() == want.key_slot_allowed());
   EXPECT_TRUE(got.positive_key_slot_allowed() == want.positive_key_slot_allowed());
   EXPECT_TRUE(got.label_errors() == want.label_errors());
+  EXPECT_TRUE(got.boosted() == want.boosted());
+  EXPECT_EQ(got.max_boost_factor(), want.max_boost_factor());
   EXPECT_TRUE(got.counters() == want.counters());
 }
 

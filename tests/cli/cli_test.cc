@@ -318,6 +318,24 @@ TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
   }
 }
 
+// Found by a review: 32-bit flags were cast before their range check, so
+// --idle-threads 4294967424 became 128 and the server started.
+TEST_F(CliTest, ThirtyTwoBitFlagsAreNeverWrapped) {
+  const std::string tokens = Scratch() + "/wrap.tokens";
+  for (const std::string& flag : {"--threads", "--idle-threads", "--max-queued-calls"}) {
+    Result r = RunCli({"serve", "--snapshot", *snapshot_, "--state-dir",
+                       Scratch() + "/wrap-state", "--tokens", tokens, flag,
+                       "4294967424"});
+    EXPECT_NE(r.code, 0) << r;
+    EXPECT_THAT(r.err, HasSubstr(flag + ": 4294967424 does not fit in 32 bits")) << r;
+  }
+  Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--user", "1",
+                        "--page-size", "4294967316"});
+  EXPECT_NE(rank.code, 0) << rank;
+  EXPECT_THAT(rank.err, HasSubstr("--page-size: 4294967316 does not fit in 32 bits"))
+      << rank;
+}
+
 TEST_F(CliTest, EveryCommandHasHelp) {
   Result top = RunCli({"--help"});
   ASSERT_EQ(top.code, 0) << top;

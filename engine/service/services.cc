@@ -89,7 +89,11 @@ class FeedServiceImpl final : public v1::FeedService::Service {
   grpc::Status Rank(grpc::ServerContext* ctx, const v1::RankRequest* req,
                     v1::RankResponse* resp) override {
     return gate_.Run(ctx, "FeedService.Rank", kRankRoles,
-                     [&](const Principal& who) { return DoRank(who, *req, resp); });
+                     [&](const Principal& who) {
+      absl::Status status;
+      gate_.rank_workers().Run([&] { status = DoRank(who, *req, resp); });
+      return status;
+    });
   }
 
  private:
@@ -701,7 +705,8 @@ RequestGate::RequestGate(ServiceDeps deps)
     : deps_(std::move(deps)),
       started_(absl::Now()),
       admission_(deps_.admission),
-      control_admission_(ControlLane(deps_.admission)) {}
+      control_admission_(ControlLane(deps_.admission)),
+      rank_workers_(deps_.admission.max_running) {}
 
 absl::Status RequestGate::Admit(grpc::ServerContext* ctx, const char* method,
                                 AdmissionQueue** lane) {

@@ -18,7 +18,11 @@
 // DEADLINE_EXCEEDED / CANCELLED when its deadline passes or its client
 // cancels while it waits. The logged ms include the wait.
 //
-// Concurrency: handlers run on the server's thread pool. Rank reads
+// Concurrency: handlers run on the server's thread pool, except that an
+// admitted Rank runs on one of `admission.max_running` EngineWorkers
+// (engine_workers.h) while its gRPC thread waits: on the same few warm
+// threads the engine took as little CPU per Rank as in process, on
+// gRPC's per-call threads ~25% more (docs/benchmarks.md). Rank reads
 // immutable snapshots and never waits for a writer; catalog/label writes are
 // serialized by `write_mu` (and the engine's own writer lock); interventions
 // are serialized and made durable by the InterventionManager before the
@@ -50,6 +54,7 @@
 #include "engine/pipeline/page_token.h"
 #include "engine/pipeline/state_dir.h"
 #include "engine/service/admission.h"
+#include "engine/service/engine_workers.h"
 #include "engine/service/auth.h"
 #include "engine/service/user_settings_cache.h"
 #include "engine/user/user_controls.h"
@@ -119,6 +124,8 @@ class RequestGate {
   // The rank lane (FeedService.Rank) and the control lane (everything else).
   AdmissionQueue& admission() { return admission_; }
   AdmissionQueue& control_admission() { return control_admission_; }
+  // The threads admitted Ranks run on (as many as the rank lane's slots).
+  EngineWorkers& rank_workers() { return rank_workers_; }
   int64_t requests() const { return requests_.load(); }
   int64_t errors() const { return errors_.load(); }
   absl::Time started() const { return started_; }
@@ -136,6 +143,7 @@ class RequestGate {
   const absl::Time started_;
   AdmissionQueue admission_;
   AdmissionQueue control_admission_;
+  EngineWorkers rank_workers_;
   absl::Mutex write_mu_;
   absl::Mutex log_mu_;
   std::atomic<int64_t> requests_{0};

@@ -57,7 +57,8 @@ int RunServe(const Args& args) {
        {"allow-insecure-remote",
         "Allow plaintext on a non-loopback address (TLS proxy in front)", "",
         false, true},
-       {"grace-seconds", "Time calls in flight get to finish on shutdown", "10"}}};
+       {"grace-seconds", "Time calls in flight get to finish on shutdown, "
+        "0 to 3600 seconds", "10"}}};
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
@@ -69,6 +70,10 @@ int RunServe(const Args& args) {
   if (!idle.ok()) return Fail("serve", idle.status());
   auto grace = f.Double("grace-seconds");
   if (!grace.ok()) return Fail("serve", grace.status());
+  if (!(*grace >= 0 && *grace <= 3600)) {  // Also refuses NaN.
+    return Fail("serve", absl::InvalidArgumentError(absl::StrCat(
+                             "--grace-seconds ", *grace, " outside [0, 3600]")));
+  }
   service::ServerOptions so;
   so.listen = f.Get("listen");
   so.threads = static_cast<int>(*threads);

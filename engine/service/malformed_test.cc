@@ -452,7 +452,8 @@ TEST(ServerOptionsTest, IdleThreadsOutsideRangeAreNamed) {
     o.idle_threads = bad;
     EXPECT_THAT(o.Validate(),
                 StatusIs(absl::StatusCode::kInvalidArgument,
-                         absl::StrCat("idle_threads ", bad, " outside [1, 4096]")));
+                         absl::StrCat("idle_threads (--idle-threads) ", bad,
+                                      " outside [1, 4096]")));
   }
   for (int good : {1, 128, 4096}) {
     o.idle_threads = good;

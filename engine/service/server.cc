@@ -14,8 +14,10 @@
 namespace feedgov::service {
 namespace {
 
-// gRPC threads beyond running + queued calls + pollers (see Start).
-constexpr int kThreadMargin = 8;
+// gRPC threads beyond running + queued calls + pollers (see Start): room
+// for a burst of calls arriving at once to reach the admission queue and be
+// refused there ("server busy", logged) rather than by gRPC's thread cap.
+constexpr int kThreadMargin = 64;
 
 // Splits "host:port" / "[v6]:port". INVALID_ARGUMENT when malformed.
 absl::Status SplitHostPort(const std::string& hp, std::string* host, int* port) {
@@ -50,15 +52,16 @@ absl::Status ServerOptions::Validate() const {
   if (!s.ok()) return s;
   if (threads < 1 || threads > 256) {
     return absl::InvalidArgumentError(
-        absl::StrCat("threads ", threads, " outside [1, 256]"));
+        absl::StrCat("threads (--threads) ", threads, " outside [1, 256]"));
   }
   if (max_queued_calls < 0 || max_queued_calls > 4096) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "max_queued_calls ", max_queued_calls, " outside [0, 4096]"));
+        "max_queued_calls (--max-queued-calls) ", max_queued_calls,
+        " outside [0, 4096]"));
   }
   if (idle_threads < 1 || idle_threads > 4096) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "idle_threads ", idle_threads, " outside [1, 4096]"));
+        "idle_threads (--idle-threads) ", idle_threads, " outside [1, 4096]"));
   }
   if (tls_cert_path.empty() != tls_key_path.empty()) {
     return absl::InvalidArgumentError(

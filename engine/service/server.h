@@ -12,9 +12,10 @@
 // Load: `threads` Rank calls run at once (other RPCs have their own lane of
 // kControlLaneSlots); more calls in flight wait in a FIFO queue of at most
 // `max_queued_calls` per lane (services.h, admission.h) instead of being
-// refused. gRPC's own thread quota is set above those bounds, so its
-// "Server Threadpool Exhausted" refusal is not reached before the queue's
-// own RESOURCE_EXHAUSTED "server busy".
+// refused. gRPC's own thread quota is set kThreadMargin (64) above those
+// bounds, so its "Server Threadpool Exhausted" refusal (same code, not
+// logged) is reached only by a burst of more simultaneous calls than that
+// margin beyond the queues (docs/operations.md).
 //
 // Shutdown(grace): stops accepting new calls at once, lets calls in flight
 // finish until the deadline, then cancels the rest. Writes are durable

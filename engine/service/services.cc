@@ -1,5 +1,6 @@
 #include "engine/service/services.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -14,6 +15,7 @@
 #include "engine/governance/label_map.h"
 #include "engine/pipeline/engine_factory.h"
 #include "engine/service/convert.h"
+#include "engine/user/interest_tags.h"
 
 #ifndef FEEDGOV_VERSION
 #define FEEDGOV_VERSION "unknown"
@@ -231,7 +233,19 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
       item.id = in.item_id();
       item.title = in.title();
       item.genres.assign(in.genres().begin(), in.genres().end());
-      item.tags.assign(in.tags().begin(), in.tags().end());
+      // Stored as interest tags are matched (lower case, trimmed), so a
+      // user can delete or add them (UserControlService).
+      for (const std::string& tag : in.tags()) {
+        absl::StatusOr<std::string> t = NormalizeInterestTag(tag);
+        if (!t.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("item ", in.item_id(), ": tag '", Echo(tag),
+                           "' must have 1 to 200 bytes after trimming"));
+        }
+        if (std::find(item.tags.begin(), item.tags.end(), *t) == item.tags.end()) {
+          item.tags.push_back(*std::move(t));
+        }
+      }
       item.author = in.author();
       item.first_seen = in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;
       items.push_back(std::move(item));

@@ -170,6 +170,40 @@ TEST_F(UserControlsE2eTest, DeletedTagLeavesTheTagListAndItsShareDrops) {
   EXPECT_THAT(after_add.deleted_tags(), Not(Contains(tag)));
 }
 
+// Found by an adversarial run: tags upserted as " Zorblax Saga" were stored
+// as given, and users (whose tags are lower case, trimmed) could not delete
+// them. They are stored normalized now; a blank tag is refused.
+TEST_F(UserControlsE2eTest, UpsertedTagsCanBeDeletedByUsers) {
+  v1::StatsResponse stats;
+  ASSERT_TRUE(env_->admin()->Stats(ServerEnv::Ctx("admin").get(), v1::StatsRequest(),
+                                   &stats).ok());
+  v1::UpsertItemsRequest upsert;
+  auto* item = upsert.add_items();
+  item->set_item_id(99000077);
+  item->set_title("Zorblax");
+  for (int j = 0; j < stats.embedding_dim(); ++j) item->add_embedding(j == 1 ? 1.f : 0.f);
+  item->add_tags(" Zorblax Saga");
+  item->add_tags("ZORBLAX saga");
+  v1::UpsertItemsResponse upserted;
+  grpc::Status s = env_->catalog()->UpsertItems(ServerEnv::Ctx("moderator").get(),
+                                                upsert, &upserted);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  v1::DeleteTagRequest del;
+  del.set_tag("Zorblax Saga");
+  v1::ListTagsResponse tags;
+  s = env_->user()->DeleteTag(ServerEnv::Ctx("user1").get(), del, &tags);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(tags.deleted_tags(), Contains("zorblax saga"));
+
+  item->clear_tags();
+  item->add_tags("   ");
+  s = env_->catalog()->UpsertItems(ServerEnv::Ctx("moderator").get(), upsert, &upserted);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("item 99000077: tag '   ' must have 1 to 200 bytes after trimming"));
+}
+
 TEST_F(UserControlsE2eTest, NotInterestedItemNeverReturnsOnAnyPage) {
   const int64_t top = Rank("feed-service", RankReq(1, 1)).items(0).item_id();
   v1::NotInterestedRequest req;

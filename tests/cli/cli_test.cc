@@ -329,6 +329,15 @@ TEST_F(CliTest, ThirtyTwoBitFlagsAreNeverWrapped) {
     EXPECT_NE(r.code, 0) << r;
     EXPECT_THAT(r.err, HasSubstr(flag + ": 4294967424 does not fit in 32 bits")) << r;
   }
+  // Found by an adversarial run: inf or nan cancelled every call at once.
+  for (const std::string& grace : {"inf", "nan", "-1", "3601"}) {
+    Result r = RunCli({"serve", "--snapshot", *snapshot_, "--state-dir",
+                       Scratch() + "/wrap-state", "--tokens", tokens,
+                       "--grace-seconds", grace});
+    EXPECT_NE(r.code, 0) << r;
+    EXPECT_THAT(r.err, HasSubstr("--grace-seconds")) << r;
+    EXPECT_THAT(r.err, HasSubstr("outside [0, 3600]")) << r;
+  }
   Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--user", "1",
                         "--page-size", "4294967316"});
   EXPECT_NE(rank.code, 0) << rank;

@@ -28,9 +28,10 @@ int RunServe(const Args& args) {
       "the address is printed on stdout as 'listening on HOST:PORT'. SIGTERM "
       "or SIGINT: graceful shutdown, exit 0.",
       "feedgov serve --snapshot DIR --state-dir DIR --tokens FILE "
-      "[--policy FILE] [--policy-dir DIR] [--label-map FILE] [--listen 127.0.0.1:8443] "
-      "[--threads N] [--max-queued-calls N] [--idle-threads N] "
-      "[--tls-cert F --tls-key F] [--allow-insecure-remote]",
+      "[--policy FILE] [--policy-dir DIR] [--taxonomy FILE] [--label-map FILE] "
+      "[--listen 127.0.0.1:8443] [--threads N] [--max-queued-calls N] "
+      "[--idle-threads N] [--grace-seconds S] [--tls-cert F --tls-key F] "
+      "[--allow-insecure-remote]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
        {"state-dir", "State directory (SQLite: interventions, audit, users' "
         "controls)", "", true},

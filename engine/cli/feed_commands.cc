@@ -1,10 +1,13 @@
 // feedgov ingest | eval | rank | policy lint
 #include <iostream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/catalog/movielens.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/output.h"
+#include "engine/common/status_macros.h"
+#include "engine/common/time_util.h"
 #include "engine/governance/lint.h"
 #include "engine/model/als.h"
 #include "engine/model/eval.h"
@@ -87,7 +90,7 @@ int RunRank(const Args& args) {
       "governance (policy pack), editor interventions (--state-dir).",
       "feedgov rank --snapshot DIR [--user ID] [--surface home] "
       "[--page-size 20] [--page-token T] [--format table|json] [--policy F] "
-      "[--state-dir DIR] [--minors] [--no-personalization]",
+      "[--state-dir DIR] [--minors] [--no-personalization] [--now T]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
        {"user", "User id (omit for an anonymous, non-personalized feed)", ""},
        {"surface", "Surface id declared by the policy pack", "home"},
@@ -100,11 +103,22 @@ int RunRank(const Args& args) {
         "that user's stored controls (SQLite)", ""},
        {"minors", "Minors mode (the pack's minors audience)", "", false, true},
        {"no-personalization", "Serve the non-personalized feed", "", false,
-        true}}};
+        true},
+       {"now", "Rank as of this instant, RFC 3339 (intervention windows, "
+        "page tokens); default: the wall clock", ""}}};
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   const std::string format = f.Get("format");
+  std::optional<FixedClock> fixed;
+  if (f.Has("now")) {
+    auto now = ParseRfc3339(f.Get("now"));
+    if (!now.ok()) {
+      return Fail("rank", Annotate(now.status(), "--now"));
+    }
+    fixed.emplace(*now);
+  }
+  const Clock* clock = fixed ? static_cast<const Clock*>(&*fixed) : &RealClock::Get();
   if (format != "table" && format != "json") {
     return Fail("rank", absl::InvalidArgumentError(absl::StrCat(
                             "--format '", format, "': want table or json")));
@@ -132,12 +146,12 @@ int RunRank(const Args& args) {
   o.policy_path = f.Get("policy");
   o.taxonomy_path = f.Get("taxonomy");
   o.state_dir = f.Get("state-dir");
+  o.clock = clock;
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("rank", engine.status());
   std::unique_ptr<StateDir> state;
   if (f.Has("state-dir")) {
-    auto opened = StateDir::Open(f.Get("state-dir"), engine->get(),
-                                 &RealClock::Get());
+    auto opened = StateDir::Open(f.Get("state-dir"), engine->get(), clock);
     if (!opened.ok()) return Fail("rank", opened.status());
     state = *std::move(opened);
   }

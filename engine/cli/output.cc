@@ -157,7 +157,7 @@ std::string FormatRankJson(const RankResponse& r) {
           "{\"name\":%s,\"confidence\":%.4g}", JsonString(l.name), l.confidence));
     }
     items.push_back(absl::StrFormat(
-        "{\"position\":%d,\"item_id\":%d,\"title\":%s,\"score\":%.6g,"
+        "{\"position\":%d,\"item_id\":%d,\"title\":%s,\"score\":%.17g,"
         "\"reasons\":[%s],\"key_slot\":%s,\"labels\":[%s]%s}",
         item.position, item.item_id, JsonString(item.title), item.score,
         absl::StrJoin(reasons, ","), item.key_slot ? "true" : "false",

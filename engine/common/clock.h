@@ -28,6 +28,17 @@ class RealClock final : public Clock {
   }
 };
 
+// A clock that always reads the same instant (`feedgov rank --now`, golden
+// pages). Thread-safe (immutable).
+class FixedClock final : public Clock {
+ public:
+  explicit FixedClock(absl::Time now) : now_(now) {}
+  absl::Time Now() const override { return now_; }
+
+ private:
+  const absl::Time now_;
+};
+
 }  // namespace feedgov
 
 #endif  // FEEDGOV_ENGINE_COMMON_CLOCK_H_

@@ -318,6 +318,18 @@ TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
   }
 }
 
+// --now fixes the clock of a rank (golden pages): a malformed instant is
+// refused naming the flag; a valid one ranks.
+TEST_F(CliTest, RankNowTakesAnRfc3339InstantAndNamesABadOne) {
+  Result bad = RunCli({"rank", "--snapshot", *snapshot_, "--now", "yesterday"});
+  EXPECT_EQ(bad.code, 1) << bad;
+  EXPECT_THAT(bad.err, HasSubstr("--now")) << bad;
+  Result good = RunCli({"rank", "--snapshot", *snapshot_, "--now",
+                        "2030-01-01T00:00:00Z", "--format", "json"});
+  EXPECT_EQ(good.code, 0) << good;
+  EXPECT_THAT(good.out, HasSubstr("\"items\":[{"));
+}
+
 // Found by a review: 32-bit flags were cast before their range check, so
 // --idle-threads 4294967424 became 128 and the server started.
 TEST_F(CliTest, ThirtyTwoBitFlagsAreNeverWrapped) {

@@ -16,7 +16,7 @@
 #include "engine/catalog/user_table.h"
 #include "engine/common/status_macros.h"
 #include "engine/model/model_config.h"
-#include "engine/pipeline/engine_factory.h"
+#include "engine/runtime/open_engine.h"
 #include "engine/retrieval/retriever.h"
 #include "engine/retrieval/synthetic.h"
 #include "feedgov/v1/model_config.pb.h"

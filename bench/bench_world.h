@@ -34,7 +34,7 @@
 #include "engine/catalog/snapshot.h"
 #include "engine/common/types.h"
 #include "engine/intervention/intervention_snapshot.h"
-#include "engine/pipeline/feed_engine.h"
+#include "engine/rank/feed_engine.h"
 
 namespace feedgov::bench {
 

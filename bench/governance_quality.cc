@@ -51,7 +51,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/label_table.h"
-#include "engine/catalog/movielens.h"
+#include "engine/ingest/movielens.h"
 #include "engine/catalog/user_table.h"
 #include "engine/common/reasons.h"
 #include "engine/common/status_macros.h"
@@ -62,8 +62,8 @@
 #include "engine/model/als.h"
 #include "engine/model/eval.h"
 #include "engine/model/model_config.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/feed_engine.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/rank/feed_engine.h"
 
 namespace feedgov::bench {
 namespace {

@@ -43,7 +43,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "bench/bench_world.h"
-#include "engine/pipeline/engine_factory.h"
+#include "engine/runtime/open_engine.h"
 #include "engine/service/auth.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
 #include "feedgov/v1/editor_service.grpc.pb.h"

@@ -24,7 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/numbers.h"
 #include "bench/bench_world.h"
-#include "engine/pipeline/engine_factory.h"
+#include "engine/runtime/open_engine.h"
 
 namespace feedgov::bench {
 namespace {

@@ -60,8 +60,8 @@
 #include "benchmark/benchmark.h"
 #include "engine/common/reasons.h"
 #include "engine/governance/slate_builder.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/runtime/state_dir.h"
 
 namespace feedgov::bench {
 namespace {

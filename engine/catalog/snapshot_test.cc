@@ -7,7 +7,7 @@
 #include <set>
 
 #include "absl/container/flat_hash_set.h"
-#include "engine/catalog/movielens.h"
+#include "engine/ingest/movielens.h"
 #include "engine/common/file_util.h"
 #include "engine/common/sha256.h"
 #include "engine/testing/fake_clock.h"

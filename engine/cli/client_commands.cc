@@ -21,6 +21,7 @@
 #include "engine/common/time_util.h"
 #include "engine/service/convert.h"
 #include "engine/service/services.h"
+#include "engine/service/user_control_service.h"
 #include "feedgov/v1/admin_service.grpc.pb.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
 #include "feedgov/v1/editor_service.grpc.pb.h"

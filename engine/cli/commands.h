@@ -12,8 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/cli/flags.h"
-#include "engine/pipeline/feed_engine.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/rank/feed_engine.h"
+#include "engine/runtime/state_dir.h"
 
 namespace feedgov::cli {
 
@@ -63,15 +63,6 @@ int RunUserAddTag(const Args& args);
 int RunUserNotInterested(const Args& args);
 int RunUserWhy(const Args& args);
 int RunUserAbout(const Args& args);
-
-// The request for `user` built from their stored settings in `state`
-// (engine/user/user_controls.h; default MovieLens label map). Used by
-// `feedgov rank --state-dir DIR --user ID`.
-absl::StatusOr<RankRequest> UserRankRequest(FeedEngine* engine,
-                                            StateDir* state, UserId user,
-                                            const std::string& surface,
-                                            int page_size,
-                                            const std::string& page_token);
 
 // Shared plumbing: parse, print help on --help (exit 0), print usage errors
 // (exit 2). Returns nullopt-equivalent via `exit_code` when the caller must

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "engine/catalog/movielens.h"
+#include "engine/ingest/movielens.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/output.h"
 #include "engine/common/status_macros.h"
@@ -12,8 +12,9 @@
 #include "engine/model/als.h"
 #include "engine/model/eval.h"
 #include "engine/model/model_config.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/ingest/ingest.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/runtime/state_dir.h"
 
 namespace feedgov::cli {
 namespace {
@@ -139,7 +140,7 @@ int RunRank(const Args& args) {
   req.page_size = static_cast<int>(*page_size);
   req.page_token = f.Get("page-token");
   req.minors = f.Bool("minors");
-  req.personalization = !f.Bool("no-personalization");
+  req.disable_personalization = f.Bool("no-personalization");
 
   OpenOptions o;
   o.snapshot_dir = f.Get("snapshot");
@@ -155,20 +156,9 @@ int RunRank(const Args& args) {
     if (!opened.ok()) return Fail("rank", opened.status());
     state = *std::move(opened);
   }
-  if (state != nullptr && req.user.has_value()) {
-    // The user's stored controls (User controls issue); --minors and
-    // --no-personalization can only make the request stricter.
-    auto user_req = UserRankRequest(engine->get(), state.get(), *req.user,
-                                    req.surface, req.page_size, req.page_token);
-    if (!user_req.ok()) return Fail("rank", user_req.status());
-    const bool minors = req.minors, personalization = req.personalization;
-    req = *std::move(user_req);
-    req.minors |= minors;
-    if (!personalization) {
-      req.personalization = false;
-      req.personal = {};
-    }
-  }
+  // With --state-dir the engine applies the user's stored controls (User
+  // controls issue); --minors and --no-personalization can only make the
+  // request stricter.
   auto page = (*engine)->Rank(req);
   if (!page.ok()) return Fail("rank", page.status());
   std::cout << (format == "json" ? FormatRankJson(*page) : FormatRankTable(*page));

@@ -12,8 +12,8 @@
 #include "engine/cli/output.h"
 #include "engine/common/status_macros.h"
 #include "engine/common/time_util.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/runtime/state_dir.h"
 
 namespace feedgov::cli {
 namespace {

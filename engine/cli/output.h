@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "engine/pipeline/feed_engine.h"
+#include "engine/rank/feed_engine.h"
 
 namespace feedgov::cli {
 

@@ -10,8 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cli/commands.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/runtime/state_dir.h"
 #include "engine/service/auth.h"
 #include "engine/service/server.h"
 

@@ -13,9 +13,10 @@
 #include "engine/cli/output.h"
 #include "engine/common/status_macros.h"
 #include "engine/governance/label_map.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/runtime/state_dir.h"
 #include "engine/service/services.h"
+#include "engine/service/user_control_service.h"
 #include "engine/user/user_controls.h"
 
 namespace feedgov::cli {
@@ -124,20 +125,6 @@ absl::Status PrintSettings(const absl::StatusOr<UserSettings>& s) {
 
 }  // namespace
 
-absl::StatusOr<RankRequest> UserRankRequest(FeedEngine* engine,
-                                            StateDir* state, UserId user,
-                                            const std::string& surface,
-                                            int page_size,
-                                            const std::string& page_token) {
-  FEEDGOV_ASSIGN_OR_RETURN(
-      LabelMap map,
-      LoadLabelMap(DefaultPath("policies/labelmaps/movielens.textproto"),
-                   engine->policies().taxonomy()));
-  FEEDGOV_ASSIGN_OR_RETURN(
-      auto controls,
-      UserControls::Create(engine, &state->user_settings(), std::move(map)));
-  return controls->BuildRequest(user, surface, page_size, page_token);
-}
 
 int RunUserShow(const Args& args) {
   return WithSession(

@@ -11,6 +11,10 @@
 
 #include "absl/strings/str_cat.h"
 
+#ifndef FEEDGOV_SOURCE_DIR
+#define FEEDGOV_SOURCE_DIR "."
+#endif
+
 namespace feedgov {
 namespace {
 
@@ -69,6 +73,14 @@ absl::Status WriteFileAtomic(const std::string& path,
     return ErrnoError("rename", tmp);
   }
   return SyncDirectory(dir);
+}
+
+std::string DefaultPath(const std::string& relative) {
+  return absl::StrCat(FEEDGOV_SOURCE_DIR, "/", relative);
+}
+
+std::string PathOrDefault(const std::string& value, const std::string& relative) {
+  return value.empty() ? DefaultPath(relative) : value;
 }
 
 }  // namespace feedgov

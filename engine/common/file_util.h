@@ -16,6 +16,13 @@ namespace feedgov {
 // Whole file as bytes. NOT_FOUND if missing, DATA_LOSS on a read error.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// "<source dir>/<relative>", e.g. DefaultPath("policies/cn-ecology.textproto"):
+// default file locations resolved against the source tree the binary was
+// built from (FEEDGOV_SOURCE_DIR), so the CLI works from any directory.
+std::string DefaultPath(const std::string& relative);
+// `value`, or DefaultPath(relative) when `value` is empty.
+std::string PathOrDefault(const std::string& value, const std::string& relative);
+
 // Writes `contents` to `path` atomically: a temporary file in the same
 // directory is written, fsync'ed and renamed over `path`, then the directory
 // is fsync'ed. On error nothing at `path` changes. INTERNAL on I/O errors.

@@ -1,5 +1,7 @@
 #include "engine/common/utf8.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace feedgov {
 
 size_t FirstInvalidUtf8(absl::string_view s) {
@@ -37,6 +39,19 @@ size_t FirstInvalidUtf8(absl::string_view s) {
     i += len;
   }
   return absl::string_view::npos;
+}
+
+absl::string_view Utf8Prefix(absl::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
+std::string Echo(absl::string_view value) {
+  if (value.size() <= kMaxEchoBytes) return std::string(value);
+  return absl::StrCat(Utf8Prefix(value, kMaxEchoBytes), "\xe2\x80\xa6 (",
+                      value.size(), " bytes)");
 }
 
 }  // namespace feedgov

@@ -7,6 +7,7 @@
 #define FEEDGOV_ENGINE_COMMON_UTF8_H_
 
 #include <cstddef>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -18,6 +19,17 @@ size_t FirstInvalidUtf8(absl::string_view s);
 inline bool IsValidUtf8(absl::string_view s) {
   return FirstInvalidUtf8(s) == absl::string_view::npos;
 }
+
+// The first at most `max` bytes of `s`, not splitting a UTF-8 character.
+absl::string_view Utf8Prefix(absl::string_view s, size_t max);
+
+// Longest caller-supplied value quoted in an error message.
+inline constexpr size_t kMaxEchoBytes = 64;
+
+// `value` for quoting in an error message: unchanged up to kMaxEchoBytes,
+// else its first kMaxEchoBytes bytes (cut at a UTF-8 character boundary)
+// + "… (N bytes)". Every error that echoes a caller's value uses it.
+std::string Echo(absl::string_view value);
 
 }  // namespace feedgov
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/common/utf8.h"
 
 namespace feedgov {
 
@@ -79,13 +81,20 @@ const Surface* PolicyPack::FindSurface(absl::string_view id) const {
   return nullptr;
 }
 
+absl::StatusOr<const Surface*> PolicyPack::SurfaceOrError(
+    absl::string_view id) const {
+  if (const Surface* s = FindSurface(id)) return s;
+  std::vector<absl::string_view> ids;
+  for (const Surface& s : surfaces) ids.push_back(s.id);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown surface `", Echo(id), "`; policy '", this->id,
+                   "' has: ", absl::StrJoin(ids, ", ")));
+}
+
 absl::StatusOr<const Surface*> PolicyPack::SurfaceFor(absl::string_view id,
                                                       Audience audience) const {
-  const Surface* s = FindSurface(id);
-  if (s == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("policy pack '", this->id, "' has no surface '", id, "'"));
-  }
+  absl::StatusOr<const Surface*> s = SurfaceOrError(id);
+  if (!s.ok()) return s.status();
   if (audience == Audience::kMinors && minors.has_value() &&
       !minors->allowed_surfaces.empty() &&
       std::find(minors->allowed_surfaces.begin(),
@@ -110,6 +119,14 @@ std::vector<const Rule*> PolicyPack::RulesFor(const Surface& surface,
     }
   }
   return out;
+}
+
+double PolicyPack::BoostBound(const Surface& surface, Audience audience) const {
+  double bound = 1.0;
+  for (const Rule* rule : RulesFor(surface, audience)) {
+    if (rule->action == RuleAction::kBoost) bound *= std::max(1.0f, rule->factor);
+  }
+  return bound;
 }
 
 }  // namespace feedgov

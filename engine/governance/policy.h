@@ -16,12 +16,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/common/rank_types.h"
 #include "engine/governance/taxonomy.h"
 
 namespace feedgov {
-
-// Largest page and largest key-slot position + 1 a pack may declare.
-inline constexpr int kMaxPageSize = 500;
 
 enum class SurfaceKind {
   kFeed,
@@ -114,7 +112,12 @@ struct PolicyPack {
 
   // Null when no surface has this id.
   const Surface* FindSurface(absl::string_view id) const;
-  // The surface to serve `audience` on. NOT_FOUND for an unknown id;
+  // The surface with this id, or INVALID_ARGUMENT "unknown surface `x`;
+  // policy 'cn-ecology' has: home, feed, ..." (the one message for an
+  // unknown surface: Rank, the API, the intervention write gate). The id is
+  // echoed with non-printable bytes escaped.
+  absl::StatusOr<const Surface*> SurfaceOrError(absl::string_view id) const;
+  // The surface to serve `audience` on: as SurfaceOrError, and
   // PERMISSION_DENIED when the audience is restricted to other surfaces.
   absl::StatusOr<const Surface*> SurfaceFor(absl::string_view id,
                                             Audience audience) const;
@@ -122,6 +125,10 @@ struct PolicyPack {
   // rules, each filtered by surface scope, in file order.
   std::vector<const Rule*> RulesFor(const Surface& surface,
                                     Audience audience) const;
+  // The product of every BOOST factor in force on `surface` for `audience`
+  // (each at least 1): the largest policy factor any item can get, since
+  // DOWNRANK factors are below 1. 1 when no BOOST rule applies.
+  double BoostBound(const Surface& surface, Audience audience) const;
 };
 
 }  // namespace feedgov

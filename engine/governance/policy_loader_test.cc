@@ -270,7 +270,7 @@ TEST(PolicyPack, MinorsRestrictedToAllowedSurfaces) {
               StatusIs(absl::StatusCode::kPermissionDenied, "minors"));
   EXPECT_OK(pack->SurfaceFor("home", Audience::kGeneral));
   EXPECT_THAT(pack->SurfaceFor("nope", Audience::kGeneral),
-              StatusIs(absl::StatusCode::kNotFound, "nope"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown surface `nope`"));
 }
 
 TEST(Lint, FlagsIllegalLabelsNotDroppedAndBadLabelsInCnKeyLinks) {

@@ -10,18 +10,8 @@
 #include "engine/governance/policy.h"
 
 namespace feedgov {
+
 namespace {
-
-double SortScore(double s) {
-  return std::isnan(s) ? -std::numeric_limits<double>::infinity() : s;
-}
-
-bool Before(const SlateCandidate& a, const SlateCandidate& b) {
-  const double sa = SortScore(a.score), sb = SortScore(b.score);
-  if (sa != sb) return sa > sb;
-  if (a.id != b.id) return a.id < b.id;
-  return a.row < b.row;
-}
 
 struct Cand {
   SlateCandidate c;
@@ -67,7 +57,7 @@ class Builder {
     AddCandidates(in_.positive_pool, false);
     AddCandidates(in_.key_safe_pool, false);
     std::sort(cands_.begin(), cands_.end(),
-              [](const Cand& a, const Cand& b) { return Before(a.c, b.c); });
+              [](const Cand& a, const Cand& b) { return SlateBefore(a.c, b.c); });
     by_row_.clear();
     for (int i = 0; i < static_cast<int>(cands_.size()); ++i) {
       by_row_[cands_[i].c.row] = i;
@@ -214,7 +204,7 @@ class Builder {
 
   const SlateInput& in_;
   int start_ = 0, end_ = 0;
-  std::vector<Cand> cands_;  // Sorted by Before.
+  std::vector<Cand> cands_;  // Sorted by SlateBefore.
   absl::flat_hash_map<Row, int> by_row_;
   std::vector<int> ranked_not_key_;  // Indices into cands_, ascending.
   int kept_frontier_ = 0;

@@ -56,7 +56,9 @@
 #ifndef FEEDGOV_ENGINE_GOVERNANCE_SLATE_BUILDER_H_
 #define FEEDGOV_ENGINE_GOVERNANCE_SLATE_BUILDER_H_
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "engine/common/types.h"
@@ -118,6 +120,21 @@ struct SlateResult {
 
   friend bool operator==(const SlateResult&, const SlateResult&) = default;
 };
+
+// The slate order of the spec above: a before b when a.score > b.score,
+// then a.id < b.id, then a.row < b.row, NaN scores last (SlateSortKey maps
+// NaN to -inf). A strict weak order; total on candidates of distinct rows.
+// Everything that must agree with the builder's order (the readable-head
+// cut, governance/slate_plan.h) uses these.
+inline double SlateSortKey(double score) {
+  return std::isnan(score) ? -std::numeric_limits<double>::infinity() : score;
+}
+inline bool SlateBefore(const SlateCandidate& a, const SlateCandidate& b) {
+  const double sa = SlateSortKey(a.score), sb = SlateSortKey(b.score);
+  if (sa != sb) return sa > sb;
+  if (a.id != b.id) return a.id < b.id;
+  return a.row < b.row;
+}
 
 // The production builder. Deterministic; thread-safe (pure).
 SlateResult BuildSlate(const SlateInput& input);

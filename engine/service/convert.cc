@@ -7,24 +7,6 @@
 
 namespace feedgov::service {
 
-namespace {
-
-// The first at most `max` bytes of `s`, not splitting a UTF-8 character.
-absl::string_view Utf8Prefix(absl::string_view s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-}  // namespace
-
-std::string Echo(absl::string_view value) {
-  if (value.size() <= kMaxEchoBytes) return std::string(value);
-  return absl::StrCat(Utf8Prefix(value, kMaxEchoBytes), "\xe2\x80\xa6 (",
-                      value.size(), " bytes)");
-}
-
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   absl::string_view message = status.message();

@@ -15,8 +15,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/common/types.h"
+#include "engine/common/utf8.h"
 #include "engine/intervention/intervention.h"
-#include "engine/pipeline/feed_engine.h"
+#include "engine/rank/feed_engine.h"
 #include "engine/store/audit_log.h"
 #include "engine/store/user_settings_store.h"
 #include "engine/user/interest_tags.h"
@@ -32,13 +33,7 @@ namespace feedgov::service {
 // Longest error message sent to a client (gRPC carries it in a header,
 // whose size is limited); longer messages are cut with "…".
 inline constexpr size_t kMaxErrorMessageBytes = 1024;
-// Longest user value quoted in an error message.
-inline constexpr size_t kMaxEchoBytes = 64;
-
-// `value` for quoting in an error message: unchanged up to kMaxEchoBytes,
-// else its first kMaxEchoBytes bytes (cut at a UTF-8 character boundary)
-// + "… (N bytes)".
-std::string Echo(absl::string_view value);
+using ::feedgov::Echo;  // engine/common/utf8.h
 
 // The status with its message cut to kMaxErrorMessageBytes.
 grpc::Status ToGrpcStatus(const absl::Status& status);

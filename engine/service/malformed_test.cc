@@ -5,9 +5,11 @@
 #include <limits>
 #include <set>
 
-#include "engine/pipeline/page_token.h"
+#include "engine/response/page_token.h"
 #include "engine/service/convert.h"
+#include "engine/service/admin_service.h"
 #include "engine/service/service_test_env.h"
+#include "engine/service/user_control_service.h"
 #include "engine/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -59,7 +61,8 @@ TEST_F(MalformedTest, NanAndInfEmbeddings) {
   NewItem(req, 99000003, Dim())->set_embedding(3, std::nanf(""));
   grpc::Status s = Upsert(req);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(s.error_message(), "item 99000003: embedding[3] is NaN");
+  // The catalog writer's message (one validation for every caller).
+  EXPECT_EQ(s.error_message(), "item 99000003 (row 0): embedding[3] is NaN");
   req.mutable_items(0)->set_embedding(3, INFINITY);
   EXPECT_THAT(Upsert(req).error_message(), HasSubstr("embedding[3] is Inf"));
   for (int j = 0; j < Dim(); ++j) req.mutable_items(0)->set_embedding(j, 0.f);
@@ -141,7 +144,9 @@ TEST_F(MalformedTest, BadLabels) {
   l->set_source(v1::LABEL_SOURCE_REVIEWER);
   l->set_confidence(1.5f);
   s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), req, &resp);
-  EXPECT_THAT(s.error_message(), HasSubstr("confidence 1.5 outside [0, 1]"));
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("item 318 label 0: label 'illegal.rumors': confidence 1.5 "
+                        "is not a finite value in [0, 1]"));
   l->set_confidence(0.5f);
   l->set_name("illegal.no_such_label");
   s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), req, &resp);

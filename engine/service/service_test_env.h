@@ -18,8 +18,9 @@
 #include <string>
 
 #include "engine/common/sha256.h"
-#include "engine/pipeline/engine_factory.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/ingest/ingest.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/runtime/state_dir.h"
 #include "engine/service/auth.h"
 #include "engine/service/server.h"
 #include "engine/testing/test_data.h"

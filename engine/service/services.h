@@ -1,22 +1,18 @@
 // File: engine/service/services.h
 //
-// The feedgov.v1 gRPC services over one FeedEngine and its StateDir:
-// FeedService, CatalogService, EditorService, UserControlService and
-// AdminService (docs/api.md). Every RPC goes through RequestGate: authenticate the bearer
-// token, check the role (the matrix in docs/api.md), validate the request
-// before touching the engine, run it, map the status 1:1 to gRPC, and log
-// one line "rpc=<method> role=<role> code=<CODE> ms=<latency>".
+// The feedgov.v1 gRPC services over one FeedEngine and its StateDir
+// (docs/api.md), each in its own file: FeedService (feed_service.h),
+// CatalogService (catalog_service.h), EditorService (editor_service.h),
+// UserControlService (user_control_service.h) and AdminService
+// (admin_service.h). Every RPC goes through one RequestGate
+// (request_gate.h): authentication, the role matrix, admission, status
+// mapping and the request log.
 //
-// Admission: after the role check every RPC takes a slot of one of the
-// gate's two AdmissionQueues (admission.h). FeedService.Rank uses the rank
-// lane: at most `admission.max_running` calls (`--threads`) run at once.
-// Every other RPC (catalog and label writes, editor, user controls, admin)
-// uses the control lane of kControlLaneSlots slots, so writes never wait
-// behind queued Ranks (and Ranks never behind writes). In both lanes later
-// calls wait in FIFO order; a call is refused (RESOURCE_EXHAUSTED) only
-// when `admission.max_waiting` calls already wait in its lane, or ends with
-// DEADLINE_EXCEEDED / CANCELLED when its deadline passes or its client
-// cancels while it waits. The logged ms include the wait.
+// User controls: one UserControls (engine/user/user_controls.h) is built at
+// start over the engine and the StateDir's user settings, which are the
+// same cached settings the engine applies to every Rank for a named user
+// (engine/runtime/state_dir.h): a UserControlService write is committed and
+// in the cache before its reply, so the next Rank sees it.
 //
 // Concurrency: handlers run on the server's thread pool, except that an
 // admitted Rank runs on one of `admission.max_running` EngineWorkers
@@ -24,39 +20,16 @@
 // threads the engine took as little CPU per Rank as in process, on
 // gRPC's per-call threads ~25% more (docs/benchmarks.md). Rank reads
 // immutable snapshots and never waits for a writer; catalog/label writes are
-// serialized by `write_mu` (and the engine's own writer lock); interventions
-// are serialized and made durable by the InterventionManager before the
-// reply. Thread-safe.
-//
-// User controls: one UserControls (engine/user/user_controls.h) is built at
-// start over the engine, the StateDir's user settings store (behind an
-// in-memory CachedUserSettingsStore, so Rank never reads SQLite) and the
-// label map. FeedService.Rank for a request naming a user (user_id, or a
-// user token's own id) ALWAYS starts from UserControls::BuildRequest, i.e.
-// the user's stored switch, minors mode, tags, not-interested, see-less and
-// muted authors; the request's disable_personalization and minors can only
-// make it stricter (never undo the user's choice). A UserControlService
-// write is committed and in the cache before its reply, so the next Rank
-// sees it.
+// serialized by the gate's write mutex (and the catalog writer's own);
+// interventions are serialized and made durable by the InterventionManager
+// before the reply. Thread-safe.
 #ifndef FEEDGOV_ENGINE_SERVICE_SERVICES_H_
 #define FEEDGOV_ENGINE_SERVICE_SERVICES_H_
 
-#include <atomic>
 #include <memory>
-#include <ostream>
-#include <string>
 
-#include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/time.h"
-#include "engine/common/clock.h"
-#include "engine/pipeline/feed_engine.h"
-#include "engine/pipeline/page_token.h"
-#include "engine/pipeline/state_dir.h"
-#include "engine/service/admission.h"
-#include "engine/service/engine_workers.h"
-#include "engine/service/auth.h"
-#include "engine/service/user_settings_cache.h"
+#include "absl/status/statusor.h"
+#include "engine/service/request_gate.h"
 #include "engine/user/user_controls.h"
 #include "feedgov/v1/admin_service.grpc.pb.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
@@ -67,115 +40,11 @@
 
 namespace feedgov::service {
 
-// Request bounds (also documented in docs/api.md).
-inline constexpr int kMaxUpsertBatch = 1000;
-inline constexpr int kMaxIdBatch = 10000;
-inline constexpr int kMaxLabelsPerItem = 64;
-// Longest surface id, tag, author or other short name accepted in a request.
-inline constexpr int kMaxNameBytes = 64;
-// Longest page token: any token the engine produces for a chain of
-// kMaxItemsPerChain items fits. Payload: each served id is a varint of at
-// most 10 bytes, plus a header (field tags, the surface id, the scalar
-// fields; generously 256 bytes + the surface id), plus the 16-byte
-// integrity tag; base64url makes every started 3 bytes 4 characters.
-// 67,116 bytes for 5,000 items.
-inline constexpr int kMaxPageTokenBytes =
-    (kMaxItemsPerChain * 10 + 256 + kMaxNameBytes + 16 + 2) / 3 * 4;
-inline constexpr int kMaxAuditLimit = 1000;
-inline constexpr int kMaxTagTop = 10000;
-// Slots of the control lane (every RPC but FeedService.Rank).
-inline constexpr int kControlLaneSlots = 2;
-
-struct ServiceDeps {
-  FeedEngine* engine = nullptr;     // Required; outlives the services.
-  StateDir* state = nullptr;        // Required; attached to `engine`.
-  TokenStore* tokens = nullptr;     // Required.
-  std::string policy_path;          // Default for AdminService.ReloadPolicy.
-  // AdminService.ReloadPolicy only reads files inside this directory
-  // (after resolving symlinks and `..`). Empty: the directory of
-  // `policy_path`; both empty: every explicit path is refused.
-  std::string policy_dir;
-  // Label map deciding which interest tags are forbidden (illegal/bad
-  // labels; UserControls). Empty: policies/labelmaps/movielens.textproto.
-  std::string label_map_path;
-  UserControlsOptions user_controls;  // Validated by Services::Create.
-  AdmissionOptions admission;         // Validated by Services::Create.
-  std::ostream* log = nullptr;      // Request log; null = silent.
-  const Clock* clock = &RealClock::Get();
-};
-
-// Bitmask of roles allowed to call an RPC.
-using RoleSet = uint32_t;
-constexpr RoleSet Allow(Role r) { return 1u << static_cast<int>(r); }
-
-// Shared per-request plumbing; see the file comment.
-class RequestGate {
- public:
-  explicit RequestGate(ServiceDeps deps);
-
-  // Authenticates, checks `allowed`, runs `fn(principal)` and logs. `fn`
-  // returns absl::Status.
-  template <typename Fn>
-  grpc::Status Run(grpc::ServerContext* ctx, const char* method,
-                   RoleSet allowed, Fn&& fn);
-
-  const ServiceDeps& deps() const { return deps_; }
-  absl::Mutex& write_mu() { return write_mu_; }
-  // The rank lane (FeedService.Rank) and the control lane (everything else).
-  AdmissionQueue& admission() { return admission_; }
-  AdmissionQueue& control_admission() { return control_admission_; }
-  // The threads admitted Ranks run on (as many as the rank lane's slots).
-  EngineWorkers& rank_workers() { return rank_workers_; }
-  int64_t requests() const { return requests_.load(); }
-  int64_t errors() const { return errors_.load(); }
-  absl::Time started() const { return started_; }
-
- private:
-  absl::StatusOr<Principal> Authenticate(grpc::ServerContext* ctx);
-  // The lane of `method`, then AdmissionQueue::Acquire with the call's
-  // deadline and cancellation. On OK the caller releases `*lane`.
-  absl::Status Admit(grpc::ServerContext* ctx, const char* method,
-                     AdmissionQueue** lane);
-  grpc::Status Finish(const char* method, const std::string& role,
-                      absl::Time start, const absl::Status& status);
-
-  const ServiceDeps deps_;
-  const absl::Time started_;
-  AdmissionQueue admission_;
-  AdmissionQueue control_admission_;
-  EngineWorkers rank_workers_;
-  absl::Mutex write_mu_;
-  absl::Mutex log_mu_;
-  std::atomic<int64_t> requests_{0};
-  std::atomic<int64_t> errors_{0};
-};
-
-template <typename Fn>
-grpc::Status RequestGate::Run(grpc::ServerContext* ctx, const char* method,
-                              RoleSet allowed, Fn&& fn) {
-  const absl::Time start = absl::Now();
-  absl::StatusOr<Principal> who = Authenticate(ctx);
-  if (!who.ok()) return Finish(method, "-", start, who.status());
-  const std::string role(RoleName(who->role));
-  if ((allowed & Allow(who->role)) == 0) {
-    return Finish(method, role, start,
-                  absl::PermissionDeniedError(absl::StrCat(
-                      "role ", role, " may not call ", method)));
-  }
-  AdmissionQueue* lane = nullptr;
-  absl::Status admitted = Admit(ctx, method, &lane);
-  if (!admitted.ok()) return Finish(method, role, start, admitted);
-  absl::Status status = fn(*who);
-  lane->Release();
-  return Finish(method, role, start, status);
-}
-
 // All services, registered on one builder.
 class Services {
  public:
-  // Loads the label map and the users' stored settings, builds the
-  // UserControls and the services. Errors: INVALID_ARGUMENT for missing
-  // deps or bad user-control options; the label map's and the store's.
+  // Loads the label map, builds the UserControls and the services. Errors:
+  // INVALID_ARGUMENT for missing deps or bad options; the label map's.
   static absl::StatusOr<std::unique_ptr<Services>> Create(ServiceDeps deps);
   ~Services();
   void RegisterWith(grpc::ServerBuilder& builder);
@@ -186,7 +55,6 @@ class Services {
   Services() = default;
 
   std::unique_ptr<RequestGate> gate_;
-  std::unique_ptr<CachedUserSettingsStore> settings_;
   std::unique_ptr<UserControls> controls_;
   std::unique_ptr<v1::FeedService::Service> feed_;
   std::unique_ptr<v1::CatalogService::Service> catalog_;
@@ -194,34 +62,6 @@ class Services {
   std::unique_ptr<v1::AdminService::Service> admin_;
   std::unique_ptr<v1::UserControlService::Service> user_;
 };
-
-// `path` with symlinks and `..` resolved (std::filesystem::weakly_canonical,
-// so a missing file is still resolved), if it lies strictly inside `dir`
-// (also resolved). PERMISSION_DENIED "policy path must be inside <dir>"
-// otherwise, or when `dir` is empty. AdminService.ReloadPolicy uses it with
-// ServiceDeps::policy_dir so an admin cannot make the server read (and echo
-// in a parse error) arbitrary files.
-absl::StatusOr<std::string> PathInsideDir(const std::string& dir,
-                                          const std::string& path);
-
-// INVALID_ARGUMENT "<field> N outside [0, kMaxTagTop]" (0 = all tags);
-// shared by UserControlService.ListTags and the CLI's --top.
-absl::Status CheckTagTop(absl::string_view field, int64_t top);
-
-// The user a principal may act for: a user token only for its own id.
-// PERMISSION_DENIED "user token of user 1 may not act for user 2".
-absl::Status CheckOwnUser(const Principal& who, UserId user);
-
-// The user a UserControlService request acts for: `requested` (checked by
-// CheckOwnUser), or the user token's own id when `requested` is 0.
-// INVALID_ARGUMENT for a negative id, or 0 from a token bound to no user.
-absl::StatusOr<UserId> ActingUser(const Principal& who, int64_t requested);
-
-// The engine request for a Rank of `user`: the user's stored settings
-// (UserControls::BuildRequest), made stricter by the caller's flags.
-absl::StatusOr<RankRequest> StoredUserRequest(const UserControls& controls,
-                                              UserId user,
-                                              const v1::RankRequest& req);
 
 }  // namespace feedgov::service
 

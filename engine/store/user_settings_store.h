@@ -34,36 +34,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/common/types.h"
+#include "engine/common/user_settings.h"
 #include "engine/store/sqlite_db.h"
 
 namespace feedgov {
-
-// One user's controls. Lists are sorted ascending and hold no duplicates
-// (Normalize() makes them so); tags are normalized interest tags
-// (lower-case, trimmed; see engine/user/interest_tags.h).
-struct UserSettings {
-  UserId user = 0;
-  bool personalization = true;  // false: the non-personalized feed.
-  bool minors = false;          // Minors mode: the pack's minors audience.
-  std::vector<std::string> deleted_tags;   // Never derived again.
-  std::vector<std::string> added_tags;     // Declared by the user.
-  std::vector<std::string> muted_authors;  // Never served (personalized).
-  std::vector<ItemId> not_interested;      // Never served (personalized).
-  std::vector<ItemId> see_less;            // Near neighbours downranked.
-
-  // Limits per list (a user control, not a data dump).
-  static constexpr int kMaxListSize = 10000;
-  static constexpr int kMaxTextLength = 200;
-
-  // Sorts and de-duplicates every list.
-  void Normalize();
-  // INVALID_ARGUMENT naming the field for: an empty or over-long tag or
-  // author (> kMaxTextLength bytes), a tag that is not lower-case/trimmed,
-  // a tag both deleted and added, a list longer than kMaxListSize.
-  absl::Status Validate() const;
-
-  friend bool operator==(const UserSettings&, const UserSettings&) = default;
-};
 
 class UserSettingsStore {
  public:

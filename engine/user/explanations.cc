@@ -87,9 +87,15 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
   std::optional<RankedItem> found;
   while (seen < options_.why_max_items && !found) {
     int size = std::min(options_.why_page_size, options_.why_max_items - seen);
-    FEEDGOV_ASSIGN_OR_RETURN(RankRequest req,
-                             BuildRequest(user, surface, size, token));
-    FEEDGOV_ASSIGN_OR_RETURN(RankResponse page, engine_->Rank(req));
+    // The settings read above, for every page of the re-run (one snapshot
+    // of them, whatever the engine's own settings source is).
+    RankRequest req;
+    req.surface = surface;
+    req.user = user;
+    req.page_size = size;
+    req.page_token = token;
+    req.settings_override = settings;
+    FEEDGOV_ASSIGN_OR_RETURN(RankResponse page, feed_->Rank(req));
     for (const RankedItem& r : page.items) {
       if (r.item_id == item) found = r;
     }
@@ -102,6 +108,7 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
         "item ", item, " is not among the first ", seen, " items of user ",
         user, "'s `", surface, "` feed"));
   }
+  const std::shared_ptr<const CatalogState> state = feed_->catalog_state();
   Explanation e;
   e.item = item;
   e.title = found->title;
@@ -110,11 +117,11 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
   e.reasons = found->reasons;
   if (found->reasons & kPersonalized) {
     // The rated item (among those shaping the query) closest to the item.
-    std::shared_ptr<const CatalogState> state = engine_->state();
     bool any_removed = false;
     auto target = state->catalog->FindRow(item);
     double best = -2;
-    for (const UserInteraction& r : QueryRatings(*state, settings, &any_removed)) {
+    for (const UserInteraction& r :
+         feed_->user_stage().QueryRatings(*state, settings, &any_removed)) {
       auto row = state->catalog->FindRow(r.item);
       if (!row || !target) continue;
       double c = Dot(state->catalog->embedding(*row),
@@ -128,8 +135,8 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
   std::string because_title;
   if (e.because_of) {
     e.reasons |= kSimilarToHistory;
-    auto row = engine_->catalog()->FindRow(*e.because_of);
-    if (row) because_title = engine_->catalog()->item(*row).title;
+    auto row = state->catalog->FindRow(*e.because_of);
+    if (row) because_title = state->catalog->item(*row).title;
   }
   e.reason_names = ReasonNames(e.reasons);
   e.sentence = ReasonSentence(e.reasons, !settings.personalization,
@@ -139,8 +146,8 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
 
 absl::StatusOr<std::string> UserControls::AboutThisFeed(UserId user) const {
   FEEDGOV_ASSIGN_OR_RETURN(UserSettings settings, store_->Get(user));
-  const ScoringOptions& w = engine_->options().scoring;
-  auto pack = engine_->policy();
+  const ScoringOptions& w = feed_->scoring_options();
+  auto pack = feed_->policy();
   const double total =
       w.similarity_weight + w.popularity_weight + w.freshness_weight;
   const double np_total = w.popularity_weight + w.freshness_weight;

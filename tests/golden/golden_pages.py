@@ -135,31 +135,39 @@ def setup(args):
     return snap, state
 
 
+def record_chain(feedgov, snap, state, surface, viewer, flags, page_size=10,
+                 pages=PAGES):
+    """Pages 1..pages of one chain: a list of {case, page, response | error}."""
+    out = []
+    token = ""
+    for page in range(1, pages + 1):
+        cmd = [feedgov, "rank", "--snapshot", snap, "--state-dir", state,
+               "--now", NOW, "--format", "json", "--surface", surface,
+               "--page-size", str(page_size)] + flags
+        if token:
+            cmd += ["--page-token", token]
+        code, stdout, stderr = run(cmd)
+        case = {"case": "%s/%s" % (surface, viewer), "page": page}
+        if code != 0:
+            case["error"] = stderr.strip()
+            out.append(case)
+            break
+        response = json.loads(stdout)
+        token = response.get("next_page_token", "")
+        response["next_page_token"] = bool(token)
+        case["response"] = response
+        out.append(case)
+        if not token:
+            break
+    return out
+
+
 def record(args, snap, state):
-    """Every case: a list of {case, page, response | error}."""
+    """Every case of the golden world, in file order."""
     out = []
     for surface in SURFACES:
         for viewer, flags in VIEWERS:
-            token = ""
-            for page in range(1, PAGES + 1):
-                cmd = [args.feedgov, "rank", "--snapshot", snap,
-                       "--state-dir", state, "--now", NOW, "--format", "json",
-                       "--surface", surface, "--page-size", "10"] + flags
-                if token:
-                    cmd += ["--page-token", token]
-                code, stdout, stderr = run(cmd)
-                case = {"case": "%s/%s" % (surface, viewer), "page": page}
-                if code != 0:
-                    case["error"] = stderr.strip()
-                    out.append(case)
-                    break
-                response = json.loads(stdout)
-                token = response.get("next_page_token", "")
-                response["next_page_token"] = bool(token)
-                case["response"] = response
-                out.append(case)
-                if not token:
-                    break
+            out += record_chain(args.feedgov, snap, state, surface, viewer, flags)
     return out
 
 

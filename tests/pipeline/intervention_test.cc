@@ -10,7 +10,7 @@
 #include "Eigen/Core"
 #include "engine/common/reasons.h"
 #include "engine/common/time_util.h"
-#include "engine/pipeline/state_dir.h"
+#include "engine/runtime/state_dir.h"
 #include "engine/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

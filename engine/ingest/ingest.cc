@@ -1,0 +1,129 @@
+#include "engine/ingest/ingest.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "engine/catalog/snapshot.h"
+#include "engine/common/file_util.h"
+#include "engine/common/status_macros.h"
+#include "engine/governance/label_map.h"
+#include "engine/governance/taxonomy.h"
+#include "engine/ingest/movielens.h"
+#include "engine/model/als.h"
+#include "engine/model/model_config.h"
+#include "engine/retrieval/retriever.h"
+#include "google/protobuf/text_format.h"
+
+namespace feedgov {
+namespace {
+
+void Say(std::ostream* out, const std::string& line) {
+  if (out != nullptr) *out << line << std::endl;
+}
+
+// Catalog embeddings in item order: ALS factors for rated items, the mean
+// item factor for cold-start items.
+RowMatrixXf ItemEmbeddings(const std::vector<Item>& items,
+                           const IndexedInteractions& indexed,
+                           const RowMatrixXf& item_factors) {
+  absl::flat_hash_map<ItemId, int32_t> index_of;
+  for (size_t i = 0; i < indexed.item_ids.size(); ++i) {
+    index_of[indexed.item_ids[i]] = static_cast<int32_t>(i);
+  }
+  Eigen::RowVectorXf mean = item_factors.colwise().mean();
+  RowMatrixXf out(static_cast<Eigen::Index>(items.size()), item_factors.cols());
+  for (size_t r = 0; r < items.size(); ++r) {
+    auto it = index_of.find(items[r].id);
+    out.row(r) = it == index_of.end() ? mean : item_factors.row(it->second);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status RunIngest(const IngestOptions& o) {
+  if (o.data_dir.empty() || o.out_dir.empty()) {
+    return absl::InvalidArgumentError("ingest needs --data and --out");
+  }
+  const absl::Time t0 = absl::Now();
+  FEEDGOV_ASSIGN_OR_RETURN(
+      v1::ModelConfig config,
+      LoadModelConfig(PathOrDefault(o.model_config_path, "models/default.textproto")));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      Taxonomy taxonomy,
+      Taxonomy::Load(PathOrDefault(o.taxonomy_path, "policies/labels.textproto")));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      LabelMap label_map,
+      LoadLabelMap(PathOrDefault(o.label_map_path,
+                             "policies/labelmaps/movielens.textproto"),
+                   taxonomy));
+
+  MovieLensOptions ml;
+  ml.popularity_half_life_days = config.scoring().popularity_half_life_days();
+  FEEDGOV_ASSIGN_OR_RETURN(MovieLensData data, ReadMovieLens(o.data_dir, ml));
+  Say(o.progress, absl::StrFormat("read %s: %d items, %d ratings, %d tag applications",
+                                  o.data_dir, data.items.size(), data.ratings.size(),
+                                  data.tag_applications.size()));
+
+  if (data.ratings.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        o.data_dir, "/ratings.csv: no ratings; embeddings need at least one"));
+  }
+  IndexedInteractions indexed = IndexInteractions(data.ratings);
+  AlsOptions als = AlsOptions::FromConfig(config.als());
+  FEEDGOV_ASSIGN_OR_RETURN(
+      AlsModel model,
+      TrainAls(indexed.input, als, [&](const AlsProgress& p) {
+        Say(o.progress,
+            absl::StrFormat("als iteration %2d/%d  loss %.4f  elapsed %.2fs",
+                            p.iteration, als.iterations, p.loss,
+                            p.elapsed_seconds));
+      }));
+
+  RowMatrixXf item_emb = ItemEmbeddings(data.items, indexed, model.item_factors);
+  FEEDGOV_ASSIGN_OR_RETURN(
+      auto catalog,
+      Catalog::Create(data.items, std::move(item_emb), data.reference_time));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      auto users, UserTable::Create(indexed.user_ids, model.user_factors,
+                                    data.ratings));
+
+  absl::flat_hash_map<ItemId, std::vector<Label>> label_rows;
+  int labeled = 0;
+  for (const Item& item : catalog->items()) {
+    std::vector<Label> labels =
+        MapLabels(label_map, item.genres, item.tags, data.reference_time);
+    if (labels.empty()) continue;
+    ++labeled;
+    label_rows.emplace(item.id, std::move(labels));
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(auto labels,
+                           LabelTable::Create(std::move(label_rows), 1));
+  Say(o.progress, absl::StrFormat("labels: %d of %d items labeled by the label map",
+                                  labeled, catalog->size()));
+
+  RetrieverOptions ropts = RetrieverOptions::FromConfig(config.retrieval());
+  FEEDGOV_ASSIGN_OR_RETURN(auto retriever,
+                           Retriever::Build(catalog->embeddings(), ropts));
+  FEEDGOV_ASSIGN_OR_RETURN(std::string index_bytes, retriever->Serialize());
+  Say(o.progress, absl::StrFormat("index: %s over %d x %d", retriever->factory(),
+                                  catalog->size(), catalog->dim()));
+
+  SnapshotContents contents;
+  contents.catalog = catalog;
+  contents.labels = labels;
+  contents.users = users;
+  contents.index_factory = retriever->factory();
+  contents.index_bytes = std::move(index_bytes);
+  google::protobuf::TextFormat::PrintToString(config, &contents.model_config_text);
+  WriteSnapshotOptions wopts;
+  wopts.clock = o.clock;
+  FEEDGOV_RETURN_IF_ERROR(
+      Annotate(WriteSnapshot(contents, o.out_dir, wopts), "write snapshot"));
+  Say(o.progress, absl::StrFormat("snapshot written to %s in %.1fs", o.out_dir,
+                                  absl::ToDoubleSeconds(absl::Now() - t0)));
+  return absl::OkStatus();
+}
+
+}  // namespace feedgov

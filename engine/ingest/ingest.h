@@ -1,0 +1,39 @@
+// File: engine/ingest/ingest.h
+//
+// The offline path (`feedgov ingest`): a MovieLens-format directory becomes
+// a serving snapshot. Reads the data (movielens.h), trains implicit ALS
+// (engine/model/als.h), maps genres and tags to labels with a label map,
+// builds the FAISS index and writes the snapshot atomically
+// (engine/catalog/snapshot.h). Nothing here runs on the request path.
+//
+// Thread-safety: RunIngest may run concurrently for distinct out_dirs.
+#ifndef FEEDGOV_ENGINE_INGEST_INGEST_H_
+#define FEEDGOV_ENGINE_INGEST_INGEST_H_
+
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "engine/common/clock.h"
+
+namespace feedgov {
+
+struct IngestOptions {
+  std::string data_dir;           // MovieLens-format directory. Required.
+  std::string out_dir;            // Snapshot directory to write. Required.
+  std::string model_config_path;  // Default: models/default.textproto.
+  std::string taxonomy_path;      // Default: policies/labels.textproto.
+  std::string label_map_path;     // Default: policies/labelmaps/movielens.textproto.
+  std::ostream* progress = nullptr;  // One line per step / ALS iteration.
+  const Clock* clock = &RealClock::Get();
+};
+
+// Reads the data, trains ALS on every rating, maps genres and tags to labels,
+// builds the FAISS index and writes the snapshot atomically (a failure
+// leaves `out_dir` as it was). Items with no ratings (cold start) get the
+// mean item embedding. Errors come from each step, annotated with it.
+absl::Status RunIngest(const IngestOptions& options);
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_INGEST_INGEST_H_

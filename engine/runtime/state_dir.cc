@@ -1,0 +1,149 @@
+#include "engine/runtime/state_dir.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/catalog/proto_convert.h"
+#include "engine/common/status_macros.h"
+#include "engine/intervention/write_gate.h"
+#include "engine/store/schema.h"
+#include "feedgov/v1/journal.pb.h"
+
+namespace feedgov {
+namespace {
+
+void LabelsToProto(const std::vector<ItemLabelsUpdate>& in,
+                   v1::CatalogJournalEntry& out) {
+  for (const ItemLabelsUpdate& u : in) {
+    v1::JournalLabels* p = out.add_labels();
+    p->set_item_id(u.item);
+    for (const Label& l : u.labels) *p->add_labels() = LabelToProto(l);
+  }
+}
+
+absl::StatusOr<std::vector<ItemLabelsUpdate>> LabelsFromProto(
+    const v1::CatalogJournalEntry& in) {
+  std::vector<ItemLabelsUpdate> out;
+  for (const v1::JournalLabels& p : in.labels()) {
+    ItemLabelsUpdate u;
+    u.item = p.item_id();
+    for (const v1::ItemLabel& pl : p.labels()) {
+      absl::StatusOr<Label> label = LabelFromProto(pl);
+      if (!label.ok()) return absl::DataLossError(label.status().message());
+      u.labels.push_back(*std::move(label));
+    }
+    out.push_back(std::move(u));
+  }
+  return out;
+}
+
+// CatalogWrite -> (kind, serialized CatalogJournalEntry).
+std::pair<std::string, std::string> Serialize(const CatalogWrite& w) {
+  v1::CatalogJournalEntry e;
+  std::string kind;
+  switch (w.kind) {
+    case CatalogWrite::Kind::kUpsertItems: {
+      kind = "UPSERT_ITEMS";
+      for (size_t i = 0; i < w.items->size(); ++i) {
+        v1::JournalItem* p = e.add_upserted();
+        ItemToProto((*w.items)[i], p->mutable_item());
+        for (Eigen::Index c = 0; c < w.embeddings->cols(); ++c) {
+          p->add_embedding((*w.embeddings)(static_cast<Eigen::Index>(i), c));
+        }
+      }
+      LabelsToProto(*w.labels, e);
+      break;
+    }
+    case CatalogWrite::Kind::kDeleteItems:
+      kind = "DELETE_ITEMS";
+      for (ItemId id : *w.deleted) e.add_deleted(id);
+      break;
+    case CatalogWrite::Kind::kSetLabels:
+      kind = "SET_LABELS";
+      LabelsToProto(*w.labels, e);
+      break;
+  }
+  return {kind, e.SerializeAsString()};
+}
+
+absl::Status Replay(const JournalEntry& entry, FeedEngine& engine) {
+  v1::CatalogJournalEntry e;
+  if (!e.ParseFromString(entry.payload)) {
+    return absl::DataLossError("undecodable payload");
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(auto labels, LabelsFromProto(e));
+  if (entry.kind == "SET_LABELS") return engine.UpdateLabels(std::move(labels));
+  if (entry.kind == "DELETE_ITEMS") {
+    return engine.DeleteItems({e.deleted().begin(), e.deleted().end()});
+  }
+  std::vector<Item> items;
+  RowMatrixXf emb(e.upserted_size(), engine.catalog()->dim());
+  for (int i = 0; i < e.upserted_size(); ++i) {
+    const v1::JournalItem& p = e.upserted(i);
+    if (p.embedding_size() != emb.cols()) {
+      return absl::DataLossError(absl::StrCat("item ", p.item().id(), " has ",
+                                              p.embedding_size(), " floats, want ",
+                                              emb.cols()));
+    }
+    for (int c = 0; c < p.embedding_size(); ++c) emb(i, c) = p.embedding(c);
+    items.push_back(ItemFromProto(p.item()));
+  }
+  return engine.UpsertItems(std::move(items), emb, std::move(labels));
+}
+
+}  // namespace
+
+StateDir::~StateDir() {
+  if (engine_ != nullptr) {
+    engine_->SetCommitHook({});
+    engine_->SetInterventionSource({});
+    engine_->SetUserSettingsSource(nullptr);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
+    const std::string& state_dir, FeedEngine* engine, const Clock* clock) {
+  std::unique_ptr<StateDir> s(new StateDir);
+  FEEDGOV_ASSIGN_OR_RETURN(s->db_, OpenFeedgovDb(state_dir));
+  FEEDGOV_ASSIGN_OR_RETURN(s->store_, SqliteInterventionStore::Open(s->db_));
+  FEEDGOV_ASSIGN_OR_RETURN(s->user_settings_,
+                           SqliteUserSettingsStore::Open(s->db_));
+  FEEDGOV_ASSIGN_OR_RETURN(s->settings_cache_,
+                           CachedUserSettingsStore::Load(s->user_settings_.get()));
+  WriteGate gate = engine != nullptr
+                       ? MakeInterventionGate(&engine->policies(),
+                                              &engine->catalog_writer())
+                       : WriteGate([](const Intervention&) {
+                           return absl::FailedPreconditionError(
+                               "creating an intervention needs --snapshot (it "
+                               "is checked against the catalog and policy)");
+                         });
+  FEEDGOV_ASSIGN_OR_RETURN(
+      s->interventions_,
+      InterventionManager::Open(*s->store_, *clock, std::move(gate)));
+  FEEDGOV_ASSIGN_OR_RETURN(s->journal_, CatalogJournal::Open(s->db_));
+  if (engine != nullptr) {
+    FEEDGOV_ASSIGN_OR_RETURN(auto entries, s->journal_->LoadAll());
+    for (const JournalEntry& entry : entries) {
+      absl::Status applied = Replay(entry, *engine);
+      if (!applied.ok()) {
+        return absl::DataLossError(absl::StrCat(
+            state_dir, ": catalog journal entry ", entry.seq, " (", entry.kind,
+            ") cannot be replayed: ", applied.message()));
+      }
+      ++s->replayed_;
+    }
+    s->engine_ = engine;
+    CatalogJournal* journal = s->journal_.get();
+    engine->SetCommitHook([journal, clock](const CatalogWrite& write) {
+      auto [kind, payload] = Serialize(write);
+      return journal->Append(clock->Now(), "catalog-api", kind, payload).status();
+    });
+    InterventionManager* manager = s->interventions_.get();
+    engine->SetInterventionSource([manager] { return manager->snapshot(); });
+    engine->SetUserSettingsSource(s->settings_cache_.get());
+  }
+  return s;
+}
+
+}  // namespace feedgov

@@ -1,0 +1,143 @@
+#include "engine/service/catalog_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "engine/common/matrix.h"
+#include "engine/common/status_macros.h"
+#include "engine/service/convert.h"
+#include "engine/user/interest_tags.h"
+
+namespace feedgov::service {
+namespace {
+
+constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
+
+absl::StatusOr<std::vector<Label>> LabelsFromProto(
+    ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in) {
+  if (in.size() > kMaxLabelsPerItem) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "item ", item, ": ", in.size(), " labels, at most ", kMaxLabelsPerItem));
+  }
+  std::vector<Label> out;
+  for (const v1::ItemLabel& l : in) {
+    FEEDGOV_RETURN_IF_ERROR(Annotate(CheckNameLength("label name", l.name()),
+                                     absl::StrCat("item ", item)));
+    auto label = LabelFromProto(l);
+    if (!label.ok()) return Annotate(label.status(), absl::StrCat("item ", item));
+    out.push_back(*std::move(label));
+  }
+  return out;
+}
+
+class CatalogServiceImpl final : public v1::CatalogService::Service {
+ public:
+  explicit CatalogServiceImpl(RequestGate& gate) : gate_(gate) {}
+
+  grpc::Status UpsertItems(grpc::ServerContext* ctx,
+                           const v1::UpsertItemsRequest* req,
+                           v1::UpsertItemsResponse* resp) override {
+    return gate_.Run(ctx, "CatalogService.UpsertItems", kCatalogRoles,
+                     [&](const Principal&) { return DoUpsert(*req, resp); });
+  }
+
+  grpc::Status DeleteItems(grpc::ServerContext* ctx,
+                           const v1::DeleteItemsRequest* req,
+                           v1::DeleteItemsResponse* resp) override {
+    return gate_.Run(ctx, "CatalogService.DeleteItems", kCatalogRoles,
+                     [&](const Principal&) -> absl::Status {
+      FEEDGOV_RETURN_IF_ERROR(CheckCount("item_ids", req->item_ids_size(), kMaxIdBatch));
+      std::vector<ItemId> ids(req->item_ids().begin(), req->item_ids().end());
+      absl::MutexLock lock(&gate_.write_mu());
+      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->DeleteItems(ids));
+      resp->set_deleted(static_cast<int32_t>(ids.size()));
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status SetLabels(grpc::ServerContext* ctx, const v1::SetLabelsRequest* req,
+                         v1::SetLabelsResponse* resp) override {
+    return gate_.Run(ctx, "CatalogService.SetLabels", kCatalogRoles,
+                     [&](const Principal&) -> absl::Status {
+      FEEDGOV_RETURN_IF_ERROR(CheckCount("items", req->items_size(), kMaxIdBatch));
+      std::vector<ItemLabelsUpdate> updates;
+      for (const v1::ItemLabels& il : req->items()) {
+        FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> labels,
+                                 LabelsFromProto(il.item_id(), il.labels()));
+        updates.push_back({il.item_id(), std::move(labels)});
+      }
+      absl::MutexLock lock(&gate_.write_mu());
+      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->UpdateLabels(std::move(updates)));
+      resp->set_updated(req->items_size());
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  absl::Status DoUpsert(const v1::UpsertItemsRequest& req,
+                        v1::UpsertItemsResponse* resp) {
+    FEEDGOV_RETURN_IF_ERROR(CheckCount("items", req.items_size(), kMaxUpsertBatch));
+    FeedEngine& engine = *gate_.deps().engine;
+    const int n = req.items_size();
+    const int dim = engine.catalog()->dim();
+    const UnixSeconds now = absl::ToUnixSeconds(gate_.deps().clock->Now());
+    std::vector<Item> items;
+    std::vector<ItemLabelsUpdate> labels;
+    RowMatrixXf embeddings(n, dim);
+    for (int i = 0; i < n; ++i) {
+      const v1::CatalogItem& in = req.items(i);
+      // The proto's floats into the batch's matrix; the catalog writer
+      // checks the values (finite, non-zero norm) and the ids.
+      if (in.embedding_size() != dim) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "item ", in.item_id(), ": embedding has ", in.embedding_size(),
+            " floats, want ", dim));
+      }
+      for (int j = 0; j < dim; ++j) embeddings(i, j) = in.embedding(j);
+      FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> ls,
+                               LabelsFromProto(in.item_id(), in.labels()));
+      labels.push_back({in.item_id(), std::move(ls)});
+      Item item;
+      item.id = in.item_id();
+      item.title = in.title();
+      item.genres.assign(in.genres().begin(), in.genres().end());
+      // Stored as interest tags are matched (lower case, trimmed), so a
+      // user can delete or add them (UserControlService).
+      for (const std::string& tag : in.tags()) {
+        absl::StatusOr<std::string> t = NormalizeInterestTag(tag);
+        if (!t.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("item ", in.item_id(), ": tag '", Echo(tag),
+                           "' must have 1 to 200 bytes after trimming"));
+        }
+        if (std::find(item.tags.begin(), item.tags.end(), *t) == item.tags.end()) {
+          item.tags.push_back(*std::move(t));
+        }
+      }
+      item.author = in.author();
+      item.first_seen = in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;
+      items.push_back(std::move(item));
+    }
+    absl::MutexLock lock(&gate_.write_mu());
+    int replaced = 0;
+    for (const Item& item : items) {
+      if (engine.catalog()->FindRow(item.id)) ++replaced;
+    }
+    FEEDGOV_RETURN_IF_ERROR(
+        engine.UpsertItems(std::move(items), embeddings, std::move(labels)));
+    resp->set_added(n - replaced);
+    resp->set_replaced(replaced);
+    resp->set_catalog_size(engine.catalog()->size());
+    return absl::OkStatus();
+  }
+
+  RequestGate& gate_;
+};
+
+}  // namespace
+
+std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(RequestGate& gate) {
+  return std::make_unique<CatalogServiceImpl>(gate);
+}
+
+}  // namespace feedgov::service

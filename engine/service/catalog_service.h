@@ -1,0 +1,24 @@
+// File: engine/service/catalog_service.h
+//
+// feedgov.v1.CatalogService (docs/api.md): UpsertItems, DeleteItems and
+// SetLabels, for the moderator and admin roles. Each call converts its
+// proto batch (bounded: kMaxUpsertBatch items, kMaxIdBatch ids,
+// kMaxLabelsPerItem labels) and hands it to the engine's catalog writer
+// (engine/catalog/catalog_writer.h), which validates it and applies it all
+// or nothing, durably (the state directory's journal) before the reply.
+// Writes are serialized by the gate's write mutex.
+#ifndef FEEDGOV_ENGINE_SERVICE_CATALOG_SERVICE_H_
+#define FEEDGOV_ENGINE_SERVICE_CATALOG_SERVICE_H_
+
+#include <memory>
+
+#include "engine/service/request_gate.h"
+#include "feedgov/v1/catalog_service.grpc.pb.h"
+
+namespace feedgov::service {
+
+std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(RequestGate& gate);
+
+}  // namespace feedgov::service
+
+#endif  // FEEDGOV_ENGINE_SERVICE_CATALOG_SERVICE_H_

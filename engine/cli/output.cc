@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -32,6 +33,8 @@ std::string Cut(const std::string& s, size_t max_width) {
   }
   return out + "…";
 }
+
+const char* Bool(bool b) { return b ? "true" : "false"; }
 
 std::string Pad(const std::string& s, size_t width) {
   size_t w = Width(s);
@@ -136,6 +139,18 @@ std::string FormatRankTable(const RankResponse& r) {
     absl::StrAppend(&out, "dropped catalog-wide: ", absl::StrJoin(dropped, " "),
                     "\n");
   }
+  if (r.settings.source != SettingsSource::kNone) {
+    const AppliedSettings& a = r.settings;
+    absl::StrAppend(
+        &out,
+        absl::StrFormat("user settings (%s): personalization %s, minors %s; "
+                        "tags deleted %d, added %d; muted authors %d; not "
+                        "interested %d; see less %d\n",
+                        absl::AsciiStrToLower(SettingsSourceName(a.source)),
+                        a.personalization ? "on" : "off", a.minors ? "on" : "off",
+                        a.deleted_tags, a.added_tags, a.muted_authors,
+                        a.not_interested, a.see_less));
+  }
   for (const std::string& d : r.degradations) {
     absl::StrAppend(&out, "degraded: ", d, "\n");
   }
@@ -171,6 +186,16 @@ std::string FormatRankJson(const RankResponse& r) {
     dropped.push_back(absl::StrCat(JsonString(label), ":", n));
   }
   for (const std::string& d : r.degradations) degradations.push_back(JsonString(d));
+  const AppliedSettings& a = r.settings;
+  const std::string settings = absl::StrFormat(
+      "{\"source\":%s,\"user_personalization\":%s,\"user_minors\":%s,"
+      "\"personalization\":%s,\"minors\":%s,\"deleted_tags\":%d,"
+      "\"added_tags\":%d,\"muted_authors\":%d,\"not_interested\":%d,"
+      "\"see_less\":%d}",
+      JsonString(SettingsSourceName(a.source)), Bool(a.user_personalization),
+      Bool(a.user_minors), Bool(a.personalization), Bool(a.minors),
+      a.deleted_tags, a.added_tags, a.muted_authors, a.not_interested,
+      a.see_less);
   return absl::StrFormat(
       "{\"surface\":%s,\"policy\":{\"id\":%s,\"version\":%d},"
       "\"personalized\":%s,\"items\":[%s],\"next_page_token\":%s,"
@@ -178,13 +203,13 @@ std::string FormatRankJson(const RankResponse& r) {
       "\"quota_shortfall\":%d,\"kept_out_of_key_slots\":%d,"
       "\"unfilled_key_slots\":%d,\"pins_applied\":%d,\"pins_blocked\":%d,"
       "\"suppressed\":%d,\"label_errors\":%d,\"dropped_by_label\":{%s}},"
-      "\"degradations\":[%s]}\n",
+      "\"degradations\":[%s],\"settings\":%s}\n",
       JsonString(r.surface), JsonString(r.policy_id), r.policy_version,
       r.personalized ? "true" : "false", absl::StrJoin(items, ","),
       JsonString(r.next_page_token), c.quota_required, c.quota_met,
       c.quota_shortfall, c.kept_out_of_key_slots, c.unfilled_key_slots,
       c.pins_applied, c.pins_blocked, c.suppressed, c.label_errors,
-      absl::StrJoin(dropped, ","), absl::StrJoin(degradations, ","));
+      absl::StrJoin(dropped, ","), absl::StrJoin(degradations, ","), settings);
 }
 
 }  // namespace feedgov::cli

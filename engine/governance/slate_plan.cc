@@ -104,8 +104,10 @@ std::vector<size_t> ReadableHead(absl::Span<const Row> rows,
   const RowSet& allowed = view.key_slot_allowed();
   const RowSet& positive = view.positive_key_slot_allowed();
   std::optional<double> v;  // nullopt: the whole list never satisfies need.
-  for (size_t len = std::min<size_t>(m, 8 * need.positives);;
-       len = std::min(m, 2 * len)) {
+  // The sort grows from a head of 8 x the need (at least one row).
+  const size_t first_len = static_cast<size_t>(std::max<int64_t>(
+      1, 8 * std::max({need.candidates, need.key_slot_allowed, need.positives})));
+  for (size_t len = std::min(m, first_len);; len = std::min(m, 2 * len)) {
     // The best `len` first, sorted: a selection then a sort of the head
     // (O(m + len log len)) costs less than a heap-based partial sort.
     if (len < m) std::nth_element(order.begin(), order.begin() + len, order.end(), before);
@@ -163,7 +165,7 @@ void KeepReadableHead(SlateInput& in) {
   }
   const int64_t size = static_cast<int64_t>(ranked.size());
   if (size <= p || allowed < p || positives < need_pos) return;
-  for (int64_t len = std::min<int64_t>(size, 8 * need_pos);;
+  for (int64_t len = std::min<int64_t>(size, std::max<int64_t>(1, 8 * need_pos));;
        len = std::min<int64_t>(size, 2 * len)) {
     std::partial_sort(ranked.begin(), ranked.begin() + len, ranked.end(),
                       SlateBefore);

@@ -121,16 +121,10 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   const FinalScorer scorer(*ctx.state().catalog, *ctx.view, *overlay.editor_factor,
                            user.user_factor, user.personalized,
                            ctx.pack->BoostBound(*ctx.surface, ctx.audience));
-  const SourceInputs inputs{&ctx.state(), &blend_, &scorer, ctx.view.get(),
-                            ctx.page_size};
-  const PriorSource prior(inputs);
-  const ThresholdSource threshold(inputs, user.query);
-  const ExhaustiveSource exhaustive(inputs, user.query);
-  const CandidateSource& source =
-      !user.personalized ? static_cast<const CandidateSource&>(prior)
-      : options_.exhaustive_candidates
-          ? static_cast<const CandidateSource&>(exhaustive)
-          : static_cast<const CandidateSource&>(threshold);
+  const Sources sources(SourceInputs{&ctx.state(), &blend_, &scorer,
+                                     ctx.view.get(), ctx.page_size},
+                        user.query);
+  const CandidateSource& source = sources.For(user.personalized, options_);
   FEEDGOV_ASSIGN_OR_RETURN(
       std::vector<SlateCandidate> ranked,
       RetrieveRanked(ctx, source, scorer, overlay.eligible, eligible_count, plan));
@@ -143,7 +137,14 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   std::vector<SlateSlot> slots = slate.slots;
   overlay.PlacePinsPastEnd(eligible_count, *ctx.surface, ctx.start,
                            ctx.page_size, slots);
+  return BuildResponse(Outcome(ctx, overlay, user, eligible_count), slate, slots,
+                       std::move(ctx.chain), options_.page_token_key);
+}
 
+// Everything the response reports of the stages before it. Degradations in
+// stage order: the context's, the overlay's, the user stage's.
+PageOutcome FeedEngine::Outcome(RankContext& ctx, Overlay& overlay,
+                                Personalization& user, int eligible_count) {
   PageOutcome outcome;
   outcome.catalog = ctx.state().catalog.get();
   outcome.labels = ctx.catalog.labels.get();
@@ -163,8 +164,14 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   outcome.later_pins = overlay.HasPinAtOrAfter(ctx.page_end());
   outcome.start = ctx.start;
   outcome.page_size = ctx.page_size;
-  return BuildResponse(std::move(outcome), slate, slots, std::move(ctx.chain),
-                       options_.page_token_key);
+  return outcome;
+}
+
+const CandidateSource& FeedEngine::Sources::For(
+    bool personalized, const EngineOptions& options) const {
+  if (!personalized) return prior;
+  if (options.exhaustive_candidates) return exhaustive;
+  return threshold;
 }
 
 // The ranked candidates: the source's rows for the page's need, cut to the

@@ -61,6 +61,7 @@
 #include "engine/intervention/intervention_snapshot.h"
 #include "engine/intervention/overlay.h"
 #include "engine/rank/rank_context.h"
+#include "engine/response/response_builder.h"
 #include "engine/retrieval/candidate_source.h"
 #include "engine/retrieval/retriever.h"
 #include "engine/scoring/final_score.h"
@@ -175,6 +176,18 @@ class FeedEngine final : public FeedReader {
 
   // The stages' wiring (feed_engine.cc).
   absl::StatusOr<RankContext> Open(const RankRequest& request) const;
+  // The candidate sources of one request; For() picks the path's: the
+  // profile-free PriorSource, else the ThresholdSource (the
+  // ExhaustiveSource with EngineOptions::exhaustive_candidates).
+  struct Sources {
+    Sources(const SourceInputs& in, absl::Span<const float> query)
+        : prior(in), threshold(in, query), exhaustive(in, query) {}
+    const CandidateSource& For(bool personalized,
+                               const EngineOptions& options) const;
+    const PriorSource prior;
+    const ThresholdSource threshold;
+    const ExhaustiveSource exhaustive;
+  };
   absl::StatusOr<std::vector<SlateCandidate>> RetrieveRanked(
       const RankContext& ctx, const CandidateSource& source,
       const FinalScorer& scorer, const RowSet& eligible, int eligible_count,
@@ -189,6 +202,8 @@ class FeedEngine final : public FeedReader {
                                       const std::vector<SlateCandidate>& ranked,
                                       const RowSet& eligible,
                                       const SlatePlan& plan) const;
+  static PageOutcome Outcome(RankContext& ctx, Overlay& overlay,
+                             Personalization& user, int eligible_count);
 
   // Constant after construction.
   const Scorer blend_;

@@ -62,6 +62,18 @@ void RankResponseToProto(const RankResponse& in, v1::RankResponse* out) {
   oc->set_pins_blocked(c.pins_blocked);
   oc->set_suppressed(c.suppressed);
   for (const std::string& d : in.degradations) out->add_degradations(d);
+  const AppliedSettings& a = in.settings;
+  v1::AppliedSettings* os = out->mutable_settings();
+  os->set_source(std::string(SettingsSourceName(a.source)));
+  os->set_user_personalization(a.user_personalization);
+  os->set_user_minors(a.user_minors);
+  os->set_personalization(a.personalization);
+  os->set_minors(a.minors);
+  os->set_deleted_tags(a.deleted_tags);
+  os->set_added_tags(a.added_tags);
+  os->set_muted_authors(a.muted_authors);
+  os->set_not_interested(a.not_interested);
+  os->set_see_less(a.see_less);
 }
 
 RankResponse RankResponseFromProto(const v1::RankResponse& in) {
@@ -105,6 +117,21 @@ RankResponse RankResponseFromProto(const v1::RankResponse& in) {
   c.pins_blocked = oc.pins_blocked();
   c.suppressed = oc.suppressed();
   out.degradations.assign(in.degradations().begin(), in.degradations().end());
+  const v1::AppliedSettings& os = in.settings();
+  AppliedSettings& a = out.settings;
+  for (SettingsSource source :
+       {SettingsSource::kNone, SettingsSource::kStored, SettingsSource::kOverride}) {
+    if (os.source() == SettingsSourceName(source)) a.source = source;
+  }
+  a.user_personalization = os.user_personalization();
+  a.user_minors = os.user_minors();
+  a.personalization = os.personalization();
+  a.minors = os.minors();
+  a.deleted_tags = os.deleted_tags();
+  a.added_tags = os.added_tags();
+  a.muted_authors = os.muted_authors();
+  a.not_interested = os.not_interested();
+  a.see_less = os.see_less();
   return out;
 }
 

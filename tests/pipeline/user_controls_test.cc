@@ -242,6 +242,36 @@ TEST_F(UserControlsTest, SwitchOffRequestCarriesNoUserDataAndPagesAreIdentical) 
   }
 }
 
+// The library hazard of the Structure issue: an in-process caller who builds
+// a request by hand (personalization allowed, no flags) for a user who
+// switched personalization off gets the non-personalized page, the same as
+// any user's profile-free page; only an explicit override can say
+// otherwise, and the response says which settings applied.
+TEST_F(UserControlsTest, HandBuiltRequestForASwitchedOffUserGetsTheNonPersonalizedPage) {
+  ASSERT_OK(controls_->SetPersonalization(kHeavy, false));
+  RankRequest by_hand;
+  by_hand.surface = "home";
+  by_hand.user = kHeavy;
+  by_hand.page_size = 20;
+  ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(by_hand));
+  EXPECT_FALSE(page.personalized);
+  EXPECT_EQ(page.settings.source, SettingsSource::kStored);
+  EXPECT_FALSE(page.settings.user_personalization);
+  EXPECT_FALSE(page.settings.personalization);
+  // Oracle: another user's profile-free page (the caller's switch).
+  RankRequest other = Request(kLight, "home", 20);
+  other.disable_personalization = true;
+  ASSERT_OK_AND_ASSIGN(RankResponse profile_free, engine_->Rank(other));
+  ExpectSamePage(page, profile_free);
+  // An explicit override is the only way back, and it is reported.
+  UserSettings on;
+  on.personalization = true;
+  by_hand.settings_override = on;
+  ASSERT_OK_AND_ASSIGN(RankResponse overridden, engine_->Rank(by_hand));
+  EXPECT_TRUE(overridden.personalized);
+  EXPECT_EQ(overridden.settings.source, SettingsSource::kOverride);
+}
+
 TEST_F(UserControlsTest, SwitchOffAppliesToTheNextRequestAndOnRestoresExactPage) {
   RankResponse before = Page(kHeavy2, "home", 30);
   ASSERT_TRUE(before.personalized);

@@ -99,29 +99,30 @@ class PriorSource final : public CandidateSource {
   const SourceInputs in_;
 };
 
-class ThresholdSource final : public CandidateSource {
+// A personalized source: the request's inputs and the user's profile
+// vector (d floats, finite, non-zero norm).
+class QuerySource : public CandidateSource {
  public:
-  // `query`: the user's profile vector (d floats, finite, non-zero norm).
-  ThresholdSource(const SourceInputs& in, absl::Span<const float> query)
+  QuerySource(const SourceInputs& in, absl::Span<const float> query)
       : in_(in), query_(query) {}
-  absl::StatusOr<ScoredRows> Retrieve(const RowSet& allowed, int allowed_count,
-                                      int k, const SlateNeed& need) const override;
 
- private:
+ protected:
   const SourceInputs in_;
   const absl::Span<const float> query_;
 };
 
-class ExhaustiveSource final : public CandidateSource {
+class ThresholdSource final : public QuerySource {
  public:
-  ExhaustiveSource(const SourceInputs& in, absl::Span<const float> query)
-      : in_(in), query_(query) {}
+  using QuerySource::QuerySource;
   absl::StatusOr<ScoredRows> Retrieve(const RowSet& allowed, int allowed_count,
                                       int k, const SlateNeed& need) const override;
+};
 
- private:
-  const SourceInputs in_;
-  const absl::Span<const float> query_;
+class ExhaustiveSource final : public QuerySource {
+ public:
+  using QuerySource::QuerySource;
+  absl::StatusOr<ScoredRows> Retrieve(const RowSet& allowed, int allowed_count,
+                                      int k, const SlateNeed& need) const override;
 };
 
 // The top `k` rows of `eligible` (and of `also`, if not null) by prior

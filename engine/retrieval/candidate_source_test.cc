@@ -90,6 +90,21 @@ class CandidateSourceTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete world_; }
 
+  // Sources over home with no editor or user factors.
+  struct Plain {
+    Plain(const SeededWorld& w, int user_row)
+        : view(w.View("home")),
+          final(*w.state->catalog, *view, none, none, true, 1.05),
+          in{w.state.get(), &blend, &final, view.get(), 10},
+          query(w.state->users->embedding(user_row)) {}
+    const Scorer blend{ScoringOptions()};
+    const RowFactors none;
+    const std::shared_ptr<const GovernanceView> view;
+    const FinalScorer final;
+    const SourceInputs in;
+    const absl::Span<const float> query;
+  };
+
   static SeededWorld* world_;
 };
 SeededWorld* CandidateSourceTest::world_ = nullptr;
@@ -178,32 +193,22 @@ TEST_F(CandidateSourceTest, PriorSourceHoldsTheTopByFinalScoreAndNoUserData) {
 
 TEST_F(CandidateSourceTest, ExhaustiveSourceScoresEveryAllowedRow) {
   const SeededWorld& w = *world_;
-  const Scorer blend{ScoringOptions()};
-  const auto view = w.View("home");
-  const RowFactors none;
-  const FinalScorer final(*w.state->catalog, *view, none, none, true, 1.05);
-  const SourceInputs in{w.state.get(), &blend, &final, view.get(), 10};
-  auto query = w.state->users->embedding(3);
-  const ExhaustiveSource source(in, query);
+  const Plain p(w, 3);
+  const ExhaustiveSource source(p.in, p.query);
   ASSERT_OK_AND_ASSIGN(ScoredRows got,
-                       source.Retrieve(view->servable(), -1, 40, SlateNeed{}));
-  const Oracle oracle = ScoreAll(w, view->servable(), query, final, blend);
+                       source.Retrieve(p.view->servable(), -1, 40, SlateNeed{}));
+  const Oracle oracle = ScoreAll(w, p.view->servable(), p.query, p.final, p.blend);
   EXPECT_EQ(got.rows, oracle.rows);
   EXPECT_EQ(got.finals, oracle.finals);
 }
 
 TEST_F(CandidateSourceTest, EmptyAllowedSetGivesNoRows) {
   const SeededWorld& w = *world_;
-  const Scorer blend{ScoringOptions()};
-  const auto view = w.View("home");
-  const RowFactors none;
-  const FinalScorer final(*w.state->catalog, *view, none, none, true, 1.05);
-  const SourceInputs in{w.state.get(), &blend, &final, view.get(), 10};
+  const Plain p(w, 0);
   const RowSet empty(w.state->catalog->size());
-  auto query = w.state->users->embedding(0);
-  const PriorSource prior(in);
-  const ThresholdSource threshold(in, query);
-  const ExhaustiveSource exhaustive(in, query);
+  const PriorSource prior(p.in);
+  const ThresholdSource threshold(p.in, p.query);
+  const ExhaustiveSource exhaustive(p.in, p.query);
   for (const CandidateSource* s :
        {static_cast<const CandidateSource*>(&prior),
         static_cast<const CandidateSource*>(&threshold),

@@ -5,19 +5,16 @@
 #include <cstdlib>
 #include <numbers>
 
+#include "engine/common/split_mix64.h"
+
 namespace feedgov {
 namespace {
 
-// SplitMix64: tiny, fast, fully specified.
+// SplitMix64 (common/split_mix64.h) with the distributions the fixtures use.
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : mix_(seed) {}
+  uint64_t Next() { return mix_.Next(); }
   // Uniform in (0, 1).
   double Uniform() { return (static_cast<double>(Next() >> 11) + 0.5) * 0x1p-53; }
   // Standard normal (Box-Muller, one value per call).
@@ -29,7 +26,7 @@ class Rng {
   uint64_t Below(uint64_t bound) { return Next() % bound; }
 
  private:
-  uint64_t state_;
+  SplitMix64 mix_;
 };
 
 void Require(bool ok, const char* what) {

@@ -116,6 +116,19 @@ def must(cmd):
     return out
 
 
+def apply_state(feedgov, snap, state, interventions, controls, start=START):
+    """Editor interventions and users' stored controls, with the CLI."""
+    for iv in interventions:
+        cmd = [feedgov, iv[0], "--state-dir", state, "--snapshot", snap]
+        cmd += EDITOR + iv[1:]
+        if "--start" not in iv:
+            cmd += ["--start", start]
+        must(cmd)
+    for c in controls:
+        must([feedgov, "user", c[0], "--state-dir", state, "--snapshot", snap]
+             + c[1:])
+
+
 def setup(args):
     if os.path.exists(args.work):
         shutil.rmtree(args.work)
@@ -123,15 +136,7 @@ def setup(args):
     snap = os.path.join(args.work, "snap")
     state = os.path.join(args.work, "state")
     must([args.world, "--out", snap])
-    for iv in INTERVENTIONS:
-        cmd = [args.feedgov, iv[0], "--state-dir", state, "--snapshot", snap]
-        cmd += EDITOR + iv[1:]
-        if "--start" not in iv:
-            cmd += ["--start", START]
-        must(cmd)
-    for c in CONTROLS:
-        must([args.feedgov, "user", c[0], "--state-dir", state,
-              "--snapshot", snap] + c[1:])
+    apply_state(args.feedgov, snap, state, INTERVENTIONS, CONTROLS)
     return snap, state
 
 

@@ -38,6 +38,7 @@
 #include "engine/catalog/snapshot.h"
 #include "engine/catalog/user_table.h"
 #include "engine/common/matrix.h"
+#include "engine/common/split_mix64.h"
 #include "engine/common/status_macros.h"
 #include "engine/retrieval/retriever.h"
 
@@ -69,16 +70,11 @@ scoring {
 }
 )pb";
 
-// SplitMix64 (Steele, Lea and Flood 2014): a fixed, portable sequence.
+// SplitMix64 (common/split_mix64.h): a fixed, portable sequence.
 class Rng {
  public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  explicit Rng(uint64_t seed) : mix_(seed) {}
+  uint64_t Next() { return mix_.Next(); }
   // Uniform in [0, 1), 53 bits.
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
   // Uniform integer in [0, n).
@@ -91,7 +87,7 @@ class Rng {
   }
 
  private:
-  uint64_t state_;
+  SplitMix64 mix_;
 };
 
 Label MakeLabel(const std::string& name, float confidence, LabelSource source) {

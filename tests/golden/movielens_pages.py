@@ -26,9 +26,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import golden_pages as golden  # noqa: E402
 
-EDITOR = golden.EDITOR
-START = golden.START
-
 # MovieLens items: 318 Shawshank, 356 Forrest Gump, 296 Pulp Fiction,
 # 2571 The Matrix, 593 Silence of the Lambs (Horror/Thriller: bad.gore_horror
 # 0.6, kept out of key slots), 1 Toy Story, 260 Star Wars.
@@ -62,13 +59,8 @@ def setup(args):
         shutil.rmtree(args.work)
     os.makedirs(args.work)
     state = os.path.join(args.work, "state")
-    for iv in INTERVENTIONS:
-        cmd = [args.feedgov, iv[0], "--state-dir", state, "--snapshot",
-               args.snapshot] + EDITOR + iv[1:] + ["--start", START]
-        golden.must(cmd)
-    for c in CONTROLS:
-        golden.must([args.feedgov, "user", c[0], "--state-dir", state,
-                     "--snapshot", args.snapshot] + c[1:])
+    golden.apply_state(args.feedgov, args.snapshot, state, INTERVENTIONS,
+                       CONTROLS)
     return state
 
 

@@ -11,7 +11,7 @@
 // positive pool, not only from the candidates).
 //
 // The cuts never change the slate: BuildSlate over the cut candidates
-// equals BuildSlate over all of them (proofs beside ReadableNeed and
+// equals BuildSlate over all of them (proofs beside the SlatePlan constructor and
 // KeepReadableHead in slate_plan.cc; tests/pipeline/candidate_head_test.cc
 // checks it over every MovieLens user against the untrimmed reference).
 //

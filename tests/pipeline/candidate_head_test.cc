@@ -4,12 +4,12 @@
 // be identical, field by field (scores to the last bit):
 //  * the ranked candidates handed to the slate builder are cut to the head
 //    it can read (EngineOptions::trim_candidate_head; the proofs are in
-//    feed_engine.cc: ReadableNeed and KeepSlateReadableHead). Reference: the
-//    same candidates, all handed over;
+//    engine/governance/slate_plan.cc: the SlateNeed, ReadableHead and
+//    KeepReadableHead). Reference: the same candidates, all handed over;
 //  * the personalized candidates come from a threshold algorithm over the
 //    cosine top-k and the prior order, exact down to that head
-//    (PersonalizedRows, HeadThreshold). Reference: every eligible row scored
-//    (EngineOptions::exhaustive_candidates). MovieLens has fewer than 50k
+//    (ThresholdSource in engine/retrieval/candidate_source.cc). Reference:
+//    every eligible row scored (EngineOptions::exhaustive_candidates). MovieLens has fewer than 50k
 //    items, so retrieval is exact and the two must agree.
 #include <unistd.h>
 

@@ -9,7 +9,8 @@ void CatalogState::ComputePriors(const ScoringOptions& scoring) {
       catalog->items(), catalog->reference_time(), scoring));
   prior_head = nullptr;
   const RowMatrixXf& all = catalog->embeddings();
-  if ((all.cols() * int64_t{sizeof(float)}) % EIGEN_MAX_ALIGN_BYTES != 0) return;
+  if ((all.cols() * int64_t{sizeof(float)}) % EIGEN_MAX_ALIGN_BYTES != 0)
+    return;
   const std::vector<Row>& order = priors->rows_by_prior();
   const int64_t rows =
       std::min<int64_t>(static_cast<int64_t>(order.size()), kPriorHeadRows);

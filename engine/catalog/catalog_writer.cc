@@ -45,7 +45,8 @@ void CatalogWriter::Publish(std::shared_ptr<const CatalogState> state,
 }
 
 absl::Status CatalogWriter::ValidateLabels(
-    const Catalog& catalog, const std::vector<ItemLabelsUpdate>& updates) const {
+    const Catalog& catalog,
+    const std::vector<ItemLabelsUpdate>& updates) const {
   for (const ItemLabelsUpdate& u : updates) {
     if (!catalog.FindRow(u.item).has_value()) {
       return absl::InvalidArgumentError(
@@ -62,7 +63,8 @@ absl::Status CatalogWriter::ValidateLabels(
   return absl::OkStatus();
 }
 
-absl::Status CatalogWriter::UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
+absl::Status CatalogWriter::UpdateLabels(
+    std::vector<ItemLabelsUpdate> updates) {
   absl::MutexLock writer(&writer_mu_);
   const CatalogSnapshot current = Snapshot();
   FEEDGOV_RETURN_IF_ERROR(ValidateLabels(*current.state->catalog, updates));
@@ -104,9 +106,9 @@ absl::Status CatalogWriter::UpsertItems(std::vector<Item> items,
   FEEDGOV_ASSIGN_OR_RETURN(auto next_labels, old.labels->WithLabels(labels));
   std::unique_ptr<Retriever> retriever;
   if (changes_existing) {
-    FEEDGOV_ASSIGN_OR_RETURN(
-        retriever, Retriever::Build(catalog->embeddings(),
-                                    old.state->retriever->options()));
+    FEEDGOV_ASSIGN_OR_RETURN(retriever,
+                             Retriever::Build(catalog->embeddings(),
+                                              old.state->retriever->options()));
   } else {
     FEEDGOV_ASSIGN_OR_RETURN(
         retriever, old.state->retriever->WithAddedRows(catalog->embeddings()));

@@ -45,10 +45,11 @@ struct CatalogSnapshot {
 struct CatalogWrite {
   enum class Kind { kUpsertItems, kDeleteItems, kSetLabels };
   Kind kind = Kind::kSetLabels;
-  const std::vector<Item>* items = nullptr;                // kUpsertItems
-  const RowMatrixXf* embeddings = nullptr;                 // kUpsertItems, k x d
-  const std::vector<ItemLabelsUpdate>* labels = nullptr;   // kUpsertItems, kSetLabels
-  const std::vector<ItemId>* deleted = nullptr;            // kDeleteItems
+  const std::vector<Item>* items = nullptr;  // kUpsertItems
+  const RowMatrixXf* embeddings = nullptr;   // kUpsertItems, k x d
+  const std::vector<ItemLabelsUpdate>* labels =
+      nullptr;                                   // kUpsertItems, kSetLabels
+  const std::vector<ItemId>* deleted = nullptr;  // kDeleteItems
 };
 
 class CatalogWriter {
@@ -101,10 +102,12 @@ class CatalogWriter {
 
  private:
   // Every label names a taxonomy entry and every item is in `catalog`.
-  absl::Status ValidateLabels(const Catalog& catalog,
-                              const std::vector<ItemLabelsUpdate>& updates) const;
+  absl::Status ValidateLabels(
+      const Catalog& catalog,
+      const std::vector<ItemLabelsUpdate>& updates) const;
   void Publish(std::shared_ptr<const CatalogState> state,
-               std::shared_ptr<const LabelTable> labels) ABSL_LOCKS_EXCLUDED(mu_);
+               std::shared_ptr<const LabelTable> labels)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Constant after construction.
   const Taxonomy* const taxonomy_;

@@ -37,7 +37,8 @@ class LabelChangeLog {
   // Items changed from version `from` to `to` (every version in
   // (from, to], concatenated; may repeat ids), or nullopt when the log no
   // longer holds (or never held) one of those versions.
-  std::optional<std::vector<ItemId>> ChangesSince(int64_t from, int64_t to) const
+  std::optional<std::vector<ItemId>> ChangesSince(int64_t from,
+                                                  int64_t to) const
       ABSL_LOCKS_EXCLUDED(mu_);
 
  private:

@@ -17,9 +17,9 @@ void SortUnique(std::vector<T>& v) {
 
 absl::Status CheckText(absl::string_view field, const std::string& s) {
   if (s.empty() || s.size() > UserSettings::kMaxTextLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", s, "' must have 1 to ", UserSettings::kMaxTextLength,
-        " bytes"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", s, "' must have 1 to ",
+                     UserSettings::kMaxTextLength, " bytes"));
   }
   return absl::OkStatus();
 }
@@ -37,9 +37,9 @@ absl::Status CheckTag(absl::string_view field, const std::string& tag) {
 template <typename T>
 absl::Status CheckSize(absl::string_view field, const std::vector<T>& v) {
   if (v.size() > UserSettings::kMaxListSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": ", v.size(), " entries, at most ",
-                     UserSettings::kMaxListSize));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", v.size(),
+                                                   " entries, at most ",
+                                                   UserSettings::kMaxListSize));
   }
   return absl::OkStatus();
 }
@@ -67,8 +67,8 @@ absl::Status UserSettings::Validate() const {
     FEEDGOV_RETURN_IF_ERROR(CheckTag("added_tags", t));
     if (std::find(deleted_tags.begin(), deleted_tags.end(), t) !=
         deleted_tags.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "tag '", t, "' is both in deleted_tags and added_tags"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("tag '", t, "' is both in deleted_tags and added_tags"));
     }
   }
   for (const std::string& a : muted_authors) {

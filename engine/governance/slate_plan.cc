@@ -25,7 +25,8 @@ RowSet Intersect(const RowSet& a, const RowSet& b) {
 // P + R + E of them therefore leaves both with the same answer as the whole
 // list (and when the whole list holds fewer, ReadableHead keeps it all).
 SlatePlan::SlatePlan(const Surface& surface, int start, int page_size,
-                     int positives_so_far, std::vector<PinnedItem> pins_on_page) {
+                     int positives_so_far,
+                     std::vector<PinnedItem> pins_on_page) {
   in_.start_position = start;
   in_.page_size = page_size;
   in_.key_slots = surface.SlateKeySlots(start, page_size);
@@ -106,11 +107,13 @@ std::vector<size_t> ReadableHead(absl::Span<const Row> rows,
   std::optional<double> v;  // nullopt: the whole list never satisfies need.
   // The sort grows from a head of 8 x the need (at least one row).
   const size_t first_len = static_cast<size_t>(std::max<int64_t>(
-      1, 8 * std::max({need.candidates, need.key_slot_allowed, need.positives})));
+      1,
+      8 * std::max({need.candidates, need.key_slot_allowed, need.positives})));
   for (size_t len = std::min(m, first_len);; len = std::min(m, 2 * len)) {
     // The best `len` first, sorted: a selection then a sort of the head
     // (O(m + len log len)) costs less than a heap-based partial sort.
-    if (len < m) std::nth_element(order.begin(), order.begin() + len, order.end(), before);
+    if (len < m)
+      std::nth_element(order.begin(), order.begin() + len, order.end(), before);
     std::sort(order.begin(), order.begin() + len, before);
     int64_t n_allowed = 0, n_pos = 0;
     for (size_t i = 0; i < len && !v; ++i) {
@@ -165,8 +168,9 @@ void KeepReadableHead(SlateInput& in) {
   }
   const int64_t size = static_cast<int64_t>(ranked.size());
   if (size <= p || allowed < p || positives < need_pos) return;
-  for (int64_t len = std::min<int64_t>(size, std::max<int64_t>(1, 8 * need_pos));;
-       len = std::min<int64_t>(size, 2 * len)) {
+  for (int64_t len =
+           std::min<int64_t>(size, std::max<int64_t>(1, 8 * need_pos));
+       ; len = std::min<int64_t>(size, 2 * len)) {
     std::partial_sort(ranked.begin(), ranked.begin() + len, ranked.end(),
                       SlateBefore);
     int64_t n_allowed = 0, n_pos = 0;

@@ -11,8 +11,8 @@
 // positive pool, not only from the candidates).
 //
 // The cuts never change the slate: BuildSlate over the cut candidates
-// equals BuildSlate over all of them (proofs beside the SlatePlan constructor and
-// KeepReadableHead in slate_plan.cc; tests/pipeline/candidate_head_test.cc
+// equals BuildSlate over all of them (proofs beside the SlatePlan constructor
+// and KeepReadableHead in slate_plan.cc; tests/pipeline/candidate_head_test.cc
 // checks it over every MovieLens user against the untrimmed reference).
 //
 // Thread-safety: values and pure functions.

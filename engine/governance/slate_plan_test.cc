@@ -22,8 +22,10 @@ class SlatePlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string dir = testing::SourceDir() + "/policies/";
-    ASSERT_OK_AND_ASSIGN(Taxonomy tax, Taxonomy::Load(dir + "labels.textproto"));
-    ASSERT_OK_AND_ASSIGN(pack_, LoadPolicyPack(dir + "cn-ecology.textproto", tax));
+    ASSERT_OK_AND_ASSIGN(Taxonomy tax,
+                         Taxonomy::Load(dir + "labels.textproto"));
+    ASSERT_OK_AND_ASSIGN(pack_,
+                         LoadPolicyPack(dir + "cn-ecology.textproto", tax));
   }
   const Surface& S(const std::string& id) { return *pack_->FindSurface(id); }
   std::shared_ptr<const PolicyPack> pack_;
@@ -58,15 +60,15 @@ TEST_F(SlatePlanTest, PoolsAreAskedOnlyWhenTheCandidatesCannotFillTheKeySlots) {
   // A 30-row view of home: rows 0-9 positive (key-slot allowed), 10-19
   // neutral, 20-29 bad (kept out of key slots).
   const Surface& home = S("home");
-  const auto view = GovernanceView::Build(*pack_, home, Audience::kGeneral, 30,
-                                          [&](Row r) {
-    static const std::vector<Label> pos = {
-        Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}};
-    static const std::vector<Label> bad = {
-        Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}};
-    static const std::vector<Label> none;
-    return absl::Span<const Label>(r < 10 ? pos : r >= 20 ? bad : none);
-  });
+  const auto view =
+      GovernanceView::Build(*pack_, home, Audience::kGeneral, 30, [&](Row r) {
+        static const std::vector<Label> pos = {
+            Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}};
+        static const std::vector<Label> bad = {
+            Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}};
+        static const std::vector<Label> none;
+        return absl::Span<const Label>(r < 10 ? pos : r >= 20 ? bad : none);
+      });
   const RowSet eligible(30, true);
   const SlatePlan plan(home, 0, 10, 0, {});
   std::vector<SlateCandidate> ranked;
@@ -95,7 +97,8 @@ TEST_F(SlatePlanTest, PoolsAreAskedOnlyWhenTheCandidatesCannotFillTheKeySlots) {
   }
   EXPECT_TRUE(plan.Pools(rich, eligible, *view).empty());
   // A page without key slots never asks.
-  EXPECT_TRUE(SlatePlan(home, 10, 10, 2, {}).Pools(ranked, eligible, *view).empty());
+  EXPECT_TRUE(
+      SlatePlan(home, 10, 10, 2, {}).Pools(ranked, eligible, *view).empty());
 }
 
 TEST_F(SlatePlanTest, ReadableHeadIsTheShortestPrefixHoldingTheNeed) {
@@ -106,15 +109,17 @@ TEST_F(SlatePlanTest, ReadableHeadIsTheShortestPrefixHoldingTheNeed) {
     SCOPED_TRACE(round);
     const int n = 1 + static_cast<int>(rng() % 60);
     // A view over n rows: a third positive, a third bad.
-    const auto view = GovernanceView::Build(*pack_, S("home"), Audience::kGeneral,
-                                            n, [&](Row r) {
-      static const std::vector<Label> pos = {
-          Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}};
-      static const std::vector<Label> bad = {
-          Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}};
-      static const std::vector<Label> none;
-      return absl::Span<const Label>(r % 3 == 0 ? pos : r % 3 == 1 ? bad : none);
-    });
+    const auto view = GovernanceView::Build(
+        *pack_, S("home"), Audience::kGeneral, n, [&](Row r) {
+          static const std::vector<Label> pos = {
+              Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}};
+          static const std::vector<Label> bad = {
+              Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}};
+          static const std::vector<Label> none;
+          return absl::Span<const Label>(r % 3 == 0   ? pos
+                                         : r % 3 == 1 ? bad
+                                                      : none);
+        });
     std::vector<Row> rows;
     std::vector<double> finals;
     for (Row r = 0; r < n; ++r) {
@@ -141,7 +146,8 @@ TEST_F(SlatePlanTest, ReadableHeadIsTheShortestPrefixHoldingTheNeed) {
       const bool allowed = view->key_slot_allowed().contains(rows[i]);
       a += allowed;
       p += allowed && view->positive_key_slot_allowed().contains(rows[i]);
-      if (c >= need.candidates && a >= need.key_slot_allowed && p >= need.positives) {
+      if (c >= need.candidates && a >= need.key_slot_allowed &&
+          p >= need.positives) {
         v = SlateSortKey(finals[i]);
         break;
       }

@@ -12,9 +12,10 @@ std::shared_ptr<const GovernanceView> GovernanceViewCache::Get(
     const std::shared_ptr<const PolicyPack>& pack, const Surface& surface,
     Audience audience, const std::shared_ptr<const Catalog>& catalog,
     const std::shared_ptr<const LabelTable>& labels) const {
-  const std::string key = absl::StrCat(
-      reinterpret_cast<uintptr_t>(pack.get()), "|", surface.id, "|",
-      static_cast<int>(audience), "|", reinterpret_cast<uintptr_t>(catalog.get()));
+  const std::string key =
+      absl::StrCat(reinterpret_cast<uintptr_t>(pack.get()), "|", surface.id,
+                   "|", static_cast<int>(audience), "|",
+                   reinterpret_cast<uintptr_t>(catalog.get()));
   const int64_t version = labels->version();
   std::shared_ptr<const GovernanceView> base;
   std::optional<std::vector<ItemId>> changed;

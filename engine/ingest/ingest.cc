@@ -49,22 +49,24 @@ absl::Status RunIngest(const IngestOptions& o) {
   const absl::Time t0 = absl::Now();
   FEEDGOV_ASSIGN_OR_RETURN(
       v1::ModelConfig config,
-      LoadModelConfig(PathOrDefault(o.model_config_path, "models/default.textproto")));
-  FEEDGOV_ASSIGN_OR_RETURN(
-      Taxonomy taxonomy,
-      Taxonomy::Load(PathOrDefault(o.taxonomy_path, "policies/labels.textproto")));
+      LoadModelConfig(
+          PathOrDefault(o.model_config_path, "models/default.textproto")));
+  FEEDGOV_ASSIGN_OR_RETURN(Taxonomy taxonomy,
+                           Taxonomy::Load(PathOrDefault(
+                               o.taxonomy_path, "policies/labels.textproto")));
   FEEDGOV_ASSIGN_OR_RETURN(
       LabelMap label_map,
       LoadLabelMap(PathOrDefault(o.label_map_path,
-                             "policies/labelmaps/movielens.textproto"),
+                                 "policies/labelmaps/movielens.textproto"),
                    taxonomy));
 
   MovieLensOptions ml;
   ml.popularity_half_life_days = config.scoring().popularity_half_life_days();
   FEEDGOV_ASSIGN_OR_RETURN(MovieLensData data, ReadMovieLens(o.data_dir, ml));
-  Say(o.progress, absl::StrFormat("read %s: %d items, %d ratings, %d tag applications",
-                                  o.data_dir, data.items.size(), data.ratings.size(),
-                                  data.tag_applications.size()));
+  Say(o.progress,
+      absl::StrFormat("read %s: %d items, %d ratings, %d tag applications",
+                      o.data_dir, data.items.size(), data.ratings.size(),
+                      data.tag_applications.size()));
 
   if (data.ratings.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -73,21 +75,21 @@ absl::Status RunIngest(const IngestOptions& o) {
   IndexedInteractions indexed = IndexInteractions(data.ratings);
   AlsOptions als = AlsOptions::FromConfig(config.als());
   FEEDGOV_ASSIGN_OR_RETURN(
-      AlsModel model,
-      TrainAls(indexed.input, als, [&](const AlsProgress& p) {
+      AlsModel model, TrainAls(indexed.input, als, [&](const AlsProgress& p) {
         Say(o.progress,
             absl::StrFormat("als iteration %2d/%d  loss %.4f  elapsed %.2fs",
                             p.iteration, als.iterations, p.loss,
                             p.elapsed_seconds));
       }));
 
-  RowMatrixXf item_emb = ItemEmbeddings(data.items, indexed, model.item_factors);
+  RowMatrixXf item_emb =
+      ItemEmbeddings(data.items, indexed, model.item_factors);
   FEEDGOV_ASSIGN_OR_RETURN(
       auto catalog,
       Catalog::Create(data.items, std::move(item_emb), data.reference_time));
   FEEDGOV_ASSIGN_OR_RETURN(
-      auto users, UserTable::Create(indexed.user_ids, model.user_factors,
-                                    data.ratings));
+      auto users,
+      UserTable::Create(indexed.user_ids, model.user_factors, data.ratings));
 
   absl::flat_hash_map<ItemId, std::vector<Label>> label_rows;
   int labeled = 0;
@@ -100,15 +102,17 @@ absl::Status RunIngest(const IngestOptions& o) {
   }
   FEEDGOV_ASSIGN_OR_RETURN(auto labels,
                            LabelTable::Create(std::move(label_rows), 1));
-  Say(o.progress, absl::StrFormat("labels: %d of %d items labeled by the label map",
-                                  labeled, catalog->size()));
+  Say(o.progress,
+      absl::StrFormat("labels: %d of %d items labeled by the label map",
+                      labeled, catalog->size()));
 
   RetrieverOptions ropts = RetrieverOptions::FromConfig(config.retrieval());
   FEEDGOV_ASSIGN_OR_RETURN(auto retriever,
                            Retriever::Build(catalog->embeddings(), ropts));
   FEEDGOV_ASSIGN_OR_RETURN(std::string index_bytes, retriever->Serialize());
-  Say(o.progress, absl::StrFormat("index: %s over %d x %d", retriever->factory(),
-                                  catalog->size(), catalog->dim()));
+  Say(o.progress,
+      absl::StrFormat("index: %s over %d x %d", retriever->factory(),
+                      catalog->size(), catalog->dim()));
 
   SnapshotContents contents;
   contents.catalog = catalog;
@@ -116,7 +120,8 @@ absl::Status RunIngest(const IngestOptions& o) {
   contents.users = users;
   contents.index_factory = retriever->factory();
   contents.index_bytes = std::move(index_bytes);
-  google::protobuf::TextFormat::PrintToString(config, &contents.model_config_text);
+  google::protobuf::TextFormat::PrintToString(config,
+                                              &contents.model_config_text);
   WriteSnapshotOptions wopts;
   wopts.clock = o.clock;
   FEEDGOV_RETURN_IF_ERROR(

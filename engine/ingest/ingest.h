@@ -23,7 +23,8 @@ struct IngestOptions {
   std::string out_dir;            // Snapshot directory to write. Required.
   std::string model_config_path;  // Default: models/default.textproto.
   std::string taxonomy_path;      // Default: policies/labels.textproto.
-  std::string label_map_path;     // Default: policies/labelmaps/movielens.textproto.
+  std::string
+      label_map_path;  // Default: policies/labelmaps/movielens.textproto.
   std::ostream* progress = nullptr;  // One line per step / ALS iteration.
   const Clock* clock = &RealClock::Get();
 };

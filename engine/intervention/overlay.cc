@@ -19,9 +19,9 @@ std::shared_ptr<const ResolvedInterventions> InterventionOverlay::Resolve(
     const std::shared_ptr<const InterventionSnapshot>& snapshot,
     const std::shared_ptr<const CatalogState>& state,
     const std::string& surface, absl::Time now) const {
-  const auto key = std::make_tuple(static_cast<const void*>(snapshot.get()),
-                                   static_cast<const void*>(state.get()),
-                                   surface);
+  const auto key =
+      std::make_tuple(static_cast<const void*>(snapshot.get()),
+                      static_cast<const void*>(state.get()), surface);
   {
     absl::MutexLock lock(&resolved_mu_);
     auto it = resolved_.find(key);
@@ -55,9 +55,9 @@ std::shared_ptr<const ResolvedInterventions> InterventionOverlay::Resolve(
   for (const NearDuplicateSeed& seed : active.near_duplicate_seeds) {
     auto rows = NearDuplicates(*state, seed.item_id, seed.cosine_threshold);
     if (!rows.ok()) {
-      out->degradations.push_back(absl::StrCat(
-          "near-duplicate suppression ", seed.intervention_id,
-          " could not be evaluated: ", rows.status().message()));
+      out->degradations.push_back(
+          absl::StrCat("near-duplicate suppression ", seed.intervention_id,
+                       " could not be evaluated: ", rows.status().message()));
       continue;
     }
     for (Row r : **rows) suppress(r);
@@ -100,7 +100,7 @@ ResolvedInterventions::Eligible ResolvedInterventions::EligibleFor(
 
 absl::StatusOr<std::shared_ptr<const std::vector<Row>>>
 InterventionOverlay::NearDuplicates(const CatalogState& state, ItemId seed,
-                           double threshold) const {
+                                    double threshold) const {
   std::string key =
       absl::StrCat(reinterpret_cast<uintptr_t>(state.catalog.get()), "|", seed,
                    "|", threshold);
@@ -113,10 +113,10 @@ InterventionOverlay::NearDuplicates(const CatalogState& state, ItemId seed,
   }
   auto rows = std::make_shared<std::vector<Row>>();
   if (auto seed_row = state.catalog->FindRow(seed)) {
-    FEEDGOV_ASSIGN_OR_RETURN(
-        auto hits, state.retriever->SearchAboveThreshold(
-                       state.catalog->embedding(*seed_row),
-                       static_cast<float>(threshold), Retriever::kMaxK, nullptr));
+    FEEDGOV_ASSIGN_OR_RETURN(auto hits, state.retriever->SearchAboveThreshold(
+                                            state.catalog->embedding(*seed_row),
+                                            static_cast<float>(threshold),
+                                            Retriever::kMaxK, nullptr));
     for (const Hit& h : hits) {
       if (h.row != *seed_row) rows->push_back(h.row);  // Not the seed itself.
     }
@@ -144,7 +144,8 @@ Overlay InterventionOverlay::Apply(
     }
     return out;
   }
-  out.resolved = Resolve(snapshot, request.state, request.surface->id, request.now);
+  out.resolved =
+      Resolve(snapshot, request.state, request.surface->id, request.now);
   const ResolvedInterventions& resolved = *out.resolved;
   out.degradations = resolved.degradations;
 
@@ -152,7 +153,8 @@ Overlay InterventionOverlay::Apply(
   // out of the servable rows once per view (memoized). `suppressed` counts
   // the rows suppression removed from this request's eligible rows, so a
   // deleted or already served row it also covers is not counted.
-  const ResolvedInterventions::Eligible base = resolved.EligibleFor(request.view);
+  const ResolvedInterventions::Eligible base =
+      resolved.EligibleFor(request.view);
   out.eligible = *base.rows;
   int32_t removed = base.removed;
   absl::flat_hash_set<Row> uncounted;  // Suppressed rows out anyway.
@@ -162,7 +164,8 @@ Overlay InterventionOverlay::Apply(
     if (out.eligible.contains(*row)) {
       out.eligible.erase(*row);
     } else if (resolved.suppressed.contains(*row) &&
-               view.servable().contains(*row) && uncounted.insert(*row).second) {
+               view.servable().contains(*row) &&
+               uncounted.insert(*row).second) {
       --removed;
     }
   };
@@ -181,7 +184,8 @@ void InterventionOverlay::AdmitPins(const ResolvedInterventions& resolved,
                                     Overlay& out) const {
   const GovernanceView& view = *request.view;
   const int page_end = request.start + request.page_size;
-  absl::flat_hash_set<ItemId> served(request.served.begin(), request.served.end());
+  absl::flat_hash_set<ItemId> served(request.served.begin(),
+                                     request.served.end());
   for (const ResolvedInterventions::Pin& resolved_pin : resolved.pins) {
     const int position = resolved_pin.position;
     const ActivePin& pin = resolved_pin.pin;
@@ -199,9 +203,9 @@ void InterventionOverlay::AdmitPins(const ResolvedInterventions& resolved,
     const std::optional<Row> row = resolved_pin.row;
     if (!row) {
       ++out.pins_blocked;
-      out.degradations.push_back(absl::StrCat(
-          "pin ", pin.intervention_id, ": item ", pin.item_id,
-          " is not in the catalog"));
+      out.degradations.push_back(absl::StrCat("pin ", pin.intervention_id,
+                                              ": item ", pin.item_id,
+                                              " is not in the catalog"));
       continue;
     }
     // The view's bitsets answer the common case; the full verdict (with the
@@ -216,7 +220,8 @@ void InterventionOverlay::AdmitPins(const ResolvedInterventions& resolved,
       switch (CheckPin(!view.servable().contains(*row), key_allowed,
                        request.surface->IsKeySlot(position))) {
         case PinRefusal::kDropped:
-          blocked = absl::StrCat("policy drops it (", view.verdict(*row).dropped_by, ")");
+          blocked = absl::StrCat("policy drops it (",
+                                 view.verdict(*row).dropped_by, ")");
           break;
         case PinRefusal::kKeptOutOfKeySlot:
           blocked = absl::StrCat("policy keeps it out of key slots (",

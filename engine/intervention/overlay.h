@@ -60,9 +60,9 @@ namespace feedgov {
 // the interval over which InterventionSnapshot::Active() does not change.
 // Immutable but for the memo behind EligibleFor (thread-safe).
 struct ResolvedInterventions {
-  absl::Time valid_from;   // Inclusive.
-  absl::Time valid_until;  // Exclusive.
-  RowSet suppressed;       // Items, authors, near duplicates.
+  absl::Time valid_from;     // Inclusive.
+  absl::Time valid_until;    // Exclusive.
+  RowSet suppressed;         // Items, authors, near duplicates.
   RowFactors editor_factor;  // Boost x bury.
   struct Pin {
     int position = 0;  // 0-based absolute.
@@ -89,7 +89,7 @@ struct ResolvedInterventions {
 
 // What the overlay decided for one page.
 struct Overlay {
-  RowSet eligible;  // Rows that may be placed organically on this page.
+  RowSet eligible;     // Rows that may be placed organically on this page.
   int suppressed = 0;  // Rows suppression removed from this page's eligible.
   // Editor factors of the rows (empty when none); valid while `resolved`
   // (held here) lives.
@@ -118,9 +118,9 @@ struct Overlay {
 
 // One page's position in its chain, for the overlay.
 struct OverlayRequest {
-  std::shared_ptr<const CatalogState> state;       // Required.
-  std::shared_ptr<const GovernanceView> view;      // Required.
-  const Surface* surface = nullptr;                // Required.
+  std::shared_ptr<const CatalogState> state;   // Required.
+  std::shared_ptr<const GovernanceView> view;  // Required.
+  const Surface* surface = nullptr;            // Required.
   absl::Span<const ItemId> served;  // Items served earlier in the chain.
   int start = 0;      // Absolute 0-based position of the page's first slot.
   int page_size = 0;  // [1, kMaxPageSize].

@@ -48,24 +48,28 @@ class OverlayTest : public ::testing::Test {
     items[9].author = "b";
     auto state = std::make_shared<CatalogState>();
     ASSERT_OK_AND_ASSIGN(state->catalog, Catalog::Create(items, e, kNow));
-    ASSERT_OK_AND_ASSIGN(state->users, UserTable::Create({}, RowMatrixXf(0, d), {}));
+    ASSERT_OK_AND_ASSIGN(state->users,
+                         UserTable::Create({}, RowMatrixXf(0, d), {}));
     ASSERT_OK_AND_ASSIGN(state->retriever,
                          Retriever::Build(state->catalog->embeddings(), {}));
     state->ComputePriors(ScoringOptions());
     state->deleted = {110};
     state_ = state;
     const std::string dir = testing::SourceDir() + "/policies/";
-    ASSERT_OK_AND_ASSIGN(Taxonomy tax, Taxonomy::Load(dir + "labels.textproto"));
-    ASSERT_OK_AND_ASSIGN(pack_, LoadPolicyPack(dir + "cn-ecology.textproto", tax));
+    ASSERT_OK_AND_ASSIGN(Taxonomy tax,
+                         Taxonomy::Load(dir + "labels.textproto"));
+    ASSERT_OK_AND_ASSIGN(pack_,
+                         LoadPolicyPack(dir + "cn-ecology.textproto", tax));
     absl::flat_hash_map<ItemId, std::vector<Label>> labels = {
         {103, {Label{"illegal.rumors", 0.9f, LabelSource::kReviewer, 0}}},
         {105, {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}}}};
     const Surface& home = *pack_->FindSurface("home");
-    view_ = GovernanceView::Build(*pack_, home, Audience::kGeneral, n, [&](Row r) {
-      auto it = labels.find(100 + r);
-      return it == labels.end() ? absl::Span<const Label>()
-                                : absl::Span<const Label>(it->second);
-    });
+    view_ =
+        GovernanceView::Build(*pack_, home, Audience::kGeneral, n, [&](Row r) {
+          auto it = labels.find(100 + r);
+          return it == labels.end() ? absl::Span<const Label>()
+                                    : absl::Span<const Label>(it->second);
+        });
   }
 
   static Intervention Make(const std::string& id, InterventionKind kind,
@@ -124,7 +128,8 @@ TEST_F(OverlayTest, WithoutInterventionsOnlyDroppedDeletedAndServedLeave) {
 TEST_F(OverlayTest, SuppressionsFactorsAndPinsMatchTheHandComputedPage) {
   Intervention author = Make("iv-4", InterventionKind::kSuppressAuthor, 0);
   author.author = "a";
-  Intervention near = Make("iv-5", InterventionKind::kSuppressNearDuplicates, 100);
+  Intervention near =
+      Make("iv-5", InterventionKind::kSuppressNearDuplicates, 100);
   near.cosine_threshold = 0.9;
   Intervention boost = Make("iv-6", InterventionKind::kBoost, 106);
   boost.factor = 2.0;
@@ -132,16 +137,16 @@ TEST_F(OverlayTest, SuppressionsFactorsAndPinsMatchTheHandComputedPage) {
   bury.factor = 0.5;
   Intervention expired = Pin("iv-8", 111, 2);
   expired.end = absl::FromUnixSeconds(kNow - 1);
-  auto snapshot = std::make_shared<const InterventionSnapshot>(std::vector<Intervention>{
-      Make("iv-1", InterventionKind::kSuppressItem, 102), author, near, boost,
-      bury, expired,
-      Pin("iv-10", 104, 0),    // Admitted, key slot.
-      Pin("iv-11", 105, 1),    // Bad item in key slot 2: refused.
-      Pin("iv-12", 102, 7),    // Suppressed: refused.
-      Pin("iv-13", 103, 8),    // Illegal: refused.
-      Pin("iv-14", 999, 9),    // Not in the catalog: refused.
-      Pin("iv-15", 106, 12),   // Beyond this page: admitted for later.
-      Pin("iv-16", 109, 3)});  // Served earlier in the chain.
+  auto snapshot =
+      std::make_shared<const InterventionSnapshot>(std::vector<Intervention>{
+          Make("iv-1", InterventionKind::kSuppressItem, 102), author, near,
+          boost, bury, expired, Pin("iv-10", 104, 0),  // Admitted, key slot.
+          Pin("iv-11", 105, 1),    // Bad item in key slot 2: refused.
+          Pin("iv-12", 102, 7),    // Suppressed: refused.
+          Pin("iv-13", 103, 8),    // Illegal: refused.
+          Pin("iv-14", 999, 9),    // Not in the catalog: refused.
+          Pin("iv-15", 106, 12),   // Beyond this page: admitted for later.
+          Pin("iv-16", 109, 3)});  // Served earlier in the chain.
   std::vector<ItemId> served = {109};
   const Overlay o = overlay_.Apply(snapshot, Request(&served));
 
@@ -201,9 +206,9 @@ TEST_F(OverlayTest, PinsBeyondTheEndOfTheFeedArePlacedAfterItsLastItem) {
 TEST_F(OverlayTest, AResolvedWindowIsReusedUntilAnInterventionStartsOrEnds) {
   Intervention later = Make("iv-2", InterventionKind::kSuppressItem, 100);
   later.start = absl::FromUnixSeconds(kNow + 60);
-  auto snapshot = std::make_shared<const InterventionSnapshot>(
-      std::vector<Intervention>{Make("iv-1", InterventionKind::kSuppressItem, 102),
-                                later});
+  auto snapshot =
+      std::make_shared<const InterventionSnapshot>(std::vector<Intervention>{
+          Make("iv-1", InterventionKind::kSuppressItem, 102), later});
   std::vector<ItemId> served;
   OverlayRequest now = Request(&served);
   const Overlay a = overlay_.Apply(snapshot, now);

@@ -14,9 +14,11 @@ bool NeedsItem(InterventionKind kind) {
 }
 
 absl::Status CheckPinOn(const PolicyPack& pack, const Surface& surface,
-                        const Intervention& iv, const std::vector<Label>& labels) {
+                        const Intervention& iv,
+                        const std::vector<Label>& labels) {
   const ItemVerdict v = EvaluateItem(pack, surface, Audience::kGeneral, labels);
-  switch (CheckPin(v.dropped, v.key_slot_allowed, surface.IsKeySlot(iv.position))) {
+  switch (
+      CheckPin(v.dropped, v.key_slot_allowed, surface.IsKeySlot(iv.position))) {
     case PinRefusal::kDropped:
       return absl::FailedPreconditionError(absl::StrCat(
           "pin refused: policy '", pack.id, "' v", pack.version, " drops item ",
@@ -24,9 +26,9 @@ absl::Status CheckPinOn(const PolicyPack& pack, const Surface& surface,
           "); a pin never bypasses governance"));
     case PinRefusal::kKeptOutOfKeySlot:
       return absl::FailedPreconditionError(absl::StrCat(
-          "pin refused: position ", iv.position + 1, " of surface `", surface.id,
-          "` is a key slot and policy '", pack.id, "' keeps item ", iv.item_id,
-          " out of key slots (", v.kept_out_by,
+          "pin refused: position ", iv.position + 1, " of surface `",
+          surface.id, "` is a key slot and policy '", pack.id, "' keeps item ",
+          iv.item_id, " out of key slots (", v.kept_out_by,
           "); pick a position outside the key slots"));
     case PinRefusal::kNone:
       return absl::OkStatus();
@@ -45,9 +47,9 @@ WriteGate MakeInterventionGate(const PolicyRegistry* policies,
       FEEDGOV_RETURN_IF_ERROR(pack->SurfaceOrError(iv.surface).status());
     }
     if (NeedsItem(iv.kind) && !snapshot.state->catalog->FindRow(iv.item_id)) {
-      return absl::NotFoundError(absl::StrCat(
-          absl::AsciiStrToLower(InterventionKindName(iv.kind)),
-          " of unknown item ", iv.item_id));
+      return absl::NotFoundError(
+          absl::StrCat(absl::AsciiStrToLower(InterventionKindName(iv.kind)),
+                       " of unknown item ", iv.item_id));
     }
     if (iv.kind != InterventionKind::kPin) return absl::OkStatus();
     const std::vector<Label>& labels = snapshot.labels->LabelsFor(iv.item_id);

@@ -43,10 +43,9 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::Create(
         Retriever::Build(snapshot.catalog->embeddings(), options.retrieval));
   } else {
     FEEDGOV_ASSIGN_OR_RETURN(
-        retriever,
-        Retriever::Deserialize(snapshot.index_bytes,
-                               snapshot.catalog->embeddings(),
-                               options.retrieval));
+        retriever, Retriever::Deserialize(snapshot.index_bytes,
+                                          snapshot.catalog->embeddings(),
+                                          options.retrieval));
   }
   FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<UserStage> user_stage,
                            UserStage::Create(options.user));
@@ -55,16 +54,17 @@ absl::StatusOr<std::unique_ptr<FeedEngine>> FeedEngine::Create(
   state->users = snapshot.users;
   state->retriever = std::move(retriever);
   state->ComputePriors(options.scoring);
-  return std::unique_ptr<FeedEngine>(new FeedEngine(
-      std::move(state), snapshot.labels, std::move(policies),
-      std::move(options), std::move(user_stage), clock));
+  return std::unique_ptr<FeedEngine>(
+      new FeedEngine(std::move(state), snapshot.labels, std::move(policies),
+                     std::move(options), std::move(user_stage), clock));
 }
 
 FeedEngine::FeedEngine(std::shared_ptr<const CatalogState> state,
                        std::shared_ptr<const LabelTable> labels,
                        std::shared_ptr<PolicyRegistry> policies,
                        EngineOptions options,
-                       std::unique_ptr<UserStage> user_stage, const Clock* clock)
+                       std::unique_ptr<UserStage> user_stage,
+                       const Clock* clock)
     : blend_(options.scoring),
       policies_(std::move(policies)),
       options_(std::move(options)),
@@ -87,7 +87,8 @@ void FeedEngine::SetUserSettingsSource(const UserSettingsStore* store) {
 absl::StatusOr<std::shared_ptr<const GovernanceView>> FeedEngine::ViewFor(
     const std::string& surface_id, Audience audience) const {
   const std::shared_ptr<const PolicyPack> pack = policies_->current();
-  FEEDGOV_ASSIGN_OR_RETURN(const Surface* surface, pack->SurfaceOrError(surface_id));
+  FEEDGOV_ASSIGN_OR_RETURN(const Surface* surface,
+                           pack->SurfaceOrError(surface_id));
   const CatalogSnapshot snapshot = catalog_.Snapshot();
   return views_.Get(pack, *surface, audience, snapshot.state->catalog,
                     snapshot.labels);
@@ -108,7 +109,8 @@ absl::StatusOr<RankContext> FeedEngine::Open(const RankRequest& request) const {
   return OpenRankContext(request, sources);
 }
 
-absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const {
+absl::StatusOr<RankResponse> FeedEngine::Rank(
+    const RankRequest& request) const {
   FEEDGOV_ASSIGN_OR_RETURN(RankContext ctx, Open(request));
   Overlay overlay = overlay_.Apply(ctx.interventions, ctx.ForOverlay());
   FEEDGOV_ASSIGN_OR_RETURN(
@@ -118,16 +120,16 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   const SlatePlan plan(*ctx.surface, ctx.start, ctx.page_size,
                        ctx.chain.positives_in_quota_window(),
                        overlay.PinsBefore(ctx.page_end()));
-  const FinalScorer scorer(*ctx.state().catalog, *ctx.view, *overlay.editor_factor,
-                           user.user_factor, user.personalized,
-                           ctx.pack->BoostBound(*ctx.surface, ctx.audience));
+  const FinalScorer scorer(
+      *ctx.state().catalog, *ctx.view, *overlay.editor_factor, user.user_factor,
+      user.personalized, ctx.pack->BoostBound(*ctx.surface, ctx.audience));
   const Sources sources(SourceInputs{&ctx.state(), &blend_, &scorer,
                                      ctx.view.get(), ctx.page_size},
                         user.query);
   const CandidateSource& source = sources.For(user.personalized, options_);
-  FEEDGOV_ASSIGN_OR_RETURN(
-      std::vector<SlateCandidate> ranked,
-      RetrieveRanked(ctx, source, scorer, overlay.eligible, eligible_count, plan));
+  FEEDGOV_ASSIGN_OR_RETURN(std::vector<SlateCandidate> ranked,
+                           RetrieveRanked(ctx, source, scorer, overlay.eligible,
+                                          eligible_count, plan));
   FEEDGOV_ASSIGN_OR_RETURN(
       Pools pools,
       RetrievePools(ctx, source, scorer, ranked, overlay.eligible, plan));
@@ -137,8 +139,8 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(const RankRequest& request) const 
   std::vector<SlateSlot> slots = slate.slots;
   overlay.PlacePinsPastEnd(eligible_count, *ctx.surface, ctx.start,
                            ctx.page_size, slots);
-  return BuildResponse(Outcome(ctx, overlay, user, eligible_count), slate, slots,
-                       std::move(ctx.chain), options_.page_token_key);
+  return BuildResponse(Outcome(ctx, overlay, user, eligible_count), slate,
+                       slots, std::move(ctx.chain), options_.page_token_key);
 }
 
 // Everything the response reports of the stages before it. Degradations in
@@ -181,8 +183,9 @@ absl::StatusOr<std::vector<SlateCandidate>> FeedEngine::RetrieveRanked(
     const FinalScorer& scorer, const RowSet& eligible, int eligible_count,
     const SlatePlan& plan) const {
   const int k = std::max(options_.candidate_count, 3 * ctx.page_size);
-  FEEDGOV_ASSIGN_OR_RETURN(ScoredRows scored,
-                           source.Retrieve(eligible, eligible_count, k, plan.need()));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      ScoredRows scored,
+      source.Retrieve(eligible, eligible_count, k, plan.need()));
   const std::vector<size_t> head = ReadableHead(
       scored.rows, scored.finals,
       options_.trim_candidate_head ? plan.need() : SlateNeed{}, *ctx.view);
@@ -196,11 +199,13 @@ absl::StatusOr<FeedEngine::Pools> FeedEngine::RetrievePools(
     const RowSet& eligible, const SlatePlan& plan) const {
   Pools pools;
   for (const PoolRequest& pool : plan.Pools(ranked, eligible, *ctx.view)) {
-    FEEDGOV_ASSIGN_OR_RETURN(ScoredRows scored,
-                             source.Retrieve(pool.allowed, -1, pool.k, SlateNeed{}));
+    FEEDGOV_ASSIGN_OR_RETURN(
+        ScoredRows scored,
+        source.Retrieve(pool.allowed, -1, pool.k, SlateNeed{}));
     const std::vector<size_t> all =
         ReadableHead(scored.rows, scored.finals, SlateNeed{}, *ctx.view);
-    (pool.kind == PoolRequest::Kind::kPositive ? pools.positive : pools.key_safe) =
+    (pool.kind == PoolRequest::Kind::kPositive ? pools.positive
+                                               : pools.key_safe) =
         scored.Candidates(scorer, all);
   }
   return pools;

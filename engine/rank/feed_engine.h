@@ -127,9 +127,11 @@ class FeedEngine final : public FeedReader {
   absl::Status UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
     return catalog_.UpdateLabels(std::move(updates));
   }
-  absl::Status UpsertItems(std::vector<Item> items, const RowMatrixXf& embeddings,
+  absl::Status UpsertItems(std::vector<Item> items,
+                           const RowMatrixXf& embeddings,
                            std::vector<ItemLabelsUpdate> labels) {
-    return catalog_.UpsertItems(std::move(items), embeddings, std::move(labels));
+    return catalog_.UpsertItems(std::move(items), embeddings,
+                                std::move(labels));
   }
   absl::Status DeleteItems(const std::vector<ItemId>& items) {
     return catalog_.DeleteItems(items);
@@ -138,27 +140,35 @@ class FeedEngine final : public FeedReader {
     catalog_.SetCommitHook(std::move(hook));
   }
 
-  void SetInterventionSource(InterventionSource source) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetInterventionSource(InterventionSource source)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Where Rank reads users' stored settings; null: nobody has stored
   // settings (defaults for everyone). `store` must outlive its use here
   // (reset it before destroying the store) and be thread-safe.
-  void SetUserSettingsSource(const UserSettingsStore* store) ABSL_LOCKS_EXCLUDED(mu_);
+  void SetUserSettingsSource(const UserSettingsStore* store)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Current snapshots (for explanations, CLIs and tests).
   std::shared_ptr<const CatalogState> state() const { return catalog_.state(); }
   std::shared_ptr<const Catalog> catalog() const { return state()->catalog; }
   std::shared_ptr<const UserTable> users() const { return state()->users; }
   std::shared_ptr<const LabelTable> labels() const { return catalog_.labels(); }
-  std::shared_ptr<const PolicyPack> policy() const override { return policies_->current(); }
+  std::shared_ptr<const PolicyPack> policy() const override {
+    return policies_->current();
+  }
   PolicyRegistry& policies() const { return *policies_; }
   const CatalogWriter& catalog_writer() const { return catalog_; }
   const EngineOptions& options() const { return options_; }
   const Clock& clock() const { return *clock_; }
 
   // FeedReader (engine/user/user_controls.h).
-  std::shared_ptr<const CatalogState> catalog_state() const override { return state(); }
+  std::shared_ptr<const CatalogState> catalog_state() const override {
+    return state();
+  }
   const Taxonomy& taxonomy() const override { return policies_->taxonomy(); }
-  const ScoringOptions& scoring_options() const override { return options_.scoring; }
+  const ScoringOptions& scoring_options() const override {
+    return options_.scoring;
+  }
   const UserStage& user_stage() const override { return *user_stage_; }
 
   // The governance view for (current pack, surface, audience, labels);

@@ -50,9 +50,9 @@ absl::Status CheckChain(const v1::PageTokenState& chain, int page_size) {
   }
   if (next + page_size > kMaxItemsPerChain ||
       chain.served_item_ids_size() + page_size > kMaxItemsPerChain) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "a token chain serves at most ", kMaxItemsPerChain,
-        " items; start a new chain"));
+    return absl::OutOfRangeError(absl::StrCat("a token chain serves at most ",
+                                              kMaxItemsPerChain,
+                                              " items; start a new chain"));
   }
   return absl::OkStatus();
 }
@@ -78,10 +78,10 @@ absl::StatusOr<RankContext> OpenRankContext(const RankRequest& request,
   ctx.catalog = sources.catalog->Snapshot();
   ctx.pack = sources.policies->current();
   ctx.interventions = sources.interventions;
-  FEEDGOV_ASSIGN_OR_RETURN(ctx.user, ResolveSettings(request, sources.settings));
-  FEEDGOV_ASSIGN_OR_RETURN(
-      ctx.chain,
-      OpenChain(request, sources.page_token_key, sources.clock->Now()));
+  FEEDGOV_ASSIGN_OR_RETURN(ctx.user,
+                           ResolveSettings(request, sources.settings));
+  FEEDGOV_ASSIGN_OR_RETURN(ctx.chain, OpenChain(request, sources.page_token_key,
+                                                sources.clock->Now()));
   // Minors mode is sticky within a chain: a continuation without the flag
   // keeps the minors audience of the pages before it (it may only get
   // stricter), so a chain never mixes adult pages into a minors feed.

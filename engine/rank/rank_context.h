@@ -24,8 +24,8 @@
 #include "engine/common/rank_types.h"
 #include "engine/governance/policy.h"
 #include "engine/governance/policy_loader.h"
-#include "engine/governance/view_cache.h"
 #include "engine/governance/verdict.h"
+#include "engine/governance/view_cache.h"
 #include "engine/intervention/intervention_snapshot.h"
 #include "engine/intervention/overlay.h"
 #include "engine/store/user_settings_store.h"
@@ -38,7 +38,7 @@ struct RankContext {
   CatalogSnapshot catalog;  // State and labels of one instant.
   std::shared_ptr<const PolicyPack> pack;
   std::shared_ptr<const InterventionSnapshot> interventions;  // May be null.
-  UserSettingsChoice user;  // The settings the page is ranked with.
+  UserSettingsChoice user;   // The settings the page is ranked with.
   v1::PageTokenState chain;  // Decoded, or a new chain.
   Audience audience = Audience::kGeneral;
   const Surface* surface = nullptr;  // One of pack->surfaces.

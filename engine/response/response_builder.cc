@@ -27,7 +27,8 @@ RankedItem ItemAt(const SlateSlot& slot, const Catalog& catalog,
 
 RankResponse BuildResponse(PageOutcome outcome, const SlateResult& slate,
                            const std::vector<SlateSlot>& slots,
-                           v1::PageTokenState chain, absl::string_view token_key) {
+                           v1::PageTokenState chain,
+                           absl::string_view token_key) {
   const Catalog& catalog = *outcome.catalog;
   RankResponse out;
   out.surface = outcome.surface->id;
@@ -40,7 +41,8 @@ RankResponse BuildResponse(PageOutcome outcome, const SlateResult& slate,
   int organic_used = 0;
   // The page's items are scattered over a catalog-sized array: start
   // loading them all before the loop reads them one by one.
-  for (const SlateSlot& slot : slots) __builtin_prefetch(&catalog.item(slot.item.row));
+  for (const SlateSlot& slot : slots)
+    __builtin_prefetch(&catalog.item(slot.item.row));
   for (const SlateSlot& slot : slots) {
     RankedItem r = ItemAt(slot, catalog, *outcome.labels);
     if (r.reasons & kEditorPin) {

@@ -45,9 +45,9 @@ struct PageOutcome {
   int pins_blocked = 0;
   const absl::flat_hash_map<ItemId, std::string>* pin_ids = nullptr;
   std::vector<std::string> degradations;  // In stage order.
-  int eligible_count = 0;    // Rows that could be placed organically.
-  bool later_pins = false;   // A pin remains beyond this page.
-  int start = 0;             // Absolute 0-based position of the first slot.
+  int eligible_count = 0;   // Rows that could be placed organically.
+  bool later_pins = false;  // A pin remains beyond this page.
+  int start = 0;            // Absolute 0-based position of the first slot.
   int page_size = 0;
 };
 
@@ -56,7 +56,8 @@ struct PageOutcome {
 // with `token_key` when the chain goes on.
 RankResponse BuildResponse(PageOutcome outcome, const SlateResult& slate,
                            const std::vector<SlateSlot>& slots,
-                           v1::PageTokenState chain, absl::string_view token_key);
+                           v1::PageTokenState chain,
+                           absl::string_view token_key);
 
 }  // namespace feedgov
 

@@ -85,7 +85,8 @@ int CountWithPriorAtLeast(const ItemPriors& priors, const RowSet& eligible,
 
 // Hints the cache to load embedding row `r` (d floats) of `m`.
 inline void PrefetchRow(const RowMatrixXf& m, Row r) {
-  const char* p = reinterpret_cast<const char*>(m.data() + int64_t{r} * m.cols());
+  const char* p =
+      reinterpret_cast<const char*>(m.data() + int64_t{r} * m.cols());
   for (int64_t off = 0; off < m.cols() * int64_t{sizeof(float)}; off += 64) {
     __builtin_prefetch(p + off);
   }
@@ -120,7 +121,8 @@ double HeadThreshold(const GovernanceView& view, const RowSet& allowed,
   // need-th best allowed row is among them and the threshold stands.
   const RowSet& key_ok = view.key_slot_allowed();
   int64_t top_allowed = 0;
-  for (int i = 0; i < t; ++i) top_allowed += key_ok.contains(rows[order[i].second]);
+  for (int i = 0; i < t; ++i)
+    top_allowed += key_ok.contains(rows[order[i].second]);
   if (top_allowed >= need.key_slot_allowed) return threshold;
   for (size_t i = kinds.allowed.size(); i < rows.size(); ++i) {
     kinds.allowed.push_back(key_ok.contains(rows[i]));
@@ -174,9 +176,9 @@ double HeadThreshold(const GovernanceView& view, const RowSet& allowed,
 // cosine list alone) already tells how deep they must reach, and the jump
 // below goes there directly. Rows are added once and scored once; a round
 // only scores its new rows.
-absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(const RowSet& allowed,
-                                                     int allowed_count, int k,
-                                                     const SlateNeed& need) const {
+absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(
+    const RowSet& allowed, int allowed_count, int k,
+    const SlateNeed& need) const {
   ScoredRows out;
   std::vector<Row>& rows = out.rows;
   std::vector<float>& sims = out.sims;
@@ -242,7 +244,8 @@ absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(const RowSet& allowed,
     FEEDGOV_ASSIGN_OR_RETURN(
         std::vector<double> fresh,
         in_.blend->Score(absl::MakeConstSpan(rows).subspan(scored),
-                      absl::MakeConstSpan(sims).subspan(scored), *st.priors));
+                         absl::MakeConstSpan(sims).subspan(scored),
+                         *st.priors));
     in_.final->AppendFinals(absl::MakeConstSpan(rows).subspan(scored), fresh,
                             blended, finals);
     return absl::OkStatus();
@@ -281,8 +284,8 @@ absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(const RowSet& allowed,
       add_list(by_prior_b, b_added);
     }
     FEEDGOV_RETURN_IF_ERROR(score_new());  // The rows added this round.
-    const double threshold = HeadThreshold(*in_.view, allowed, rows, finals,
-                                           target, need, kinds);
+    const double threshold =
+        HeadThreshold(*in_.view, allowed, rows, finals, target, need, kinds);
     const bool finite = threshold > -std::numeric_limits<double>::infinity();
     const double cos_term = w_sim * (1.0 + hits.back().similarity) / 2;
     const double prior_kp = st.priors->prior_score(by_prior.rows().back());
@@ -292,9 +295,9 @@ absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(const RowSet& allowed,
     const bool b_done =
         !use_b || kb >= n || static_cast<int>(b_list.size()) < kb;
     const double prior_kb =
-        b_list.empty() ? prior_kp
-                       : std::min<double>(prior_kp,
-                                          st.priors->prior_score(b_list.back()));
+        b_list.empty()
+            ? prior_kp
+            : std::min<double>(prior_kp, st.priors->prior_score(b_list.back()));
     const bool b_open =
         !b_done && (cos_term + prior_kb) * max_boost >= threshold;
     if (!n_open && !b_open) break;
@@ -310,9 +313,10 @@ absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(const RowSet& allowed,
     // the lists double instead of jumping to their cap.
     if (n_open) {
       if (cos_term < threshold && kp < list_cap) {
-        kp = std::max(std::min(2 * kp, list_cap),
-                      1 + CountWithPriorAtLeast(*st.priors, allowed, nullptr,
-                                                threshold - cos_term, list_cap));
+        kp =
+            std::max(std::min(2 * kp, list_cap),
+                     1 + CountWithPriorAtLeast(*st.priors, allowed, nullptr,
+                                               threshold - cos_term, list_cap));
         kp = std::min(kp, list_cap);
       } else if (!finite && kp < list_cap) {
         kp = std::min(2 * kp, list_cap);
@@ -322,11 +326,10 @@ absl::StatusOr<ScoredRows> ThresholdSource::Retrieve(const RowSet& allowed,
     }
     if (b_open) {
       if (cos_term * max_boost < threshold && kb < list_cap) {
-        kb = std::max(
-            std::min(2 * kb, list_cap),
-            1 + CountWithPriorAtLeast(*st.priors, allowed, &boosted_rows,
-                                      threshold / max_boost - cos_term,
-                                      list_cap));
+        kb = std::max(std::min(2 * kb, list_cap),
+                      1 + CountWithPriorAtLeast(
+                              *st.priors, allowed, &boosted_rows,
+                              threshold / max_boost - cos_term, list_cap));
         kb = std::min(kb, list_cap);
       } else if (!finite && kb < list_cap) {
         kb = std::min(2 * kb, list_cap);
@@ -364,7 +367,8 @@ absl::StatusOr<ScoredRows> PriorSource::Retrieve(const RowSet& allowed,
     std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),
                      final_scores.end(), std::greater<double>());
     if (max_factor < 0) max_factor = in_.final->FactorBound();
-    if (priors.prior_score(out.rows.back()) * max_factor < final_scores[t - 1]) {
+    if (priors.prior_score(out.rows.back()) * max_factor <
+        final_scores[t - 1]) {
       break;
     }
   }
@@ -374,9 +378,9 @@ absl::StatusOr<ScoredRows> PriorSource::Retrieve(const RowSet& allowed,
   return out;
 }
 
-absl::StatusOr<ScoredRows> ExhaustiveSource::Retrieve(const RowSet& allowed,
-                                                      int allowed_count, int k,
-                                                      const SlateNeed& need) const {
+absl::StatusOr<ScoredRows> ExhaustiveSource::Retrieve(
+    const RowSet& allowed, int allowed_count, int k,
+    const SlateNeed& need) const {
   ScoredRows out;
   const RowMatrixXf& embeddings = in_.state->catalog->embeddings();
   const Eigen::VectorXf q = NormalizeQuery(query_);

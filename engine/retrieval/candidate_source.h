@@ -65,8 +65,8 @@ struct ScoredRows {
   std::vector<double> finals;
 
   // The rows at `indices` as slate candidates (FinalScorer::Candidate).
-  std::vector<SlateCandidate> Candidates(const FinalScorer& scorer,
-                                         absl::Span<const size_t> indices) const;
+  std::vector<SlateCandidate> Candidates(
+      const FinalScorer& scorer, absl::Span<const size_t> indices) const;
 };
 
 // What every source reads on one request.
@@ -93,7 +93,8 @@ class PriorSource final : public CandidateSource {
  public:
   explicit PriorSource(const SourceInputs& in) : in_(in) {}
   absl::StatusOr<ScoredRows> Retrieve(const RowSet& allowed, int allowed_count,
-                                      int k, const SlateNeed& need) const override;
+                                      int k,
+                                      const SlateNeed& need) const override;
 
  private:
   const SourceInputs in_;
@@ -115,14 +116,16 @@ class ThresholdSource final : public QuerySource {
  public:
   using QuerySource::QuerySource;
   absl::StatusOr<ScoredRows> Retrieve(const RowSet& allowed, int allowed_count,
-                                      int k, const SlateNeed& need) const override;
+                                      int k,
+                                      const SlateNeed& need) const override;
 };
 
 class ExhaustiveSource final : public QuerySource {
  public:
   using QuerySource::QuerySource;
   absl::StatusOr<ScoredRows> Retrieve(const RowSet& allowed, int allowed_count,
-                                      int k, const SlateNeed& need) const override;
+                                      int k,
+                                      const SlateNeed& need) const override;
 };
 
 // The top `k` rows of `eligible` (and of `also`, if not null) by prior

@@ -39,10 +39,12 @@ Oracle ScoreAll(const SeededWorld& w, const RowSet& allowed,
                 const Scorer& blend) {
   Oracle o;
   std::vector<float> sims;
-  const Eigen::VectorXf q = query.empty() ? Eigen::VectorXf() : NormalizeQuery(query);
+  const Eigen::VectorXf q =
+      query.empty() ? Eigen::VectorXf() : NormalizeQuery(query);
   allowed.ForEach([&](Row r) {
     o.rows.push_back(r);
-    if (!query.empty()) sims.push_back(RowSimilarity(w.state->catalog->embeddings(), r, q));
+    if (!query.empty())
+      sims.push_back(RowSimilarity(w.state->catalog->embeddings(), r, q));
   });
   auto blended = blend.Score(o.rows, sims, *w.state->priors);
   EXPECT_OK(blended);
@@ -57,7 +59,8 @@ double KthBest(std::vector<double> v, int64_t t) {
   if (t < 1 || static_cast<int64_t>(v.size()) < t) {
     return -std::numeric_limits<double>::infinity();
   }
-  std::nth_element(v.begin(), v.begin() + (t - 1), v.end(), std::greater<double>());
+  std::nth_element(v.begin(), v.begin() + (t - 1), v.end(),
+                   std::greater<double>());
   return v[t - 1];
 }
 
@@ -109,7 +112,8 @@ class CandidateSourceTest : public ::testing::Test {
 };
 SeededWorld* CandidateSourceTest::world_ = nullptr;
 
-TEST_F(CandidateSourceTest, ThresholdSourceHoldsEveryRowTheBruteForceHeadNeeds) {
+TEST_F(CandidateSourceTest,
+       ThresholdSourceHoldsEveryRowTheBruteForceHeadNeeds) {
   const SeededWorld& w = *world_;
   const Scorer blend{ScoringOptions()};
   std::mt19937 rng(11);
@@ -120,8 +124,9 @@ TEST_F(CandidateSourceTest, ThresholdSourceHoldsEveryRowTheBruteForceHeadNeeds) 
     for (int user_row = 0; user_row < w.state->users->size(); ++user_row) {
       for (int page_size : {5, 20}) {
         for (int k : {40, 200}) {
-          SCOPED_TRACE(::testing::Message() << surface_id << " user " << user_row
-                                          << " page " << page_size << " k " << k);
+          SCOPED_TRACE(::testing::Message()
+                       << surface_id << " user " << user_row << " page "
+                       << page_size << " k " << k);
           // Allowed: the servable rows minus a random tenth.
           RowSet allowed = view->servable();
           allowed.ForEach([&](Row r) {
@@ -135,9 +140,11 @@ TEST_F(CandidateSourceTest, ThresholdSourceHoldsEveryRowTheBruteForceHeadNeeds) 
             user[static_cast<Row>(rng() % w.state->catalog->size())] =
                 j % 3 ? 0.9 : 1.2;
           }
-          const FinalScorer final(*w.state->catalog, *view, editor, user, true,
-                                  w.pack->BoostBound(surface, Audience::kGeneral));
-          const SourceInputs in{w.state.get(), &blend, &final, view.get(), page_size};
+          const FinalScorer final(
+              *w.state->catalog, *view, editor, user, true,
+              w.pack->BoostBound(surface, Audience::kGeneral));
+          const SourceInputs in{w.state.get(), &blend, &final, view.get(),
+                                page_size};
           auto query = w.state->users->embedding(user_row);
           const ThresholdSource source(in, query);
           const SlatePlan plan(surface, 0, page_size, 0, {});
@@ -181,13 +188,14 @@ TEST_F(CandidateSourceTest, PriorSourceHoldsTheTopByFinalScoreAndNoUserData) {
                             w.pack->BoostBound(surface, Audience::kGeneral));
     const SourceInputs in{w.state.get(), &blend, &final, view.get(), 10};
     const PriorSource source(in);
-    ASSERT_OK_AND_ASSIGN(ScoredRows got,
-                         source.Retrieve(view->servable(), -1, 40, SlateNeed{}));
+    ASSERT_OK_AND_ASSIGN(
+        ScoredRows got, source.Retrieve(view->servable(), -1, 40, SlateNeed{}));
     EXPECT_TRUE(got.sims.empty());
     const Oracle oracle = ScoreAll(w, view->servable(), {}, final, blend);
     const double threshold = KthBest(oracle.finals, 20);
     ExpectContainsAbove(oracle, threshold, got);
-    EXPECT_NE(std::find(got.rows.begin(), got.rows.end(), deep), got.rows.end());
+    EXPECT_NE(std::find(got.rows.begin(), got.rows.end(), deep),
+              got.rows.end());
   }
 }
 
@@ -195,9 +203,10 @@ TEST_F(CandidateSourceTest, ExhaustiveSourceScoresEveryAllowedRow) {
   const SeededWorld& w = *world_;
   const Plain p(w, 3);
   const ExhaustiveSource source(p.in, p.query);
-  ASSERT_OK_AND_ASSIGN(ScoredRows got,
-                       source.Retrieve(p.view->servable(), -1, 40, SlateNeed{}));
-  const Oracle oracle = ScoreAll(w, p.view->servable(), p.query, p.final, p.blend);
+  ASSERT_OK_AND_ASSIGN(
+      ScoredRows got, source.Retrieve(p.view->servable(), -1, 40, SlateNeed{}));
+  const Oracle oracle =
+      ScoreAll(w, p.view->servable(), p.query, p.final, p.blend);
   EXPECT_EQ(got.rows, oracle.rows);
   EXPECT_EQ(got.finals, oracle.finals);
 }
@@ -213,7 +222,8 @@ TEST_F(CandidateSourceTest, EmptyAllowedSetGivesNoRows) {
        {static_cast<const CandidateSource*>(&prior),
         static_cast<const CandidateSource*>(&threshold),
         static_cast<const CandidateSource*>(&exhaustive)}) {
-    ASSERT_OK_AND_ASSIGN(ScoredRows got, s->Retrieve(empty, 0, 40, SlateNeed{}));
+    ASSERT_OK_AND_ASSIGN(ScoredRows got,
+                         s->Retrieve(empty, 0, 40, SlateNeed{}));
     EXPECT_TRUE(got.rows.empty());
   }
 }

@@ -66,7 +66,9 @@ class FinalScorer {
 
   // The final score of `row` with blended score `blended`.
   // REQUIRES: 0 <= row < catalog size.
-  double Score(Row row, double blended) const { return Apply(row, blended, nullptr); }
+  double Score(Row row, double blended) const {
+    return Apply(row, blended, nullptr);
+  }
 
   // The row as a slate candidate: id, final score, reasons, key-slot flags.
   SlateCandidate Candidate(Row row, double blended) const {
@@ -100,14 +102,16 @@ class FinalScorer {
   double Apply(Row row, double blended, uint32_t* reasons) const {
     double score = blended * view_.score_factor(row);
     if (reasons != nullptr) {
-      *reasons |= (personalized_ ? kPersonalized : (kNonPersonalized | kPopular)) |
-                  view_.reasons(row);
+      *reasons |=
+          (personalized_ ? kPersonalized : (kNonPersonalized | kPopular)) |
+          view_.reasons(row);
     }
     // The factor maps are usually empty: skip hashing the row then.
     if (!editor_.empty()) {
       if (auto it = editor_.find(row); it != editor_.end()) {
         score *= it->second;
-        if (reasons != nullptr) *reasons |= it->second >= 1.0 ? kEditorBoost : kEditorBury;
+        if (reasons != nullptr)
+          *reasons |= it->second >= 1.0 ? kEditorBoost : kEditorBury;
       }
     }
     if (!user_.empty()) {

@@ -23,18 +23,19 @@ class FinalScoreTest : public ::testing::Test {
     for (int r = 0; r < 4; ++r) items[r].id = 10 + r;
     ASSERT_OK_AND_ASSIGN(catalog_, Catalog::Create(items, e, 0));
     const std::string dir = testing::SourceDir() + "/policies/";
-    ASSERT_OK_AND_ASSIGN(Taxonomy tax, Taxonomy::Load(dir + "labels.textproto"));
-    ASSERT_OK_AND_ASSIGN(pack_, LoadPolicyPack(dir + "cn-ecology.textproto", tax));
+    ASSERT_OK_AND_ASSIGN(Taxonomy tax,
+                         Taxonomy::Load(dir + "labels.textproto"));
+    ASSERT_OK_AND_ASSIGN(pack_,
+                         LoadPolicyPack(dir + "cn-ecology.textproto", tax));
     // Row 0 positive (boosted, quota), row 1 bad (downranked, kept out of
     // key slots), rows 2 and 3 unlabeled.
     labels_ = {{Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}},
                {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}},
                {},
                {}};
-    view_ = GovernanceView::Build(*pack_, *pack_->FindSurface("home"),
-                                  Audience::kGeneral, 4, [&](Row r) {
-                                    return absl::Span<const Label>(labels_[r]);
-                                  });
+    view_ = GovernanceView::Build(
+        *pack_, *pack_->FindSurface("home"), Audience::kGeneral, 4,
+        [&](Row r) { return absl::Span<const Label>(labels_[r]); });
   }
 
   std::shared_ptr<const Catalog> catalog_;
@@ -46,9 +47,9 @@ class FinalScoreTest : public ::testing::Test {
 TEST_F(FinalScoreTest, ScoreIsBlendTimesPolicyTimesEditorTimesUser) {
   const RowFactors editor = {{0, 2.0}, {2, 0.5}};
   const RowFactors user = {{0, 0.9}, {1, 1.2}};
-  const FinalScorer f(*catalog_, *view_, editor, user, /*personalized=*/true,
-                      pack_->BoostBound(*pack_->FindSurface("home"),
-                                        Audience::kGeneral));
+  const FinalScorer f(
+      *catalog_, *view_, editor, user, /*personalized=*/true,
+      pack_->BoostBound(*pack_->FindSurface("home"), Audience::kGeneral));
   // 0.8 x 1.05 x 2 x 0.9 = 1.512; 0.5 x 0.9 x 1.2 = 0.54; 0.6 x 0.5 = 0.3;
   // 0.7 untouched. (The pack's factors are floats: 1.05f, 0.9f.)
   EXPECT_NEAR(f.Score(0, 0.8), 1.512, 1e-7);
@@ -59,7 +60,8 @@ TEST_F(FinalScoreTest, ScoreIsBlendTimesPolicyTimesEditorTimesUser) {
   const SlateCandidate c0 = f.Candidate(0, 0.8);
   EXPECT_EQ(c0.score, f.Score(0, 0.8));
   EXPECT_EQ(c0.id, 10);
-  EXPECT_EQ(c0.reasons, kPersonalized | kPositiveBoost | kEditorBoost | kSeeLess);
+  EXPECT_EQ(c0.reasons,
+            kPersonalized | kPositiveBoost | kEditorBoost | kSeeLess);
   EXPECT_TRUE(c0.key_slot_allowed);
   EXPECT_TRUE(c0.positive);
   const SlateCandidate c1 = f.Candidate(1, 0.5);
@@ -71,9 +73,9 @@ TEST_F(FinalScoreTest, ScoreIsBlendTimesPolicyTimesEditorTimesUser) {
 
 TEST_F(FinalScoreTest, ProfileFreePathAndFactorBound) {
   const RowFactors editor = {{0, 2.0}, {2, 0.5}}, none;
-  const FinalScorer f(*catalog_, *view_, editor, none, /*personalized=*/false,
-                      pack_->BoostBound(*pack_->FindSurface("home"),
-                                        Audience::kGeneral));
+  const FinalScorer f(
+      *catalog_, *view_, editor, none, /*personalized=*/false,
+      pack_->BoostBound(*pack_->FindSurface("home"), Audience::kGeneral));
   EXPECT_EQ(f.Candidate(3, 0.4).reasons, kNonPersonalized | kPopular);
   // The pack's one BOOST (x1.05) times the largest editor factor (2); the
   // bury and the absent user factors never raise it.

@@ -16,15 +16,17 @@ constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
 absl::StatusOr<std::vector<Label>> LabelsFromProto(
     ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in) {
   if (in.size() > kMaxLabelsPerItem) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "item ", item, ": ", in.size(), " labels, at most ", kMaxLabelsPerItem));
+    return absl::InvalidArgumentError(
+        absl::StrCat("item ", item, ": ", in.size(), " labels, at most ",
+                     kMaxLabelsPerItem));
   }
   std::vector<Label> out;
   for (const v1::ItemLabel& l : in) {
     FEEDGOV_RETURN_IF_ERROR(Annotate(CheckNameLength("label name", l.name()),
                                      absl::StrCat("item ", item)));
     auto label = LabelFromProto(l);
-    if (!label.ok()) return Annotate(label.status(), absl::StrCat("item ", item));
+    if (!label.ok())
+      return Annotate(label.status(), absl::StrCat("item ", item));
     out.push_back(*std::move(label));
   }
   return out;
@@ -44,39 +46,48 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
   grpc::Status DeleteItems(grpc::ServerContext* ctx,
                            const v1::DeleteItemsRequest* req,
                            v1::DeleteItemsResponse* resp) override {
-    return gate_.Run(ctx, "CatalogService.DeleteItems", kCatalogRoles,
-                     [&](const Principal&) -> absl::Status {
-      FEEDGOV_RETURN_IF_ERROR(CheckCount("item_ids", req->item_ids_size(), kMaxIdBatch));
-      std::vector<ItemId> ids(req->item_ids().begin(), req->item_ids().end());
-      absl::MutexLock lock(&gate_.write_mu());
-      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->DeleteItems(ids));
-      resp->set_deleted(static_cast<int32_t>(ids.size()));
-      return absl::OkStatus();
-    });
+    return gate_.Run(
+        ctx, "CatalogService.DeleteItems", kCatalogRoles,
+        [&](const Principal&) -> absl::Status {
+          FEEDGOV_RETURN_IF_ERROR(
+              CheckCount("item_ids", req->item_ids_size(), kMaxIdBatch));
+          std::vector<ItemId> ids(req->item_ids().begin(),
+                                  req->item_ids().end());
+          absl::MutexLock lock(&gate_.write_mu());
+          FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->DeleteItems(ids));
+          resp->set_deleted(static_cast<int32_t>(ids.size()));
+          return absl::OkStatus();
+        });
   }
 
-  grpc::Status SetLabels(grpc::ServerContext* ctx, const v1::SetLabelsRequest* req,
+  grpc::Status SetLabels(grpc::ServerContext* ctx,
+                         const v1::SetLabelsRequest* req,
                          v1::SetLabelsResponse* resp) override {
-    return gate_.Run(ctx, "CatalogService.SetLabels", kCatalogRoles,
-                     [&](const Principal&) -> absl::Status {
-      FEEDGOV_RETURN_IF_ERROR(CheckCount("items", req->items_size(), kMaxIdBatch));
-      std::vector<ItemLabelsUpdate> updates;
-      for (const v1::ItemLabels& il : req->items()) {
-        FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> labels,
-                                 LabelsFromProto(il.item_id(), il.labels()));
-        updates.push_back({il.item_id(), std::move(labels)});
-      }
-      absl::MutexLock lock(&gate_.write_mu());
-      FEEDGOV_RETURN_IF_ERROR(gate_.deps().engine->UpdateLabels(std::move(updates)));
-      resp->set_updated(req->items_size());
-      return absl::OkStatus();
-    });
+    return gate_.Run(
+        ctx, "CatalogService.SetLabels", kCatalogRoles,
+        [&](const Principal&) -> absl::Status {
+          FEEDGOV_RETURN_IF_ERROR(
+              CheckCount("items", req->items_size(), kMaxIdBatch));
+          std::vector<ItemLabelsUpdate> updates;
+          for (const v1::ItemLabels& il : req->items()) {
+            FEEDGOV_ASSIGN_OR_RETURN(
+                std::vector<Label> labels,
+                LabelsFromProto(il.item_id(), il.labels()));
+            updates.push_back({il.item_id(), std::move(labels)});
+          }
+          absl::MutexLock lock(&gate_.write_mu());
+          FEEDGOV_RETURN_IF_ERROR(
+              gate_.deps().engine->UpdateLabels(std::move(updates)));
+          resp->set_updated(req->items_size());
+          return absl::OkStatus();
+        });
   }
 
  private:
   absl::Status DoUpsert(const v1::UpsertItemsRequest& req,
                         v1::UpsertItemsResponse* resp) {
-    FEEDGOV_RETURN_IF_ERROR(CheckCount("items", req.items_size(), kMaxUpsertBatch));
+    FEEDGOV_RETURN_IF_ERROR(
+        CheckCount("items", req.items_size(), kMaxUpsertBatch));
     FeedEngine& engine = *gate_.deps().engine;
     const int n = req.items_size();
     const int dim = engine.catalog()->dim();
@@ -89,9 +100,9 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
       // The proto's floats into the batch's matrix; the catalog writer
       // checks the values (finite, non-zero norm) and the ids.
       if (in.embedding_size() != dim) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "item ", in.item_id(), ": embedding has ", in.embedding_size(),
-            " floats, want ", dim));
+        return absl::InvalidArgumentError(
+            absl::StrCat("item ", in.item_id(), ": embedding has ",
+                         in.embedding_size(), " floats, want ", dim));
       }
       for (int j = 0; j < dim; ++j) embeddings(i, j) = in.embedding(j);
       FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> ls,
@@ -110,12 +121,14 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
               absl::StrCat("item ", in.item_id(), ": tag '", Echo(tag),
                            "' must have 1 to 200 bytes after trimming"));
         }
-        if (std::find(item.tags.begin(), item.tags.end(), *t) == item.tags.end()) {
+        if (std::find(item.tags.begin(), item.tags.end(), *t) ==
+            item.tags.end()) {
           item.tags.push_back(*std::move(t));
         }
       }
       item.author = in.author();
-      item.first_seen = in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;
+      item.first_seen =
+          in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;
       items.push_back(std::move(item));
     }
     absl::MutexLock lock(&gate_.write_mu());
@@ -136,7 +149,8 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
 
 }  // namespace
 
-std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(RequestGate& gate) {
+std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(
+    RequestGate& gate) {
   return std::make_unique<CatalogServiceImpl>(gate);
 }
 

@@ -17,7 +17,8 @@
 
 namespace feedgov::service {
 
-std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(RequestGate& gate);
+std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(
+    RequestGate& gate);
 
 }  // namespace feedgov::service
 

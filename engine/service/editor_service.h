@@ -17,7 +17,8 @@
 
 namespace feedgov::service {
 
-std::unique_ptr<v1::EditorService::Service> MakeEditorService(RequestGate& gate);
+std::unique_ptr<v1::EditorService::Service> MakeEditorService(
+    RequestGate& gate);
 
 }  // namespace feedgov::service
 

@@ -18,15 +18,16 @@ absl::StatusOr<RankRequest> ToRankRequest(const Principal& who,
   RankRequest r;
   FEEDGOV_RETURN_IF_ERROR(CheckNameLength("surface", req.surface()));
   if (req.page_token().size() > kMaxPageTokenBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_token of ", req.page_token().size(), " bytes, at most ",
-        kMaxPageTokenBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_token of ", req.page_token().size(),
+                     " bytes, at most ", kMaxPageTokenBytes));
   }
   if (req.has_user_id()) {
     if (req.user_id() < 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "user_id ", req.user_id(), " must be >= 1 (leave it unset for an "
-          "anonymous feed)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("user_id ", req.user_id(),
+                       " must be >= 1 (leave it unset for an "
+                       "anonymous feed)"));
     }
     FEEDGOV_RETURN_IF_ERROR(CheckOwnUser(who, req.user_id()));
     r.user = req.user_id();
@@ -47,12 +48,12 @@ class FeedServiceImpl final : public v1::FeedService::Service {
 
   grpc::Status Rank(grpc::ServerContext* ctx, const v1::RankRequest* req,
                     v1::RankResponse* resp) override {
-    return gate_.Run(ctx, "FeedService.Rank", kRankRoles,
-                     [&](const Principal& who) {
-      absl::Status status;
-      gate_.rank_workers().Run([&] { status = DoRank(who, *req, resp); });
-      return status;
-    });
+    return gate_.Run(
+        ctx, "FeedService.Rank", kRankRoles, [&](const Principal& who) {
+          absl::Status status;
+          gate_.rank_workers().Run([&] { status = DoRank(who, *req, resp); });
+          return status;
+        });
   }
 
  private:

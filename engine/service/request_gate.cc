@@ -24,7 +24,8 @@ absl::Status CheckCount(absl::string_view field, int n, int max) {
 }
 
 absl::Status CheckNameLength(absl::string_view field, absl::string_view value) {
-  if (value.size() <= static_cast<size_t>(kMaxNameBytes)) return absl::OkStatus();
+  if (value.size() <= static_cast<size_t>(kMaxNameBytes))
+    return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       field, " of ", value.size(), " bytes, at most ", kMaxNameBytes));
 }
@@ -42,9 +43,9 @@ absl::StatusOr<UserId> ActingUser(const Principal& who, int64_t requested) {
   }
   if (requested == 0) {
     if (who.user) return *who.user;
-    return absl::InvalidArgumentError(absl::StrCat(
-        "user_id is required for role ", RoleName(who.role),
-        " (0 means the calling user token's own id)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("user_id is required for role ", RoleName(who.role),
+                     " (0 means the calling user token's own id)"));
   }
   FEEDGOV_RETURN_IF_ERROR(CheckOwnUser(who, requested));
   return requested;
@@ -60,7 +61,7 @@ RequestGate::RequestGate(ServiceDeps deps)
 absl::Status RequestGate::Admit(grpc::ServerContext* ctx, const char* method,
                                 AdmissionQueue** lane) {
   *lane = absl::string_view(method) == "FeedService.Rank" ? &admission_
-                                                           : &control_admission_;
+                                                          : &control_admission_;
   const auto deadline = ctx->deadline();
   const absl::Time until =
       deadline == std::chrono::system_clock::time_point::max()
@@ -83,9 +84,9 @@ grpc::Status RequestGate::Finish(const char* method, const std::string& role,
   if (!status.ok()) errors_.fetch_add(1);
   if (deps_.log != nullptr) {
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-    std::string line = absl::StrFormat(
-        "rpc=%s role=%s code=%s ms=%.2f\n", method, role,
-        absl::StatusCodeToString(status.code()), ms);
+    std::string line =
+        absl::StrFormat("rpc=%s role=%s code=%s ms=%.2f\n", method, role,
+                        absl::StatusCodeToString(status.code()), ms);
     absl::MutexLock lock(&log_mu_);
     *deps_.log << line << std::flush;
   }

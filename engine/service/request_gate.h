@@ -66,10 +66,10 @@ inline constexpr int kMaxTagTop = 10000;
 inline constexpr int kControlLaneSlots = 2;
 
 struct ServiceDeps {
-  FeedEngine* engine = nullptr;     // Required; outlives the services.
-  StateDir* state = nullptr;        // Required; attached to `engine`.
-  TokenStore* tokens = nullptr;     // Required.
-  std::string policy_path;          // Default for AdminService.ReloadPolicy.
+  FeedEngine* engine = nullptr;  // Required; outlives the services.
+  StateDir* state = nullptr;     // Required; attached to `engine`.
+  TokenStore* tokens = nullptr;  // Required.
+  std::string policy_path;       // Default for AdminService.ReloadPolicy.
   // AdminService.ReloadPolicy only reads files inside this directory
   // (after resolving symlinks and `..`). Empty: the directory of
   // `policy_path`; both empty: every explicit path is refused.
@@ -79,7 +79,7 @@ struct ServiceDeps {
   std::string label_map_path;
   UserControlsOptions user_controls;  // Validated by Services::Create.
   AdmissionOptions admission;         // Validated by Services::Create.
-  std::ostream* log = nullptr;      // Request log; null = silent.
+  std::ostream* log = nullptr;        // Request log; null = silent.
   const Clock* clock = &RealClock::Get();
 };
 
@@ -138,8 +138,8 @@ grpc::Status RequestGate::Run(grpc::ServerContext* ctx, const char* method,
   const std::string role(RoleName(who->role));
   if ((allowed & Allow(who->role)) == 0) {
     return Finish(method, role, start,
-                  absl::PermissionDeniedError(absl::StrCat(
-                      "role ", role, " may not call ", method)));
+                  absl::PermissionDeniedError(
+                      absl::StrCat("role ", role, " may not call ", method)));
   }
   AdmissionQueue* lane = nullptr;
   absl::Status admitted = Admit(ctx, method, &lane);

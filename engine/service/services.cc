@@ -12,7 +12,8 @@
 namespace feedgov::service {
 
 absl::StatusOr<std::unique_ptr<Services>> Services::Create(ServiceDeps deps) {
-  if (deps.engine == nullptr || deps.state == nullptr || deps.tokens == nullptr) {
+  if (deps.engine == nullptr || deps.state == nullptr ||
+      deps.tokens == nullptr) {
     return absl::InvalidArgumentError("engine, state and tokens are required");
   }
   FEEDGOV_RETURN_IF_ERROR(deps.admission.Validate());

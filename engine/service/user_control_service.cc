@@ -34,10 +34,11 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
                            v1::UserSettings* resp) override {
     return Run(ctx, "UserControlService.GetSettings", req->user_id(),
                [&](UserId user) -> absl::Status {
-      FEEDGOV_ASSIGN_OR_RETURN(UserSettings s, controls_.Settings(user));
-      UserSettingsToProto(s, resp);
-      return absl::OkStatus();
-    });
+                 FEEDGOV_ASSIGN_OR_RETURN(UserSettings s,
+                                          controls_.Settings(user));
+                 UserSettingsToProto(s, resp);
+                 return absl::OkStatus();
+               });
   }
 
   grpc::Status SetSettings(grpc::ServerContext* ctx,
@@ -47,13 +48,14 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
                [&](UserId user) { return DoSetSettings(user, *req, resp); });
   }
 
-  grpc::Status ListTags(grpc::ServerContext* ctx, const v1::ListTagsRequest* req,
+  grpc::Status ListTags(grpc::ServerContext* ctx,
+                        const v1::ListTagsRequest* req,
                         v1::ListTagsResponse* resp) override {
     return Run(ctx, "UserControlService.ListTags", req->user_id(),
                [&](UserId user) -> absl::Status {
-      FEEDGOV_RETURN_IF_ERROR(CheckTagTop("top_n", req->top_n()));
-      return FillTags(user, req->top_n(), resp);
-    });
+                 FEEDGOV_RETURN_IF_ERROR(CheckTagTop("top_n", req->top_n()));
+                 return FillTags(user, req->top_n(), resp);
+               });
   }
 
   grpc::Status DeleteTag(grpc::ServerContext* ctx,
@@ -61,20 +63,22 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
                          v1::ListTagsResponse* resp) override {
     return Run(ctx, "UserControlService.DeleteTag", req->user_id(),
                [&](UserId user) -> absl::Status {
-      FEEDGOV_RETURN_IF_ERROR(CheckTag(req->tag()));
-      FEEDGOV_RETURN_IF_ERROR(controls_.DeleteTag(user, req->tag()).status());
-      return FillTags(user, 0, resp);
-    });
+                 FEEDGOV_RETURN_IF_ERROR(CheckTag(req->tag()));
+                 FEEDGOV_RETURN_IF_ERROR(
+                     controls_.DeleteTag(user, req->tag()).status());
+                 return FillTags(user, 0, resp);
+               });
   }
 
   grpc::Status AddTag(grpc::ServerContext* ctx, const v1::AddTagRequest* req,
                       v1::ListTagsResponse* resp) override {
-    return Run(ctx, "UserControlService.AddTag", req->user_id(),
-               [&](UserId user) -> absl::Status {
-      FEEDGOV_RETURN_IF_ERROR(CheckTag(req->tag()));
-      FEEDGOV_RETURN_IF_ERROR(controls_.AddTag(user, req->tag()).status());
-      return FillTags(user, 0, resp);
-    });
+    return Run(
+        ctx, "UserControlService.AddTag", req->user_id(),
+        [&](UserId user) -> absl::Status {
+          FEEDGOV_RETURN_IF_ERROR(CheckTag(req->tag()));
+          FEEDGOV_RETURN_IF_ERROR(controls_.AddTag(user, req->tag()).status());
+          return FillTags(user, 0, resp);
+        });
   }
 
   grpc::Status NotInterested(grpc::ServerContext* ctx,
@@ -82,49 +86,55 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
                              v1::NotInterestedResponse* resp) override {
     return Run(ctx, "UserControlService.NotInterested", req->user_id(),
                [&](UserId user) -> absl::Status {
-      FEEDGOV_ASSIGN_OR_RETURN(UserSettings s,
-                               controls_.NotInterested(user, req->item_id()));
-      resp->set_not_interested_count(static_cast<int32_t>(s.not_interested.size()));
-      UserSettingsToProto(s, resp->mutable_settings());
-      return absl::OkStatus();
-    });
+                 FEEDGOV_ASSIGN_OR_RETURN(
+                     UserSettings s,
+                     controls_.NotInterested(user, req->item_id()));
+                 resp->set_not_interested_count(
+                     static_cast<int32_t>(s.not_interested.size()));
+                 UserSettingsToProto(s, resp->mutable_settings());
+                 return absl::OkStatus();
+               });
   }
 
   grpc::Status Why(grpc::ServerContext* ctx, const v1::WhyRequest* req,
                    v1::WhyResponse* resp) override {
     return Run(ctx, "UserControlService.Why", req->user_id(),
                [&](UserId user) -> absl::Status {
-      const std::string surface = req->surface().empty() ? "home" : req->surface();
-      FEEDGOV_RETURN_IF_ERROR(CheckSurface(surface));
-      FEEDGOV_ASSIGN_OR_RETURN(Explanation e,
-                               controls_.Why(user, req->item_id(), surface));
-      ExplanationToProto(e, resp);
-      return absl::OkStatus();
-    });
+                 const std::string surface =
+                     req->surface().empty() ? "home" : req->surface();
+                 FEEDGOV_RETURN_IF_ERROR(CheckSurface(surface));
+                 FEEDGOV_ASSIGN_OR_RETURN(
+                     Explanation e,
+                     controls_.Why(user, req->item_id(), surface));
+                 ExplanationToProto(e, resp);
+                 return absl::OkStatus();
+               });
   }
 
   grpc::Status AboutFeed(grpc::ServerContext* ctx,
                          const v1::AboutFeedRequest* req,
                          v1::AboutFeedResponse* resp) override {
-    return Run(ctx, "UserControlService.AboutFeed", req->user_id(),
-               [&](UserId user) -> absl::Status {
-      FEEDGOV_ASSIGN_OR_RETURN(std::string text, controls_.AboutThisFeed(user));
-      FEEDGOV_ASSIGN_OR_RETURN(UserSettings s, controls_.Settings(user));
-      const FeedEngine& engine = *gate_.deps().engine;
-      const ScoringOptions& w = engine.scoring_options();
-      auto pack = engine.policy();
-      resp->set_text(std::move(text));
-      resp->set_policy_id(pack->id);
-      resp->set_policy_version(pack->version);
-      resp->set_similarity_weight(w.similarity_weight);
-      resp->set_popularity_weight(w.popularity_weight);
-      resp->set_freshness_weight(w.freshness_weight);
-      resp->set_popularity_half_life_days(w.popularity_half_life_days);
-      resp->set_freshness_half_life_days(w.freshness_half_life_days);
-      resp->set_personalization(s.personalization);
-      resp->set_minors(s.minors);
-      return absl::OkStatus();
-    });
+    return Run(
+        ctx, "UserControlService.AboutFeed", req->user_id(),
+        [&](UserId user) -> absl::Status {
+          FEEDGOV_ASSIGN_OR_RETURN(std::string text,
+                                   controls_.AboutThisFeed(user));
+          FEEDGOV_ASSIGN_OR_RETURN(UserSettings s, controls_.Settings(user));
+          const FeedEngine& engine = *gate_.deps().engine;
+          const ScoringOptions& w = engine.scoring_options();
+          auto pack = engine.policy();
+          resp->set_text(std::move(text));
+          resp->set_policy_id(pack->id);
+          resp->set_policy_version(pack->version);
+          resp->set_similarity_weight(w.similarity_weight);
+          resp->set_popularity_weight(w.popularity_weight);
+          resp->set_freshness_weight(w.freshness_weight);
+          resp->set_popularity_half_life_days(w.popularity_half_life_days);
+          resp->set_freshness_half_life_days(w.freshness_half_life_days);
+          resp->set_personalization(s.personalization);
+          resp->set_minors(s.minors);
+          return absl::OkStatus();
+        });
   }
 
  private:
@@ -135,9 +145,10 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
                    int64_t requested, Fn&& fn) {
     return gate_.Run(ctx, method, kUserControlRoles,
                      [&](const Principal& who) -> absl::Status {
-      FEEDGOV_ASSIGN_OR_RETURN(UserId user, ActingUser(who, requested));
-      return fn(user);
-    });
+                       FEEDGOV_ASSIGN_OR_RETURN(UserId user,
+                                                ActingUser(who, requested));
+                       return fn(user);
+                     });
   }
 
   absl::Status CheckSurface(const std::string& surface) const {
@@ -165,9 +176,9 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
     }
     if (req.has_see_less_item_id() &&
         !gate_.deps().engine->catalog()->FindRow(req.see_less_item_id())) {
-      return absl::NotFoundError(absl::StrCat(
-          "see_less_item_id: item ", req.see_less_item_id(),
-          " is not in the catalog"));
+      return absl::NotFoundError(absl::StrCat("see_less_item_id: item ",
+                                              req.see_less_item_id(),
+                                              " is not in the catalog"));
     }
     if (req.has_mute_author() &&
         (req.mute_author().empty() ||
@@ -180,7 +191,8 @@ class UserControlServiceImpl final : public v1::UserControlService::Service {
     if (req.has_personalization()) {
       out = controls_.SetPersonalization(user, req.personalization());
     }
-    if (out.ok() && req.has_minors()) out = controls_.SetMinors(user, req.minors());
+    if (out.ok() && req.has_minors())
+      out = controls_.SetMinors(user, req.minors());
     if (out.ok() && req.has_see_less_item_id()) {
       out = controls_.SeeLess(user, req.see_less_item_id());
     }
@@ -204,7 +216,8 @@ absl::Status CheckTagTop(absl::string_view field, int64_t top) {
       absl::StrCat(field, " ", top, " outside [0, ", kMaxTagTop, "]"));
 }
 
-std::unique_ptr<v1::UserControlService::Service> MakeUserControlService(RequestGate& gate, UserControls& controls) {
+std::unique_ptr<v1::UserControlService::Service> MakeUserControlService(
+    RequestGate& gate, UserControls& controls) {
   return std::make_unique<UserControlServiceImpl>(gate, controls);
 }
 

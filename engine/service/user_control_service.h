@@ -16,7 +16,8 @@
 
 namespace feedgov::service {
 
-std::unique_ptr<v1::UserControlService::Service> MakeUserControlService(RequestGate& gate, UserControls& controls);
+std::unique_ptr<v1::UserControlService::Service> MakeUserControlService(
+    RequestGate& gate, UserControls& controls);
 
 // INVALID_ARGUMENT "<field> N outside [0, kMaxTagTop]" (0 = all tags);
 // shared by UserControlService.ListTags and the CLI's --top.

@@ -42,13 +42,14 @@ struct SeededWorld {
   std::shared_ptr<const Taxonomy> taxonomy;
   std::shared_ptr<const PolicyPack> pack;  // policies/cn-ecology.textproto.
 
-  static absl::StatusOr<SeededWorld> Make(const SeededWorldOptions& options = {});
+  static absl::StatusOr<SeededWorld> Make(
+      const SeededWorldOptions& options = {});
 
   // The item id of row `row` (1000 + 3 * row).
   static ItemId IdOf(Row row) { return 1000 + 3 * static_cast<ItemId>(row); }
   // The governance view of `surface` for `audience` (built, not cached).
-  std::shared_ptr<const GovernanceView> View(const std::string& surface,
-                                             Audience audience = Audience::kGeneral) const;
+  std::shared_ptr<const GovernanceView> View(
+      const std::string& surface, Audience audience = Audience::kGeneral) const;
 };
 
 }  // namespace feedgov::testing

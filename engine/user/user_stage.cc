@@ -14,9 +14,9 @@ absl::Status Range(absl::string_view field, double v, double lo, double hi,
                    bool lo_open) {
   bool ok = std::isfinite(v) && (lo_open ? v > lo : v >= lo) && v <= hi;
   if (ok) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "UserStageOptions.", field, " = ", v, " outside ", lo_open ? "(" : "[",
-      lo, ", ", hi, "]"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("UserStageOptions.", field, " = ", v, " outside ",
+                   lo_open ? "(" : "[", lo, ", ", hi, "]"));
 }
 
 bool CarriesAny(const Item& item, absl::Span<const std::string> tags) {
@@ -37,10 +37,12 @@ double Norm(absl::Span<const float> v) {
 absl::Status UserStageOptions::Validate() const {
   FEEDGOV_RETURN_IF_ERROR(
       Range("deleted_tag_factor", deleted_tag_factor, 0, 1, true));
-  FEEDGOV_RETURN_IF_ERROR(Range("added_tag_factor", added_tag_factor, 1,
-                                kMaxUserFactor, false));
-  FEEDGOV_RETURN_IF_ERROR(Range("see_less_factor", see_less_factor, 0, 1, true));
-  FEEDGOV_RETURN_IF_ERROR(Range("see_less_cosine", see_less_cosine, 0, 1, false));
+  FEEDGOV_RETURN_IF_ERROR(
+      Range("added_tag_factor", added_tag_factor, 1, kMaxUserFactor, false));
+  FEEDGOV_RETURN_IF_ERROR(
+      Range("see_less_factor", see_less_factor, 0, 1, true));
+  FEEDGOV_RETURN_IF_ERROR(
+      Range("see_less_cosine", see_less_cosine, 0, 1, false));
   FEEDGOV_RETURN_IF_ERROR(Range("see_less_max_neighbours",
                                 see_less_max_neighbours, 0, 10000, false));
   return Annotate(fold_in.Validate(), "UserStageOptions.fold_in");
@@ -76,7 +78,8 @@ absl::StatusOr<UserSettingsChoice> ResolveSettings(
   a.user_personalization = settings.personalization;
   a.user_minors = settings.minors;
   // The caller may only make the page stricter.
-  a.personalization = settings.personalization && !request.disable_personalization;
+  a.personalization =
+      settings.personalization && !request.disable_personalization;
   a.minors = settings.minors || request.minors;
   a.deleted_tags = static_cast<int>(settings.deleted_tags.size());
   a.added_tags = static_cast<int>(settings.added_tags.size());
@@ -129,7 +132,8 @@ absl::StatusOr<std::vector<float>> UserStage::FoldIn(
     absl::MutexLock lock(&fold_mu_);
     if (fold_ == nullptr || fold_catalog_.lock() != catalog) {
       FEEDGOV_ASSIGN_OR_RETURN(
-          AlsFoldIn f, AlsFoldIn::Create(catalog->embeddings(), options_.fold_in));
+          AlsFoldIn f,
+          AlsFoldIn::Create(catalog->embeddings(), options_.fold_in));
       fold_ = std::make_shared<const AlsFoldIn>(std::move(f));
       fold_catalog_ = catalog;
     }
@@ -205,7 +209,8 @@ absl::StatusOr<UserStage::Inputs> UserStage::InputsFor(
   FEEDGOV_RETURN_IF_ERROR(AddSeeLessFactors(state, settings, p));
   if (!settings.deleted_tags.empty()) {
     bool any_removed = false;
-    std::vector<UserInteraction> kept = QueryRatings(state, settings, &any_removed);
+    std::vector<UserInteraction> kept =
+        QueryRatings(state, settings, &any_removed);
     if (any_removed) {
       FEEDGOV_ASSIGN_OR_RETURN(p.query_override, FoldIn(state.catalog, kept));
     }
@@ -213,11 +218,12 @@ absl::StatusOr<UserStage::Inputs> UserStage::InputsFor(
   return p;
 }
 
-absl::StatusOr<Personalization> UserStage::Apply(const UserSettingsChoice& choice,
-                                                 const CatalogState& state,
-                                                 RowSet& eligible) const {
+absl::StatusOr<Personalization> UserStage::Apply(
+    const UserSettingsChoice& choice, const CatalogState& state,
+    RowSet& eligible) const {
   Personalization out;
-  if (!choice.settings.has_value() || !choice.applied.personalization) return out;
+  if (!choice.settings.has_value() || !choice.applied.personalization)
+    return out;
   const UserSettings& settings = *choice.settings;
   FEEDGOV_ASSIGN_OR_RETURN(Inputs inputs, InputsFor(settings, state));
   const auto user_row = state.users->FindUser(settings.user);

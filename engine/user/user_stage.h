@@ -93,8 +93,8 @@ struct UserSettingsChoice {
 // Step 1. `store` may be null (nothing stored: defaults). Errors: the
 // store's (fails closed: a page is not served with settings that could not
 // be read); INVALID_ARGUMENT for an override on an anonymous request.
-absl::StatusOr<UserSettingsChoice> ResolveSettings(const RankRequest& request,
-                                                   const UserSettingsStore* store);
+absl::StatusOr<UserSettingsChoice> ResolveSettings(
+    const RankRequest& request, const UserSettingsStore* store);
 
 // What the user stage decided for one page.
 struct Personalization {
@@ -107,7 +107,8 @@ struct Personalization {
 class UserStage {
  public:
   // INVALID_ARGUMENT for invalid options.
-  static absl::StatusOr<std::unique_ptr<UserStage>> Create(UserStageOptions options);
+  static absl::StatusOr<std::unique_ptr<UserStage>> Create(
+      UserStageOptions options);
 
   // Step 2 for `choice` (personalized only when its settings exist and say
   // personalization is on): the query and the user's factors, and the
@@ -153,7 +154,8 @@ class UserStage {
   const UserStageOptions options_;
 
   mutable absl::Mutex index_mu_;
-  mutable std::weak_ptr<const Catalog> index_catalog_ ABSL_GUARDED_BY(index_mu_);
+  mutable std::weak_ptr<const Catalog> index_catalog_
+      ABSL_GUARDED_BY(index_mu_);
   mutable std::shared_ptr<const ItemTagIndex> index_ ABSL_GUARDED_BY(index_mu_);
   // AlsFoldIn over the catalog it was built for (rebuilt on a new catalog).
   mutable absl::Mutex fold_mu_;

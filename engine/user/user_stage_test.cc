@@ -109,9 +109,9 @@ TEST(ResolveSettings, AnOverrideIsUsedAsGivenAndValidated) {
   EXPECT_EQ(c.applied.added_tags, 1);  // Normalized.
   EXPECT_EQ(c.settings->user, 5);
   r.settings_override->added_tags = {"Jazz"};
-  EXPECT_THAT(ResolveSettings(r, &store),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "settings_override"));
+  EXPECT_THAT(
+      ResolveSettings(r, &store),
+      StatusIs(absl::StatusCode::kInvalidArgument, "settings_override"));
 }
 
 TEST(ResolveSettings, AStoreThatCannotBeReadFailsTheRequest) {
@@ -163,7 +163,8 @@ TEST_F(UserStageApplyTest, PersonalizedTakesOutRatedAndNotInterestedItems) {
   EXPECT_TRUE(p.personalized);
   EXPECT_EQ(p.query.size(), 16u);
   // User 1 rated rows (0 * 131 + k * 17) % 500 for k < 5: 0, 17, 34, 51, 68.
-  for (Row r : {0, 17, 34, 51, 68, 499}) EXPECT_FALSE(eligible.contains(r)) << r;
+  for (Row r : {0, 17, 34, 51, 68, 499})
+    EXPECT_FALSE(eligible.contains(r)) << r;
   EXPECT_EQ(eligible.count(), 500 - 6);
   // "See less": the item itself at least, at the configured factor.
   ASSERT_TRUE(p.user_factor.contains(10));
@@ -172,12 +173,13 @@ TEST_F(UserStageApplyTest, PersonalizedTakesOutRatedAndNotInterestedItems) {
 
 TEST_F(UserStageApplyTest, UnknownUserGetsTheProfileFreePageWithADegradation) {
   RowSet eligible(500, true);
-  ASSERT_OK_AND_ASSIGN(Personalization p,
-                       stage_->Apply(Choice(777, UserSettings()), *world_.state,
-                                     eligible));
+  ASSERT_OK_AND_ASSIGN(
+      Personalization p,
+      stage_->Apply(Choice(777, UserSettings()), *world_.state, eligible));
   EXPECT_FALSE(p.personalized);
-  EXPECT_THAT(p.degradations,
-              ::testing::ElementsAre("user 777 unknown: non-personalized ranking"));
+  EXPECT_THAT(
+      p.degradations,
+      ::testing::ElementsAre("user 777 unknown: non-personalized ranking"));
   EXPECT_EQ(eligible.count(), 500);
 }
 

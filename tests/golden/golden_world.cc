@@ -51,23 +51,30 @@ constexpr int kClusters = 20;
 constexpr int kUsers = 60;
 constexpr UnixSeconds kReferenceTime = 1767225600;  // 2026-01-01T00:00:00Z.
 
-constexpr char kModelConfig[] = R"pb(als { dim: 16 alpha: 1 lambda: 30 iterations: 10 seed: 42 init_stddev: 0.01 }
-retrieval {
-  small_factory: "Flat"
-  large_factory: "HNSW32"
-  hnsw_min_items: 50000
-  hnsw_ef_search: 256
-  hnsw_ef_construction: 200
-  exact_max_eligible_fraction: 0.05
-  candidate_count: 40
-}
-scoring {
-  similarity_weight: 1.0
-  popularity_weight: 0.3
-  freshness_weight: 0.1
-  popularity_half_life_days: 365
-  freshness_half_life_days: 1095
-}
+constexpr char kModelConfig[] = R"pb(als {
+                                       dim: 16
+                                       alpha: 1
+                                       lambda: 30
+                                       iterations: 10
+                                       seed: 42
+                                       init_stddev: 0.01
+                                     }
+                                     retrieval {
+                                       small_factory: "Flat"
+                                       large_factory: "HNSW32"
+                                       hnsw_min_items: 50000
+                                       hnsw_ef_search: 256
+                                       hnsw_ef_construction: 200
+                                       exact_max_eligible_fraction: 0.05
+                                       candidate_count: 40
+                                     }
+                                     scoring {
+                                       similarity_weight: 1.0
+                                       popularity_weight: 0.3
+                                       freshness_weight: 0.1
+                                       popularity_half_life_days: 365
+                                       freshness_half_life_days: 1095
+                                     }
 )pb";
 
 // SplitMix64 (common/split_mix64.h): a fixed, portable sequence.
@@ -101,21 +108,28 @@ Label MakeLabel(const std::string& name, float confidence, LabelSource source) {
 
 // The labels of row `row`: a fixed share per kind (file comment).
 std::vector<Label> LabelsOf(uint64_t seed, int row) {
-  const int bucket = static_cast<int>(Rng(seed ^ (0xA5A5ull * (row + 1))).Next() % 1000);
-  if (bucket < 30) return {MakeLabel("illegal.rumors", 0.9f, LabelSource::kReviewer)};
-  if (bucket < 50) return {MakeLabel("illegal.rumors", 0.3f, LabelSource::kModel)};
-  if (bucket < 130) return {MakeLabel("bad.clickbait", 0.8f, LabelSource::kModel)};
-  if (bucket < 170) return {MakeLabel("bad.vulgar", 0.6f, LabelSource::kReviewer)};
+  const int bucket =
+      static_cast<int>(Rng(seed ^ (0xA5A5ull * (row + 1))).Next() % 1000);
+  if (bucket < 30)
+    return {MakeLabel("illegal.rumors", 0.9f, LabelSource::kReviewer)};
+  if (bucket < 50)
+    return {MakeLabel("illegal.rumors", 0.3f, LabelSource::kModel)};
+  if (bucket < 130)
+    return {MakeLabel("bad.clickbait", 0.8f, LabelSource::kModel)};
+  if (bucket < 170)
+    return {MakeLabel("bad.vulgar", 0.6f, LabelSource::kReviewer)};
   if (bucket < 270) {
     return {MakeLabel("positive.core_values", 0.9f, LabelSource::kReviewer)};
   }
   if (bucket < 300) {
-    return {MakeLabel("positive.taste_responsibility", 0.6f, LabelSource::kModel)};
+    return {
+        MakeLabel("positive.taste_responsibility", 0.6f, LabelSource::kModel)};
   }
   if (bucket < 450) {
     return {MakeLabel("positive.core_values", 0.0f, LabelSource::kReviewer)};
   }
-  if (bucket < 455) return {MakeLabel("legacy.unmapped", 0.9f, LabelSource::kMapping)};
+  if (bucket < 455)
+    return {MakeLabel("legacy.unmapped", 0.9f, LabelSource::kMapping)};
   return {};
 }
 
@@ -127,7 +141,8 @@ absl::Status WriteWorld(const std::string& out, uint64_t seed) {
                                          "cats",    "cooking",   "jazz"};
   RowMatrixXf centers(kClusters, kDim);
   for (int c = 0; c < kClusters; ++c) {
-    for (int j = 0; j < kDim; ++j) centers(c, j) = static_cast<float>(2 * rng.Uniform() - 1);
+    for (int j = 0; j < kDim; ++j)
+      centers(c, j) = static_cast<float>(2 * rng.Uniform() - 1);
   }
 
   std::vector<Item> items(kItems);
@@ -144,7 +159,8 @@ absl::Status WriteWorld(const std::string& out, uint64_t seed) {
       if (item.tags.empty() || item.tags[0] != tag) item.tags.push_back(tag);
     }
     item.author = i % 7 == 0 ? "" : absl::StrCat("author-", i % 50);
-    item.first_seen = kReferenceTime - static_cast<UnixSeconds>(rng.Uniform() * 3 * 365 * 86400);
+    item.first_seen = kReferenceTime -
+                      static_cast<UnixSeconds>(rng.Uniform() * 3 * 365 * 86400);
     // Labeled items are less popular, so the most popular (the prior's
     // head) are mostly unreviewed: the key-slot and positive pools are
     // needed on the surfaces that want reviewed or labeled items there.
@@ -152,11 +168,13 @@ absl::Status WriteWorld(const std::string& out, uint64_t seed) {
     const double reach = LabelsOf(seed, i).empty() ? 1.0 : 0.3;
     item.decayed_popularity = static_cast<float>(u * u * u * u * 500 * reach);
     item.num_ratings = static_cast<int32_t>(item.decayed_popularity * 1.3f);
-    item.mean_rating = item.num_ratings > 0 ? static_cast<float>(1 + 4 * rng.Uniform()) : 0.0f;
+    item.mean_rating =
+        item.num_ratings > 0 ? static_cast<float>(1 + 4 * rng.Uniform()) : 0.0f;
     item.last_interaction = item.num_ratings > 0 ? kReferenceTime - 3600 : 0;
     cluster_of[i] = rng.Below(kClusters);
     for (int j = 0; j < kDim; ++j) {
-      embeddings(i, j) = static_cast<float>(centers(cluster_of[i], j) + 0.35 * rng.Normalish());
+      embeddings(i, j) = static_cast<float>(centers(cluster_of[i], j) +
+                                            0.35 * rng.Normalish());
     }
   }
 
@@ -168,14 +186,16 @@ absl::Status WriteWorld(const std::string& out, uint64_t seed) {
     user_ids.push_back(id);
     const int cluster = u % kClusters;
     for (int j = 0; j < kDim; ++j) {
-      user_vectors(u, j) = static_cast<float>(centers(cluster, j) + 0.2 * rng.Normalish());
+      user_vectors(u, j) =
+          static_cast<float>(centers(cluster, j) + 0.2 * rng.Normalish());
     }
     const int n_rated = 5 + rng.Below(20);
     for (int k = 0, tries = 0; k < n_rated && tries < 10 * kItems; ++tries) {
       const int row = rng.Below(kItems);
       if (cluster_of[row] != cluster) continue;
       bool seen = false;
-      for (const Interaction& r : ratings) seen |= r.user == id && r.item == items[row].id;
+      for (const Interaction& r : ratings)
+        seen |= r.user == id && r.item == items[row].id;
       if (seen) continue;
       ratings.push_back({id, items[row].id,
                          static_cast<float>(0.5 * (1 + rng.Below(10))),
@@ -191,16 +211,17 @@ absl::Status WriteWorld(const std::string& out, uint64_t seed) {
   }
 
   SnapshotContents contents;
-  FEEDGOV_ASSIGN_OR_RETURN(contents.catalog, Catalog::Create(std::move(items),
-                                                            std::move(embeddings),
-                                                            kReferenceTime));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      contents.catalog,
+      Catalog::Create(std::move(items), std::move(embeddings), kReferenceTime));
   FEEDGOV_ASSIGN_OR_RETURN(contents.users,
                            UserTable::Create(user_ids, user_vectors, ratings));
   FEEDGOV_ASSIGN_OR_RETURN(contents.labels,
                            LabelTable::Create(std::move(label_rows), 1));
   RetrieverOptions options;
-  FEEDGOV_ASSIGN_OR_RETURN(auto retriever,
-                           Retriever::Build(contents.catalog->embeddings(), options));
+  FEEDGOV_ASSIGN_OR_RETURN(
+      auto retriever,
+      Retriever::Build(contents.catalog->embeddings(), options));
   contents.index_factory = retriever->factory();
   FEEDGOV_ASSIGN_OR_RETURN(contents.index_bytes, retriever->Serialize());
   contents.model_config_text = kModelConfig;

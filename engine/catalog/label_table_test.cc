@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "engine/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -104,7 +105,7 @@ TEST(LabelTableTest, RandomUpdatesMatchMapOracleAcrossCompactions) {
   for (int step = 0; step < 600; ++step) {
     ItemId item = rng() % 300;
     std::vector<Label> labels;
-    for (int k = rng() % 3; k > 0; --k) labels.push_back(L("l" + std::to_string(rng() % 5)));
+    for (int k = rng() % 3; k > 0; --k) labels.push_back(L(absl::StrCat("l", rng() % 5)));
     ASSERT_OK_AND_ASSIGN(table, table->WithLabels(item, labels));
     if (labels.empty()) {
       oracle.erase(item);

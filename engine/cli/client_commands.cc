@@ -141,7 +141,7 @@ int RunClientRank(const Args& args) {
                    "FeedService.Rank: print one governed page (KEY = key slot).",
                    Usage("rank", "[--user ID] [--surface home] [--page-size 10] "
                                  "[--format table|json] [--no-personalization]"),
-                   {{"user", "User id (omit: anonymous)", ""},
+                   {{"user", "User id (omit: anonymous; with a user token, its own id)", ""},
                     {"surface", "Surface id", "home"},
                     {"page-size", "Items per page, 1 to 500", "10"},
                     {"page-token", "next_page_token of the previous page", ""},
@@ -500,7 +500,7 @@ int RunClientUserSet(const Args& args) {
       {{"personalization", "on or off", ""},
        {"minors", "on or off", ""},
        {"see-less", "Item id: see less like this", ""},
-       {"mute-author", "Author whose items are not served to the user", ""}}};
+       {"mute-author", "Author whose items are not served to the user (personalized feed)", ""}}};
   return RunUserRpc(spec, args, [](v1::UserControlService::Stub& stub,
                                    const Connection& c, const ParsedFlags& f,
                                    int64_t user) -> absl::Status {

@@ -141,15 +141,20 @@ std::string FormatRankTable(const RankResponse& r) {
   }
   if (r.settings.source != SettingsSource::kNone) {
     const AppliedSettings& a = r.settings;
+    auto on = [](bool b) { return b ? "on" : "off"; };
     absl::StrAppend(
         &out,
-        absl::StrFormat("user settings (%s): personalization %s, minors %s; "
-                        "tags deleted %d, added %d; muted authors %d; not "
-                        "interested %d; see less %d\n",
-                        absl::AsciiStrToLower(SettingsSourceName(a.source)),
-                        a.personalization ? "on" : "off", a.minors ? "on" : "off",
-                        a.deleted_tags, a.added_tags, a.muted_authors,
-                        a.not_interested, a.see_less));
+        absl::StrFormat(
+            "user settings (%s): the user's personalization %s, minors %s; "
+            "this page: personalization %s, minors %s; tags deleted %d, "
+            "added %d; muted authors %d; not interested %d; see less %d\n",
+            a.source == SettingsSource::kDefaults
+                ? "defaults: no --state-dir"
+                : absl::AsciiStrToLower(SettingsSourceName(a.source)),
+            on(a.user_personalization), on(a.user_minors),
+            a.personalization ? "allowed" : "off", on(a.minors),
+            a.deleted_tags, a.added_tags, a.muted_authors, a.not_interested,
+            a.see_less));
   }
   for (const std::string& d : r.degradations) {
     absl::StrAppend(&out, "degraded: ", d, "\n");

@@ -146,7 +146,7 @@ int RunUserSet(const Args& args) {
        {"minors", "on: minors mode (the pack's minors audience)", ""},
        {"see-less", "Item id: see less like this (its near neighbours are "
                     "downranked)", ""},
-       {"mute-author", "Author whose items are not served to this user", ""}});
+       {"mute-author", "Author whose items are not served to this user (personalized feed)", ""}});
   return WithSession(spec, args, [](const ParsedFlags& f, UserSession& s) {
     if (!f.Has("personalization") && !f.Has("minors") && !f.Has("see-less") &&
         !f.Has("mute-author")) {

@@ -16,6 +16,8 @@ absl::string_view SettingsSourceName(SettingsSource source) {
       return "NONE";
     case SettingsSource::kStored:
       return "STORED";
+    case SettingsSource::kDefaults:
+      return "DEFAULTS";
     case SettingsSource::kOverride:
       return "OVERRIDE";
   }

@@ -59,9 +59,11 @@ struct RankRequest {
 enum class SettingsSource {
   kNone,      // Anonymous request: no user, no settings.
   kStored,    // The user's stored settings (defaults when nothing stored).
+  kDefaults,  // The engine has no settings store (no state directory):
+              // every user has the defaults.
   kOverride,  // RankRequest::settings_override.
 };
-// "NONE", "STORED", "OVERRIDE".
+// "NONE", "STORED", "DEFAULTS", "OVERRIDE".
 absl::string_view SettingsSourceName(SettingsSource source);
 
 // The user settings a page was ranked with (Structure issue: the response
@@ -72,7 +74,9 @@ struct AppliedSettings {
   bool user_personalization = true;
   bool user_minors = false;
   // What the page got, after the caller's switches and the chain's
-  // stickiness (minors mode never relaxes within a chain).
+  // stickiness (minors mode never relaxes within a chain). personalization:
+  // the page may use the user's profile; RankResponse::personalized says
+  // whether it did (not for a user without a profile vector).
   bool personalization = false;
   bool minors = false;
   // How many of the user's other controls were in force: deleted and added

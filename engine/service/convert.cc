@@ -120,7 +120,8 @@ RankResponse RankResponseFromProto(const v1::RankResponse& in) {
   const v1::AppliedSettings& os = in.settings();
   AppliedSettings& a = out.settings;
   for (SettingsSource source :
-       {SettingsSource::kNone, SettingsSource::kStored, SettingsSource::kOverride}) {
+       {SettingsSource::kNone, SettingsSource::kStored, SettingsSource::kDefaults,
+        SettingsSource::kOverride}) {
     if (os.source() == SettingsSourceName(source)) a.source = source;
   }
   a.user_personalization = os.user_personalization();

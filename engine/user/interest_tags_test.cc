@@ -89,7 +89,7 @@ TEST(ItemTagIndexTest, FilteredRowsEqualACatalogScan) {
     }
     EXPECT_EQ(got, want) << "tag " << key;
   }
-  for (const std::string& author : {"ann", "Ann", "bo", "nobody"}) {
+  for (const char* author : {"ann", "Ann", "bo", "nobody"}) {
     std::vector<Row> got, want;
     index.AppendRowsByAuthor(author, got);
     for (Row r = 0; r < catalog->size(); ++r) {

@@ -88,7 +88,7 @@ TEST(ResolveSettings, CallerSwitchesOnlyMakeThePageStricter) {
   EXPECT_TRUE(c.applied.personalization);
   EXPECT_FALSE(c.applied.minors);
   ASSERT_OK_AND_ASSIGN(c, ResolveSettings(For(9), nullptr));
-  EXPECT_EQ(c.applied.source, SettingsSource::kStored);
+  EXPECT_EQ(c.applied.source, SettingsSource::kDefaults);
   EXPECT_TRUE(c.applied.personalization);
 }
 

@@ -334,7 +334,7 @@ TEST_F(CliTest, RankNowTakesAnRfc3339InstantAndNamesABadOne) {
 // --idle-threads 4294967424 became 128 and the server started.
 TEST_F(CliTest, ThirtyTwoBitFlagsAreNeverWrapped) {
   const std::string tokens = Scratch() + "/wrap.tokens";
-  for (const std::string& flag : {"--threads", "--idle-threads", "--max-queued-calls"}) {
+  for (const std::string flag : {"--threads", "--idle-threads", "--max-queued-calls"}) {
     Result r = RunCli({"serve", "--snapshot", *snapshot_, "--state-dir",
                        Scratch() + "/wrap-state", "--tokens", tokens, flag,
                        "4294967424"});
@@ -342,7 +342,7 @@ TEST_F(CliTest, ThirtyTwoBitFlagsAreNeverWrapped) {
     EXPECT_THAT(r.err, HasSubstr(flag + ": 4294967424 does not fit in 32 bits")) << r;
   }
   // Found by an adversarial run: inf or nan cancelled every call at once.
-  for (const std::string& grace : {"inf", "nan", "-1", "3601"}) {
+  for (const std::string grace : {"inf", "nan", "-1", "3601"}) {
     Result r = RunCli({"serve", "--snapshot", *snapshot_, "--state-dir",
                        Scratch() + "/wrap-state", "--tokens", tokens,
                        "--grace-seconds", grace});

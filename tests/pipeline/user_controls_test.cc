@@ -585,7 +585,9 @@ TEST_F(UserControlsTest, SeeLessDownranksTheItemAndItsNearNeighboursOnly) {
   for (const RankedItem& a : after.items) {
     if (a.reasons & kSeeLess) continue;
     for (const RankedItem& b : before.items) {
-      if (a.item_id == b.item_id) EXPECT_DOUBLE_EQ(a.score, b.score);
+      if (a.item_id == b.item_id) {
+        EXPECT_DOUBLE_EQ(a.score, b.score);
+      }
     }
   }
   std::printf("[ MEASURED ] see less: seed %lld moved from 1 to %d; %d SEE_LESS "

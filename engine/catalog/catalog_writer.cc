@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/tags.h"
 
 namespace feedgov {
 
@@ -93,6 +94,13 @@ absl::Status CatalogWriter::UpsertItems(std::vector<Item> items,
                                         const RowMatrixXf& embeddings,
                                         std::vector<ItemLabelsUpdate> labels) {
   absl::MutexLock writer(&writer_mu_);
+  // Tags are stored in their normal form, so users can delete or add them.
+  for (Item& item : items) {
+    absl::StatusOr<std::vector<std::string>> tags = NormalizeTags(item.tags);
+    if (!tags.ok())
+      return Annotate(tags.status(), absl::StrCat("item ", item.id));
+    item.tags = *std::move(tags);
+  }
   const CatalogSnapshot old = Snapshot();
   bool changes_existing = false;
   std::vector<ItemId> ids;

@@ -76,11 +76,13 @@ class CatalogWriter {
       ABSL_LOCKS_EXCLUDED(writer_mu_, mu_);
 
   // Adds new items and replaces existing ones (metadata and embedding),
-  // with their labels. `embeddings` is items.size() x d, row-major, any
-  // non-zero norm. New items are appended to the index; a changed
-  // embedding of an existing item rebuilds it. A deleted item that is
-  // upserted again is served again. Errors: INVALID_ARGUMENT (shape,
-  // NaN/Inf/zero norm, duplicate ids, labels as UpdateLabels).
+  // with their labels. Item tags are stored normalized (common/tags.h:
+  // lower case, trimmed, duplicates dropped). `embeddings` is
+  // items.size() x d, row-major, any non-zero norm. New items are appended to
+  // the index; a changed embedding of an existing item rebuilds it. A deleted
+  // item that is upserted again is served again. Errors: INVALID_ARGUMENT (a
+  // blank or over-long tag, shape, NaN/Inf/zero norm, duplicate ids, labels as
+  // UpdateLabels).
   absl::Status UpsertItems(std::vector<Item> items,
                            const RowMatrixXf& embeddings,
                            std::vector<ItemLabelsUpdate> labels)

@@ -62,9 +62,7 @@ absl::StatusOr<std::unique_ptr<UserSession>> OpenUserSession(
       LabelMap map,
       LoadLabelMap(f.Get("label-map"), s->engine->policies().taxonomy()));
   FEEDGOV_ASSIGN_OR_RETURN(
-      s->controls, UserControls::Create(s->engine.get(),
-                                        &s->state->user_settings(),
-                                        std::move(map)));
+      s->controls, UserControls::Create(s->engine.get(), std::move(map)));
   return s;
 }
 

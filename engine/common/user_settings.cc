@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/utf8.h"
 
 namespace feedgov {
 namespace {
@@ -18,7 +19,7 @@ void SortUnique(std::vector<T>& v) {
 absl::Status CheckText(absl::string_view field, const std::string& s) {
   if (s.empty() || s.size() > UserSettings::kMaxTextLength) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": '", s, "' must have 1 to ",
+        absl::StrCat(field, ": '", Echo(s), "' must have 1 to ",
                      UserSettings::kMaxTextLength, " bytes"));
   }
   return absl::OkStatus();
@@ -29,7 +30,7 @@ absl::Status CheckTag(absl::string_view field, const std::string& tag) {
   if (absl::AsciiStrToLower(tag) != tag ||
       absl::StripAsciiWhitespace(tag) != tag) {
     return absl::InvalidArgumentError(absl::StrCat(
-        field, ": tag '", tag, "' is not normalized (lower-case, trimmed)"));
+        field, ": tag '", Echo(tag), "' is not normalized (lower-case, trimmed)"));
   }
   return absl::OkStatus();
 }
@@ -68,7 +69,7 @@ absl::Status UserSettings::Validate() const {
     if (std::find(deleted_tags.begin(), deleted_tags.end(), t) !=
         deleted_tags.end()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("tag '", t, "' is both in deleted_tags and added_tags"));
+          absl::StrCat("tag '", Echo(t), "' is both in deleted_tags and added_tags"));
     }
   }
   for (const std::string& a : muted_authors) {

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "engine/common/reasons.h"
+#include "engine/governance/pin_check.h"
 #include "engine/governance/policy.h"
 
 namespace feedgov {
@@ -77,7 +78,11 @@ class Builder {
     for (const PinnedItem& pin : in_.pins) {
       const int p = pin.position;
       if (p < start_ || p >= end_ || placed_.contains(p)) continue;
-      if (IsKeySlot(p) && !pin.item.key_slot_allowed) continue;
+      // Fail closed even for a pin the overlay admitted (the pin rule).
+      if (CheckPin(false, pin.item.key_slot_allowed, IsKeySlot(p)) !=
+          PinRefusal::kNone) {
+        continue;
+      }
       if (!pinned_rows.insert(pin.item.row).second) continue;
       SlateCandidate item = pin.item;
       item.reasons |= kEditorPin;

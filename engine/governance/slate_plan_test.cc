@@ -166,31 +166,46 @@ TEST_F(SlatePlanTest, ReadableHeadIsTheShortestPrefixHoldingTheNeed) {
 }
 
 TEST_F(SlatePlanTest, KeepReadableHeadNeverChangesTheSlate) {
+  // Random pages with quotas up to 4 over windows up to 10, quota progress
+  // from earlier pages, eligible positives (positive and key-slot-allowed)
+  // common, both pools filled, ties and pins.
   std::mt19937 rng(9);
   int cut = 0;
-  for (int round = 0; round < 2000; ++round) {
+  for (int round = 0; round < 5000; ++round) {
     SCOPED_TRACE(round);
     SlateInput in;
-    in.start_position = static_cast<int>(rng() % 3) * 10;
+    in.start_position = static_cast<int>(rng() % 11);
     in.page_size = 1 + static_cast<int>(rng() % 12);
+    const int density = static_cast<int>(rng() % 101);
     for (int p = 0; p < in.start_position + in.page_size + 10; ++p) {
-      if (rng() % 3 == 0) in.key_slots.push_back(p);
+      if (static_cast<int>(rng() % 100) < density) in.key_slots.push_back(p);
     }
-    in.quota_min_positive = static_cast<int>(rng() % 3);
-    in.quota_window = static_cast<int>(rng() % 6);
-    const int n = static_cast<int>(rng() % 80);
+    in.quota_min_positive = static_cast<int>(rng() % 5);
+    in.quota_window = static_cast<int>(rng() % 11);
+    in.positives_in_window_so_far =
+        in.quota_min_positive > 0
+            ? static_cast<int>(rng() % in.quota_min_positive)
+            : 0;
+    const int n = static_cast<int>(rng() % 90);
     for (int r = 0; r < n; ++r) {
       SlateCandidate c;
       c.row = r;
       c.id = 1 + static_cast<ItemId>(rng() % 500);
       c.score = static_cast<double>(rng() % 10) * 0.1;
       c.key_slot_allowed = rng() % 10 < 7;
-      c.positive = rng() % 10 < 4;
-      (rng() % 5 == 0 ? in.key_safe_pool : in.ranked).push_back(c);
+      c.positive = c.key_slot_allowed && rng() % 10 < 5;
+      const int where = static_cast<int>(rng() % 10);
+      if (where == 0 && c.positive) {
+        in.positive_pool.push_back(c);
+      } else if (where == 1 && c.key_slot_allowed) {
+        in.key_safe_pool.push_back(c);
+      } else {
+        in.ranked.push_back(c);
+      }
     }
-    if (n > 0 && rng() % 2 == 0) {
+    if (!in.ranked.empty() && rng() % 2 == 0) {
       PinnedItem pin;
-      pin.item = in.ranked.empty() ? SlateCandidate() : in.ranked.back();
+      pin.item = in.ranked.back();
       pin.item.row = 1000;
       pin.position = in.start_position + static_cast<int>(rng() % in.page_size);
       in.pins.push_back(pin);
@@ -198,9 +213,9 @@ TEST_F(SlatePlanTest, KeepReadableHeadNeverChangesTheSlate) {
     SlateInput trimmed = in;
     KeepReadableHead(trimmed);
     cut += trimmed.ranked.size() < in.ranked.size();
-    EXPECT_EQ(BuildSlate(trimmed), BuildSlate(in));
+    ASSERT_EQ(BuildSlate(trimmed), BuildSlate(in));
   }
-  EXPECT_GT(cut, 100);  // The cut happened, not only the no-op path.
+  EXPECT_GT(cut, 500);  // The cut happened, not only the no-op path.
 }
 
 }  // namespace

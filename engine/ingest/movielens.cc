@@ -14,9 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "engine/ingest/csv_reader.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/tags.h"
 #include "engine/common/utf8.h"
+#include "engine/ingest/csv_reader.h"
 
 namespace feedgov {
 namespace {
@@ -197,7 +198,7 @@ absl::Status ReadTags(const std::string& dir, const RowOf& row_of,
     FEEDGOV_ASSIGN_OR_RETURN(t.user, file->Id(f, 0));
     FEEDGOV_ASSIGN_OR_RETURN(size_t row, KnownMovie(*file, row_of, f, &t.item));
     if (!IsValidUtf8(f[2])) return file->FieldError(2, "not valid UTF-8");
-    std::string normalized = NormalizeTag(f[2]);
+    std::string normalized = CanonicalTag(f[2]);
     if (normalized.empty()) return file->FieldError(2, "empty tag");
     t.tag = std::move(f[2]);
     FEEDGOV_ASSIGN_OR_RETURN(t.time, file->Timestamp(f, 3));
@@ -253,22 +254,6 @@ absl::Status Validate(const MovieLensOptions& options) {
                      options.popularity_half_life_days, " is not finite and > 0"));
   }
   return absl::OkStatus();
-}
-
-std::string NormalizeTag(absl::string_view tag) {
-  std::string out;
-  out.reserve(tag.size());
-  bool pending_space = false;
-  for (char c : tag) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
 }
 
 absl::StatusOr<MovieLensData> ReadMovieLens(const std::string& dir,

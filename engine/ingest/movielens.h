@@ -41,7 +41,8 @@ struct MovieLensData {
   // One per movies.csv row, in file order. Fields:
   //   id, title, genres: from movies.csv; genres split on '|';
   //     "(no genres listed)" becomes an empty list. author is empty.
-  //   tags: NormalizeTag() of every tag applied to the item; unique, sorted.
+  //   tags: CanonicalTag() (common/tags.h) of every tag applied to the item;
+  //   unique, sorted.
   //   first_seen: earliest rating or tag time of the item. An item nobody
   //     rated or tagged gets the earliest rating/tag time of the whole data
   //     set (0 if the data set has no ratings and no tags).
@@ -78,11 +79,6 @@ struct MovieLensData {
 //     wrong header, or for bad options.
 absl::StatusOr<MovieLensData> ReadMovieLens(const std::string& dir,
                                             const MovieLensOptions& options = {});
-
-// Tag normalization used for Item::tags: lower-case (ASCII), leading and
-// trailing whitespace removed, inner whitespace runs collapsed to one space.
-// E.g. "  Highly   Quotable " -> "highly quotable".
-std::string NormalizeTag(absl::string_view tag);
 
 }  // namespace feedgov
 

@@ -1,5 +1,7 @@
 #include "engine/ingest/movielens.h"
 
+#include "engine/common/tags.h"
+
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -123,9 +125,9 @@ TEST_F(MovieLensSmallTest, NoGenresListedBecomesEmptyAndEveryItemIsConsistent) {
 }
 
 TEST(NormalizeTagTest, LowercasesTrimsAndCollapsesWhitespace) {
-  EXPECT_EQ(NormalizeTag("  Highly \t  Quotable "), "highly quotable");
-  EXPECT_EQ(NormalizeTag("   "), "");
-  EXPECT_EQ(NormalizeTag("Pixar"), "pixar");
+  EXPECT_EQ(CanonicalTag("  Highly \t  Quotable "), "highly quotable");
+  EXPECT_EQ(CanonicalTag("   "), "");
+  EXPECT_EQ(CanonicalTag("Pixar"), "pixar");
 }
 
 // ---------------------------------------------------------------- small files

@@ -280,7 +280,11 @@ void Overlay::PlacePinsPastEnd(int eligible_count, const Surface& surface,
     auto& [position, pin] = entry;
     if (position < page_end || next >= page_end) return false;
     const bool key = surface.IsKeySlot(next);
-    if (key && !pin.item.key_slot_allowed) return false;
+    // The pin was admitted for its own position; the position it gets here
+    // is checked again (a pin never bypasses governance).
+    if (CheckPin(false, pin.item.key_slot_allowed, key) != PinRefusal::kNone) {
+      return false;
+    }
     SlateSlot slot;
     slot.item = pin.item;
     slot.position = next++;

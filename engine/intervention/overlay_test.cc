@@ -141,12 +141,17 @@ TEST_F(OverlayTest, SuppressionsFactorsAndPinsMatchTheHandComputedPage) {
       std::make_shared<const InterventionSnapshot>(std::vector<Intervention>{
           Make("iv-1", InterventionKind::kSuppressItem, 102), author, near,
           boost, bury, expired, Pin("iv-10", 104, 0),  // Admitted, key slot.
-          Pin("iv-11", 105, 1),    // Bad item in key slot 2: refused.
-          Pin("iv-12", 102, 7),    // Suppressed: refused.
-          Pin("iv-13", 103, 8),    // Illegal: refused.
-          Pin("iv-14", 999, 9),    // Not in the catalog: refused.
-          Pin("iv-15", 106, 12),   // Beyond this page: admitted for later.
-          Pin("iv-16", 109, 3)});  // Served earlier in the chain.
+          Pin("iv-11", 105, 1),   // Bad item in key slot 2: refused.
+          Pin("iv-12", 102, 7),   // Suppressed: refused.
+          Pin("iv-13", 103, 8),   // Illegal: refused.
+          Pin("iv-14", 999, 9),   // Not in the catalog: refused.
+          Pin("iv-15", 106, 12),  // Beyond this page: admitted for later.
+          Pin("iv-16", 109, 3),   // Served earlier in the chain.
+          Pin("iv-19", 110, 5),   // Deleted: refused.
+          // Suppressions of rows that leave anyway (served, deleted): they
+          // do not count as suppressed.
+          Make("iv-17", InterventionKind::kSuppressItem, 109),
+          Make("iv-18", InterventionKind::kSuppressItem, 110)});
   std::vector<ItemId> served = {109};
   const Overlay o = overlay_.Apply(snapshot, Request(&served));
 
@@ -165,7 +170,7 @@ TEST_F(OverlayTest, SuppressionsFactorsAndPinsMatchTheHandComputedPage) {
   EXPECT_EQ(o.pins[0].second.item.reasons, kEditorPin);
   EXPECT_EQ(o.pins[1].first, 12);
   EXPECT_EQ(o.pin_ids.at(104), "iv-10");
-  EXPECT_EQ(o.pins_blocked, 4);
+  EXPECT_EQ(o.pins_blocked, 5);
   EXPECT_THAT(
       o.degradations,
       ElementsAre(
@@ -173,6 +178,8 @@ TEST_F(OverlayTest, SuppressionsFactorsAndPinsMatchTheHandComputedPage) {
           "out of key slots (bad.clickbait)",
           "pin iv-16 of item 109 at position 4 not applied: item was already "
           "served earlier in this chain",
+          "pin iv-19 of item 110 at position 6 not applied: item was deleted "
+          "from the catalog",
           "pin iv-12 of item 102 at position 8 not applied: item is suppressed",
           "pin iv-13 of item 103 at position 9 not applied: policy drops it "
           "(illegal.rumors)",
@@ -196,6 +203,17 @@ TEST_F(OverlayTest, PinsBeyondTheEndOfTheFeedArePlacedAfterItsLastItem) {
   EXPECT_EQ(slots[3].item.id, 104);
   EXPECT_TRUE(slots[3].key_slot);  // Home's first 6 positions are key slots.
   EXPECT_TRUE(o.pins.empty());
+  // A pin kept out of key slots (bad item 105, admitted at its non-key
+  // position 41) is not moved into the key slot after the last item.
+  auto bad = std::make_shared<const InterventionSnapshot>(
+      std::vector<Intervention>{Pin("iv-2", 105, 40)});
+  Overlay kept_out = overlay_.Apply(bad, Request(&served, 0, 20));
+  ASSERT_EQ(kept_out.pins.size(), 1u);
+  std::vector<SlateSlot> short_page(3);
+  for (int i = 0; i < 3; ++i) short_page[i].position = i;
+  kept_out.PlacePinsPastEnd(3, *pack_->FindSurface("home"), 0, 20, short_page);
+  EXPECT_EQ(short_page.size(), 3u);
+  EXPECT_EQ(kept_out.pins.size(), 1u);
   // Not when eligible rows remain: the feed goes on.
   Overlay again = overlay_.Apply(snapshot, Request(&served, 0, 20));
   std::vector<SlateSlot> more(3);

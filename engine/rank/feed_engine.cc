@@ -79,9 +79,15 @@ void FeedEngine::SetInterventionSource(InterventionSource source) {
   interventions_ = std::move(source);
 }
 
-void FeedEngine::SetUserSettingsSource(const UserSettingsStore* store) {
+void FeedEngine::SetUserSettingsSource(
+    std::shared_ptr<UserSettingsStore> store) {
   absl::MutexLock lock(&mu_);
-  user_settings_ = store;
+  user_settings_ = std::move(store);
+}
+
+std::shared_ptr<UserSettingsStore> FeedEngine::user_settings_source() const {
+  absl::MutexLock lock(&mu_);
+  return user_settings_;
 }
 
 absl::StatusOr<std::shared_ptr<const GovernanceView>> FeedEngine::ViewFor(

@@ -140,12 +140,17 @@ class FeedEngine final : public FeedReader {
     catalog_.SetCommitHook(std::move(hook));
   }
 
+  // Where Rank reads the interventions in force. The source is called once
+  // per Rank with the engine's lock held, so that after this setter returns
+  // no Rank calls the previous source again (a source may be detached and
+  // destroyed then); it must be fast and must not call into the engine.
   void SetInterventionSource(InterventionSource source)
       ABSL_LOCKS_EXCLUDED(mu_);
-  // Where Rank reads users' stored settings; null: nobody has stored
-  // settings (defaults for everyone). `store` must outlive its use here
-  // (reset it before destroying the store) and be thread-safe.
-  void SetUserSettingsSource(const UserSettingsStore* store)
+  // Where Rank reads users' stored settings (thread-safe; shared, so a Rank
+  // in flight keeps the one it started with); null: the engine has no
+  // store, every user has the defaults (AppliedSettings source DEFAULTS).
+  // UserControls writes the store it finds here (user/user_controls.h).
+  void SetUserSettingsSource(std::shared_ptr<UserSettingsStore> store)
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Current snapshots (for explanations, CLIs and tests).
@@ -170,6 +175,8 @@ class FeedEngine final : public FeedReader {
     return options_.scoring;
   }
   const UserStage& user_stage() const override { return *user_stage_; }
+  std::shared_ptr<UserSettingsStore> user_settings_source() const override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // The governance view for (current pack, surface, audience, labels);
   // cached. INVALID_ARGUMENT for an unknown surface.
@@ -228,7 +235,7 @@ class FeedEngine final : public FeedReader {
 
   mutable absl::Mutex mu_;
   InterventionSource interventions_ ABSL_GUARDED_BY(mu_);
-  const UserSettingsStore* user_settings_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::shared_ptr<UserSettingsStore> user_settings_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace feedgov

@@ -78,10 +78,13 @@ absl::StatusOr<RankContext> OpenRankContext(const RankRequest& request,
   ctx.catalog = sources.catalog->Snapshot();
   ctx.pack = sources.policies->current();
   ctx.interventions = sources.interventions;
-  FEEDGOV_ASSIGN_OR_RETURN(ctx.user,
-                           ResolveSettings(request, sources.settings));
   FEEDGOV_ASSIGN_OR_RETURN(ctx.chain, OpenChain(request, sources.page_token_key,
                                                 sources.clock->Now()));
+  // The request is checked before the user's settings are read, so a store
+  // that cannot be read never hides a malformed request.
+  FEEDGOV_RETURN_IF_ERROR(ctx.pack->SurfaceOrError(request.surface).status());
+  FEEDGOV_ASSIGN_OR_RETURN(ctx.user,
+                           ResolveSettings(request, sources.settings.get()));
   // Minors mode is sticky within a chain: a continuation without the flag
   // keeps the minors audience of the pages before it (it may only get
   // stricter), so a chain never mixes adult pages into a minors feed.

@@ -61,16 +61,18 @@ struct ContextSources {
   const PolicyRegistry* policies = nullptr;
   const GovernanceViewCache* views = nullptr;
   std::shared_ptr<const InterventionSnapshot> interventions;  // May be null.
-  const UserSettingsStore* settings = nullptr;  // May be null: defaults.
+  std::shared_ptr<const UserSettingsStore> settings;  // Null: defaults.
   const Clock* clock = nullptr;
   absl::string_view page_token_key;
 };
 
-// Opens the context of `request`: checks the page size, reads every
-// snapshot once, resolves the user's settings (user/user_stage.h), decodes
-// and checks the page token (or starts a chain), picks the audience (minors
-// mode is sticky within a chain: a continuation may only get stricter) and
-// the surface, reads the clock and the governance view.
+// Opens the context of `request`, in this order: checks the page size;
+// reads every snapshot once; decodes the page token (or starts a chain) and
+// checks it belongs to this surface and user; checks the surface exists;
+// resolves the user's settings (user/user_stage.h); picks the audience
+// (minors mode is sticky within a chain: a continuation may only get
+// stricter) and the surface for it; checks the chain's state; reads the
+// clock and the governance view.
 // Errors: as FeedEngine::Rank.
 absl::StatusOr<RankContext> OpenRankContext(const RankRequest& request,
                                             const ContextSources& sources);

@@ -141,7 +141,7 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
     });
     InterventionManager* manager = s->interventions_.get();
     engine->SetInterventionSource([manager] { return manager->snapshot(); });
-    engine->SetUserSettingsSource(s->settings_cache_.get());
+    engine->SetUserSettingsSource(s->settings_cache_);
   }
   return s;
 }

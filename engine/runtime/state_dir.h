@@ -75,7 +75,7 @@ class StateDir {
   std::shared_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteInterventionStore> store_;
   std::unique_ptr<SqliteUserSettingsStore> user_settings_;
-  std::unique_ptr<CachedUserSettingsStore> settings_cache_;
+  std::shared_ptr<CachedUserSettingsStore> settings_cache_;  // Shared with the engine.
   std::unique_ptr<CatalogJournal> journal_;
   std::unique_ptr<InterventionManager> interventions_;
   int64_t replayed_ = 0;

@@ -1,12 +1,9 @@
 #include "engine/service/catalog_service.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "engine/common/matrix.h"
 #include "engine/common/status_macros.h"
 #include "engine/service/convert.h"
-#include "engine/user/interest_tags.h"
 
 namespace feedgov::service {
 namespace {
@@ -112,20 +109,7 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
       item.id = in.item_id();
       item.title = in.title();
       item.genres.assign(in.genres().begin(), in.genres().end());
-      // Stored as interest tags are matched (lower case, trimmed), so a
-      // user can delete or add them (UserControlService).
-      for (const std::string& tag : in.tags()) {
-        absl::StatusOr<std::string> t = NormalizeInterestTag(tag);
-        if (!t.ok()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("item ", in.item_id(), ": tag '", Echo(tag),
-                           "' must have 1 to 200 bytes after trimming"));
-        }
-        if (std::find(item.tags.begin(), item.tags.end(), *t) ==
-            item.tags.end()) {
-          item.tags.push_back(*std::move(t));
-        }
-      }
+      item.tags.assign(in.tags().begin(), in.tags().end());  // Normalized by the writer.
       item.author = in.author();
       item.first_seen =
           in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;

@@ -25,8 +25,7 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Create(ServiceDeps deps) {
   std::unique_ptr<Services> s(new Services);
   FEEDGOV_ASSIGN_OR_RETURN(
       s->controls_,
-      UserControls::Create(deps.engine, &deps.state->user_settings(),
-                           std::move(map), deps.user_controls));
+      UserControls::Create(deps.engine, std::move(map), deps.user_controls));
   s->gate_ = std::make_unique<RequestGate>(std::move(deps));
   s->feed_ = MakeFeedService(*s->gate_);
   s->catalog_ = MakeCatalogService(*s->gate_);

@@ -12,24 +12,11 @@
 namespace feedgov {
 namespace {
 
-constexpr size_t kMaxTagBytes = 200;
-
 bool Contains(absl::Span<const std::string> v, absl::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> NormalizeInterestTag(absl::string_view tag) {
-  std::string out =
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(tag));
-  if (out.empty() || out.size() > kMaxTagBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "interest tag '", tag, "' must have 1 to ", kMaxTagBytes,
-        " bytes after trimming"));
-  }
-  return out;
-}
 
 std::vector<std::string> ItemInterestTags(const Item& item) {
   std::vector<std::string> out;

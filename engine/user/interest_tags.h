@@ -34,15 +34,15 @@
 #include "absl/types/span.h"
 #include "engine/catalog/catalog.h"
 #include "engine/catalog/user_table.h"
+#include "engine/common/tags.h"
 #include "engine/common/types.h"
 #include "engine/governance/label_map.h"
 #include "engine/governance/taxonomy.h"
 
 namespace feedgov {
 
-// Lower-cased, trimmed, inner whitespace kept. INVALID_ARGUMENT for an
-// empty result or more than 200 bytes.
-absl::StatusOr<std::string> NormalizeInterestTag(absl::string_view tag);
+// Interest tags are normalized with NormalizeTag (common/tags.h), the form
+// item tags are stored in.
 
 // The interest tags an item carries (see file comment), sorted, unique.
 std::vector<std::string> ItemInterestTags(const Item& item);

@@ -100,9 +100,9 @@ TEST(ItemTagIndexTest, FilteredRowsEqualACatalogScan) {
 }
 
 TEST(InterestTagsTest, NormalizeLowerCasesAndTrims) {
-  ASSERT_OK_AND_ASSIGN(std::string t, NormalizeInterestTag("  Dark Comedy "));
+  ASSERT_OK_AND_ASSIGN(std::string t, NormalizeTag("  Dark Comedy "));
   EXPECT_EQ(t, "dark comedy");
-  EXPECT_THAT(NormalizeInterestTag("   "),
+  EXPECT_THAT(NormalizeTag("   "),
               StatusIs(absl::StatusCode::kInvalidArgument, "1 to 200 bytes"));
 }
 

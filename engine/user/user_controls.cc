@@ -38,22 +38,28 @@ absl::Status UserControlsOptions::Validate() const {
   return absl::OkStatus();
 }
 
-UserControls::UserControls(const FeedReader* feed, UserSettingsStore* store,
+UserControls::UserControls(const FeedReader* feed,
+                           std::shared_ptr<UserSettingsStore> store,
                            LabelMap label_map, UserControlsOptions options)
     : feed_(feed),
-      store_(store),
+      store_(std::move(store)),
       forbidden_(std::move(label_map), &feed->taxonomy()),
       options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<UserControls>> UserControls::Create(
-    const FeedReader* feed, UserSettingsStore* store, LabelMap label_map,
-    UserControlsOptions options) {
-  if (feed == nullptr || store == nullptr) {
-    return absl::InvalidArgumentError("UserControls needs an engine and a store");
+    const FeedReader* feed, LabelMap label_map, UserControlsOptions options) {
+  if (feed == nullptr) {
+    return absl::InvalidArgumentError("UserControls needs an engine");
   }
   FEEDGOV_RETURN_IF_ERROR(options.Validate());
+  std::shared_ptr<UserSettingsStore> store = feed->user_settings_source();
+  if (store == nullptr) {
+    return absl::FailedPreconditionError(
+        "the engine has no user settings store to write (open a state "
+        "directory, or FeedEngine::SetUserSettingsSource)");
+  }
   return std::unique_ptr<UserControls>(new UserControls(
-      feed, store, std::move(label_map), std::move(options)));
+      feed, std::move(store), std::move(label_map), std::move(options)));
 }
 
 // --- settings -----------------------------------------------------------------
@@ -99,7 +105,7 @@ absl::Status UserControls::CheckTagInCatalog(const std::string& tag) const {
 
 absl::StatusOr<UserSettings> UserControls::DeleteTag(UserId user,
                                                      absl::string_view tag) {
-  FEEDGOV_ASSIGN_OR_RETURN(std::string t, NormalizeInterestTag(tag));
+  FEEDGOV_ASSIGN_OR_RETURN(std::string t, NormalizeTag(tag));
   FEEDGOV_RETURN_IF_ERROR(CheckTagInCatalog(t));
   return store_->Update(user, [&](UserSettings& s) {
     Erase(s.added_tags, t);
@@ -110,7 +116,7 @@ absl::StatusOr<UserSettings> UserControls::DeleteTag(UserId user,
 
 absl::StatusOr<UserSettings> UserControls::AddTag(UserId user,
                                                   absl::string_view tag) {
-  FEEDGOV_ASSIGN_OR_RETURN(std::string t, NormalizeInterestTag(tag));
+  FEEDGOV_ASSIGN_OR_RETURN(std::string t, NormalizeTag(tag));
   if (std::string label = forbidden_.ForbiddingLabel(t); !label.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "tag '", t, "' maps to label ", label,

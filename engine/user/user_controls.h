@@ -17,7 +17,7 @@
 // includes the request pipeline (engine/rank/ implements it).
 //
 // Thread-safety: all methods are thread-safe (the store and the engine
-// are). The reader and store must outlive this object.
+// are). The reader must outlive this object; the store is shared.
 #ifndef FEEDGOV_ENGINE_USER_USER_CONTROLS_H_
 #define FEEDGOV_ENGINE_USER_USER_CONTROLS_H_
 
@@ -29,11 +29,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "engine/model/als.h"
 #include "engine/catalog/catalog_state.h"
 #include "engine/common/rank_types.h"
 #include "engine/governance/policy.h"
 #include "engine/governance/taxonomy.h"
+#include "engine/model/als.h"
 #include "engine/scoring/scorer.h"
 #include "engine/store/user_settings_store.h"
 #include "engine/user/interest_tags.h"
@@ -62,27 +62,33 @@ class FeedReader {
   virtual const ScoringOptions& scoring_options() const = 0;
   // The user stage Rank applies (its tag index and query ratings).
   virtual const UserStage& user_stage() const = 0;
+  // The store Rank reads users' settings from (null: none).
+  virtual std::shared_ptr<UserSettingsStore> user_settings_source() const = 0;
   // One page, with the user's stored settings (rank_types.h).
-  virtual absl::StatusOr<RankResponse> Rank(const RankRequest& request) const = 0;
+  virtual absl::StatusOr<RankResponse> Rank(
+      const RankRequest& request) const = 0;
 };
 
 struct Explanation {
   ItemId item = 0;
   std::string title;
   std::string surface;
-  int position = 0;         // 1-based, where the re-run served it.
-  uint32_t reasons = 0;     // As served, plus SIMILAR_TO_HISTORY when named.
+  int position = 0;      // 1-based, where the re-run served it.
+  uint32_t reasons = 0;  // As served, plus SIMILAR_TO_HISTORY when named.
   std::vector<std::string> reason_names;  // ReasonNames(reasons).
   std::optional<ItemId> because_of;       // The rated item named, if any.
-  std::string sentence;     // e.g. "Because you rated Heat (1995)."
+  std::string sentence;  // e.g. "Because you rated Heat (1995)."
 };
 
 class UserControls {
  public:
-  // `label_map` decides forbidden tags (with the engine's taxonomy).
-  // INVALID_ARGUMENT for bad options or a null reader or store.
+  // Writes go to the store `feed` reads users' settings from
+  // (FeedReader::user_settings_source, taken now), so what a user sets is
+  // what the next Rank applies. `label_map` decides forbidden tags (with the
+  // engine's taxonomy). INVALID_ARGUMENT for bad options or a null reader;
+  // FAILED_PRECONDITION when the engine has no settings store.
   static absl::StatusOr<std::unique_ptr<UserControls>> Create(
-      const FeedReader* feed, UserSettingsStore* store, LabelMap label_map,
+      const FeedReader* feed, LabelMap label_map,
       UserControlsOptions options = {});
 
   // --- settings -------------------------------------------------------------
@@ -100,9 +106,11 @@ class UserControls {
   absl::StatusOr<UserSettings> NotInterested(UserId user, ItemId item);
   absl::StatusOr<UserSettings> SeeLess(UserId user, ItemId item);
   // INVALID_ARGUMENT for an empty author.
-  absl::StatusOr<UserSettings> MuteAuthor(UserId user, absl::string_view author);
+  absl::StatusOr<UserSettings> MuteAuthor(UserId user,
+                                          absl::string_view author);
 
-  // --- feed -------------------------------------------------------------------
+  // --- feed
+  // -------------------------------------------------------------------
   // Interest tags (interest_tags.h), at most top_n (<= 0: all).
   absl::StatusOr<std::vector<InterestTag>> InterestTags(UserId user,
                                                         int top_n) const;
@@ -122,14 +130,14 @@ class UserControls {
   const UserControlsOptions& options() const { return options_; }
 
  private:
-  UserControls(const FeedReader* feed, UserSettingsStore* store,
+  UserControls(const FeedReader* feed, std::shared_ptr<UserSettingsStore> store,
                LabelMap label_map, UserControlsOptions options);
 
   absl::Status CheckItem(ItemId item) const;
   absl::Status CheckTagInCatalog(const std::string& tag) const;
 
   const FeedReader* const feed_;
-  UserSettingsStore* const store_;
+  const std::shared_ptr<UserSettingsStore> store_;
   const ForbiddenTags forbidden_;
   const UserControlsOptions options_;
 };

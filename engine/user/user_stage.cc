@@ -72,7 +72,8 @@ absl::StatusOr<UserSettingsChoice> ResolveSettings(
     if (store != nullptr) {
       FEEDGOV_ASSIGN_OR_RETURN(settings, store->Get(*request.user));
     }
-    a.source = store != nullptr ? SettingsSource::kStored : SettingsSource::kDefaults;
+    a.source =
+        store != nullptr ? SettingsSource::kStored : SettingsSource::kDefaults;
   }
   settings.user = *request.user;
   a.user_personalization = settings.personalization;

@@ -83,6 +83,13 @@ TEST(ResolveSettings, CallerSwitchesOnlyMakeThePageStricter) {
   EXPECT_FALSE(c.applied.personalization);
   EXPECT_TRUE(c.applied.user_minors);
   EXPECT_TRUE(c.applied.minors);
+  // The caller's minors flag turns minors mode on for a user without it.
+  RankRequest minors_flag = For(9);
+  minors_flag.minors = true;
+  ASSERT_OK_AND_ASSIGN(c, ResolveSettings(minors_flag, &store));
+  EXPECT_FALSE(c.applied.user_minors);
+  EXPECT_TRUE(c.applied.minors);
+  EXPECT_TRUE(c.applied.personalization);
   // Nothing stored (and no store at all): the defaults, on.
   ASSERT_OK_AND_ASSIGN(c, ResolveSettings(For(9), &store));
   EXPECT_TRUE(c.applied.personalization);

@@ -102,12 +102,12 @@ class UserControlsTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(engine_, nullptr);
-    auto c = UserControls::Create(engine_, &store_, LoadMap(*engine_));
+    // The engine reads users' settings from store_ (as from the state
+    // directory's store in production); the controls write that store.
+    engine_->SetUserSettingsSource(store_);
+    auto c = UserControls::Create(engine_, LoadMap(*engine_));
     ASSERT_OK(c);
     controls_ = std::move(*c);
-    // The engine reads the settings the controls write (as the state
-    // directory wires them in production).
-    engine_->SetUserSettingsSource(&store_);
   }
   void TearDown() override { engine_->SetUserSettingsSource(nullptr); }
 
@@ -136,7 +136,7 @@ class UserControlsTest : public ::testing::Test {
     RowSet eligible;
   };
   Staged Stage(UserId user) {
-    auto choice = ResolveSettings(Request(user, "home", 20), &store_);
+    auto choice = ResolveSettings(Request(user, "home", 20), store_.get());
     EXPECT_OK(choice);
     Staged out;
     out.eligible = RowSet(engine_->catalog()->size(), true);
@@ -192,7 +192,8 @@ class UserControlsTest : public ::testing::Test {
 
   static std::string* snapshot_;
   static FeedEngine* engine_;
-  MemoryUserSettingsStore store_;
+  std::shared_ptr<MemoryUserSettingsStore> store_ =
+      std::make_shared<MemoryUserSettingsStore>();
   std::unique_ptr<UserControls> controls_;
 };
 
@@ -292,9 +293,7 @@ TEST_F(UserControlsTest, SettingsPersistAcrossStateDirRestart) {
   {
     ASSERT_OK_AND_ASSIGN(auto state, StateDir::Open(dir, engine.get(),
                                                     &RealClock::Get()));
-    ASSERT_OK_AND_ASSIGN(auto c, UserControls::Create(engine.get(),
-                                                      &state->user_settings(),
-                                                      LoadMap(*engine)));
+    ASSERT_OK_AND_ASSIGN(auto c, UserControls::Create(engine.get(), LoadMap(*engine)));
     ASSERT_OK(c->DeleteTag(kHeavy, "comedy"));
     ASSERT_OK(c->NotInterested(kHeavy, 2571));
     ASSERT_OK(c->SetMinors(kHeavy, true));
@@ -304,9 +303,7 @@ TEST_F(UserControlsTest, SettingsPersistAcrossStateDirRestart) {
   }
   ASSERT_OK_AND_ASSIGN(auto state, StateDir::Open(dir, engine.get(),
                                                   &RealClock::Get()));
-  ASSERT_OK_AND_ASSIGN(auto c, UserControls::Create(engine.get(),
-                                                    &state->user_settings(),
-                                                    LoadMap(*engine)));
+  ASSERT_OK_AND_ASSIGN(auto c, UserControls::Create(engine.get(), LoadMap(*engine)));
   ASSERT_OK_AND_ASSIGN(UserSettings s, c->Settings(kHeavy));
   EXPECT_FALSE(s.personalization);
   EXPECT_TRUE(s.minors);
@@ -370,7 +367,7 @@ TEST_F(UserControlsTest, ForbiddenTagsAreNeverDerivedStoredOrReturned) {
               StatusIs(absl::StatusCode::kInvalidArgument, "Art. 10"));
   ASSERT_OK_AND_ASSIGN(UserSettings s, controls_->Settings(horror_fan));
   EXPECT_THAT(s.added_tags, IsEmpty());
-  ASSERT_OK_AND_ASSIGN(auto users_stored, store_.ListUsers());
+  ASSERT_OK_AND_ASSIGN(auto users_stored, store_->ListUsers());
   EXPECT_THAT(users_stored, IsEmpty());
 }
 
@@ -406,10 +403,8 @@ TEST_F(UserControlsTest, DeletingATagCutsItsShareToAtMostNonPersonalized) {
                                          {kHeavy2, "comedy"},
                                          {kHeavy2, user_tag},
                                          {kLight, "action"}}) {
-    MemoryUserSettingsStore store;
-    ASSERT_OK_AND_ASSIGN(auto uc, UserControls::Create(engine_, &store,
-                                                       LoadMap(*engine_)));
-    engine_->SetUserSettingsSource(&store);
+    engine_->SetUserSettingsSource(std::make_shared<MemoryUserSettingsStore>());
+    ASSERT_OK_AND_ASSIGN(auto uc, UserControls::Create(engine_, LoadMap(*engine_)));
     const RankRequest r = Request(c.user, "home", 50);
     ASSERT_OK_AND_ASSIGN(RankResponse before, engine_->Rank(r));
     ASSERT_OK(uc->DeleteTag(c.user, c.tag));
@@ -436,7 +431,7 @@ TEST_F(UserControlsTest, DeletingATagCutsItsShareToAtMostNonPersonalized) {
     ASSERT_FALSE(listed.empty());
     EXPECT_EQ(listed[0].tag, c.tag);
     EXPECT_TRUE(listed[0].added);
-    engine_->SetUserSettingsSource(&store_);
+    engine_->SetUserSettingsSource(store_);
   }
 }
 
@@ -457,7 +452,7 @@ TEST_F(UserControlsTest, TagAndAuthorInputsEqualACatalogScan) {
   for (int round = 0; round < 20; ++round) {
     SCOPED_TRACE(round);
     const UserId user = 1 + round;
-    ASSERT_OK(store_.Update(user, [&](UserSettings& s) {
+    ASSERT_OK(store_->Update(user, [&](UserSettings& s) {
       s = UserSettings();
       s.user = user;
       for (int k = 0; k < 3; ++k) s.deleted_tags.push_back(pool[rng() % pool.size()]);
@@ -473,7 +468,7 @@ TEST_F(UserControlsTest, TagAndAuthorInputsEqualACatalogScan) {
       s.Normalize();
       return absl::OkStatus();
     }));
-    ASSERT_OK_AND_ASSIGN(UserSettings s, store_.Get(user));
+    ASSERT_OK_AND_ASSIGN(UserSettings s, store_->Get(user));
     const Staged staged = Stage(user);
     ASSERT_TRUE(staged.personalization.personalized);
     // Oracle: every row is eligible but the user's rated, not-interested
@@ -713,10 +708,14 @@ TEST_F(UserControlsTest, BadOptionsAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, "added_tag_factor"));
   UserControlsOptions c;
   c.why_page_size = 0;
-  EXPECT_THAT(UserControls::Create(engine_, &store_, LoadMap(*engine_), c),
+  EXPECT_THAT(UserControls::Create(engine_, LoadMap(*engine_), c),
               StatusIs(absl::StatusCode::kInvalidArgument, "why_page_size"));
-  EXPECT_THAT(UserControls::Create(nullptr, &store_, LoadMap(*engine_)),
+  EXPECT_THAT(UserControls::Create(nullptr, LoadMap(*engine_)),
               StatusIs(absl::StatusCode::kInvalidArgument, "engine"));
+  // Without a settings store on the engine there is nothing to write.
+  engine_->SetUserSettingsSource(nullptr);
+  EXPECT_THAT(UserControls::Create(engine_, LoadMap(*engine_)),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "no user settings store"));
 }
 
 }  // namespace

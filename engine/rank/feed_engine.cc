@@ -117,15 +117,20 @@ absl::StatusOr<RankContext> FeedEngine::Open(const RankRequest& request) const {
 
 absl::StatusOr<RankResponse> FeedEngine::Rank(
     const RankRequest& request) const {
+  // 1 open: every snapshot once, the chain, audience, surface, view.
   FEEDGOV_ASSIGN_OR_RETURN(RankContext ctx, Open(request));
+  // 2 editors: eligible rows, suppressions, editor factors, pins.
   Overlay overlay = overlay_.Apply(ctx.interventions, ctx.ForOverlay());
+  // 3 the user: query, exclusions, user factors (none when switched off).
   FEEDGOV_ASSIGN_OR_RETURN(
       Personalization user,
       user_stage_->Apply(ctx.user, ctx.state(), overlay.eligible));
   const int eligible_count = overlay.eligible.count();  // Final from here.
+  // 4 plan: what the slate will read (the SlateNeed retrieval must meet).
   const SlatePlan plan(*ctx.surface, ctx.start, ctx.page_size,
                        ctx.chain.positives_in_quota_window(),
                        overlay.PinsBefore(ctx.page_end()));
+  // 5 retrieve and score, cut to the readable head; 6 pools if needed.
   const FinalScorer scorer(
       *ctx.state().catalog, *ctx.view, *overlay.editor_factor, user.user_factor,
       user.personalized, ctx.pack->BoostBound(*ctx.surface, ctx.audience));
@@ -139,12 +144,14 @@ absl::StatusOr<RankResponse> FeedEngine::Rank(
   FEEDGOV_ASSIGN_OR_RETURN(
       Pools pools,
       RetrievePools(ctx, source, scorer, ranked, overlay.eligible, plan));
+  // 7 slate: pins, key slots, quota; then pins past the end of the feed.
   const SlateResult slate = BuildSlate(
       plan.Input(std::move(ranked), std::move(pools.positive),
                  std::move(pools.key_safe), options_.trim_candidate_head));
   std::vector<SlateSlot> slots = slate.slots;
   overlay.PlacePinsPastEnd(eligible_count, *ctx.surface, ctx.start,
                            ctx.page_size, slots);
+  // 8 respond: items, counters, degradations, settings, next token.
   return BuildResponse(Outcome(ctx, overlay, user, eligible_count), slate,
                        slots, std::move(ctx.chain), options_.page_token_key);
 }

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "engine/catalog/item_limits.h"
 #include "engine/common/status_macros.h"
 
 namespace feedgov {
@@ -19,9 +20,10 @@ absl::Status CheckShape(size_t num_items, const RowMatrixXf& embeddings) {
         absl::StrCat("embeddings have ", embeddings.rows(), " rows for ",
                      num_items, " items"));
   }
-  if (embeddings.cols() < 1) {
+  if (embeddings.cols() < 1 || embeddings.cols() > kMaxEmbeddingDim) {
     return absl::InvalidArgumentError(
-        absl::StrCat("embedding dimension is ", embeddings.cols(), "; want >= 1"));
+        absl::StrCat("embedding dimension is ", embeddings.cols(),
+                     "; want 1 to ", kMaxEmbeddingDim));
   }
   if (num_items > static_cast<size_t>(std::numeric_limits<Row>::max())) {
     return absl::InvalidArgumentError(absl::StrCat("too many items: ", num_items));
@@ -71,6 +73,21 @@ absl::Status CheckNormalized(const std::vector<Item>& items, const RowMatrixXf& 
   return absl::OkStatus();
 }
 
+// Every item's fields within item_limits.h.
+absl::Status CheckItems(const std::vector<Item>& items) {
+  for (const Item& item : items) FEEDGOV_RETURN_IF_ERROR(ValidateItem(item));
+  return absl::OkStatus();
+}
+
+absl::Status CheckReferenceTime(UnixSeconds t) {
+  if (t < 0 || t > kMaxUnixSeconds) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("catalog reference time ", t, " outside [0, ",
+                     kMaxUnixSeconds, "] Unix seconds"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<absl::flat_hash_map<ItemId, Row>> IndexIds(
     const std::vector<Item>& items) {
   absl::flat_hash_map<ItemId, Row> row_of;
@@ -100,6 +117,8 @@ Catalog::Catalog(std::vector<Item> items, RowMatrixXf embeddings,
 absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::Create(
     std::vector<Item> items, RowMatrixXf embeddings, UnixSeconds reference_time) {
   FEEDGOV_RETURN_IF_ERROR(CheckShape(items.size(), embeddings));
+  FEEDGOV_RETURN_IF_ERROR(CheckReferenceTime(reference_time));
+  FEEDGOV_RETURN_IF_ERROR(CheckItems(items));
   FEEDGOV_ASSIGN_OR_RETURN(auto row_of, IndexIds(items));
   FEEDGOV_RETURN_IF_ERROR(NormalizeRows(items, &embeddings));
   return std::shared_ptr<const Catalog>(new Catalog(
@@ -109,6 +128,8 @@ absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::Create(
 absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::CreateNormalized(
     std::vector<Item> items, RowMatrixXf normalized, UnixSeconds reference_time) {
   FEEDGOV_RETURN_IF_ERROR(CheckShape(items.size(), normalized));
+  FEEDGOV_RETURN_IF_ERROR(CheckReferenceTime(reference_time));
+  FEEDGOV_RETURN_IF_ERROR(CheckItems(items));
   FEEDGOV_ASSIGN_OR_RETURN(auto row_of, IndexIds(items));
   FEEDGOV_RETURN_IF_ERROR(CheckNormalized(items, normalized));
   return std::shared_ptr<const Catalog>(new Catalog(
@@ -129,6 +150,7 @@ absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::WithUpserts(
         "upsert embeddings have dimension ", embeddings.cols(), "; catalog has ", dim()));
   }
   FEEDGOV_RETURN_IF_ERROR(IndexIds(items).status());
+  FEEDGOV_RETURN_IF_ERROR(CheckItems(items));
   RowMatrixXf fresh = embeddings;
   FEEDGOV_RETURN_IF_ERROR(NormalizeRows(items, &fresh));
   std::vector<Item> all = items_;

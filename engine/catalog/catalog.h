@@ -31,7 +31,9 @@ class Catalog {
   // double), so inner product equals cosine similarity.
   //
   // Errors: INVALID_ARGUMENT when embeddings.rows() != items.size(),
-  // embeddings.cols() < 1, an item id repeats ("duplicate item id 7 at rows 2
+  // embeddings.cols() outside [1, kMaxEmbeddingDim], an item outside the
+  // limits of item_limits.h (ValidateItem), reference_time outside [0,
+  // kMaxUnixSeconds], an item id repeats ("duplicate item id 7 at rows 2
   // and 5"), or an embedding has a NaN / Inf entry or zero norm (message names
   // the item id, e.g. "item 42 (row 3): embedding[5] is NaN").
   static absl::StatusOr<std::shared_ptr<const Catalog>> Create(

@@ -1,8 +1,12 @@
 #include "engine/catalog/catalog.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <string>
+#include <vector>
 
+#include "engine/catalog/item_limits.h"
 #include "engine/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -68,6 +72,70 @@ TEST(CatalogTest, RejectsNaNInfZeroNormAndDuplicatesNamingTheItem) {
               StatusIs(absl::StatusCode::kInvalidArgument, "item 9 (row 0): embedding has zero norm"));
   EXPECT_THAT(Catalog::Create({MakeItem(4), MakeItem(4)}, Matrix({{1, 0}, {0, 1}}), 0),
               StatusIs(absl::StatusCode::kInvalidArgument, "duplicate item id 4 at rows 0 and 1"));
+}
+
+// Every field of item_limits.h at its limit is accepted and one past it is
+// refused with the field named (hand-written cases, one per field).
+TEST(CatalogTest, RefusesItemsOutsideTheirLimitsNamingTheField) {
+  struct Case {
+    std::function<void(Item&)> mutate;
+    std::string message;  // Empty: accepted.
+  };
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<Case> cases = {
+      {[](Item& i) { i.id = 0; }, ""},
+      {[](Item& i) { i.id = -3; }, "item -3: field 'id': negative; want >= 0"},
+      {[](Item& i) { i.title = std::string(kMaxTitleBytes, 'a'); }, ""},
+      {[](Item& i) { i.title = std::string(10 << 20, 'a'); },
+       "item 7: field 'title': 10485760 bytes, at most 1000"},
+      {[](Item& i) { i.title = "bad \xff byte"; },
+       "item 7: field 'title': not valid UTF-8 (byte 4)"},
+      {[](Item& i) { i.genres.assign(kMaxGenres, "Drama"); }, ""},
+      {[](Item& i) { i.genres.assign(kMaxGenres + 1, "Drama"); },
+       "item 7: field 'genres': 33 entries, at most 32"},
+      {[](Item& i) { i.genres = {"Drama", ""}; },
+       "item 7: field 'genres[1]': empty"},
+      {[](Item& i) { i.genres = {std::string(65, 'g')}; },
+       "item 7: field 'genres[0]': 65 bytes, at most 64"},
+      {[](Item& i) { i.tags = {std::string(kMaxTagBytes + 1, 't')}; },
+       "item 7: field 'tags[0]': 201 bytes, at most 200"},
+      {[](Item& i) { i.author = std::string(kMaxAuthorBytes + 1, 'w'); },
+       "item 7: field 'author': 201 bytes, at most 200"},
+      {[](Item& i) { i.first_seen = -1; },
+       "item 7: field 'first_seen': -1 outside [0, 4102444800]"},
+      {[](Item& i) { i.first_seen = kMaxUnixSeconds; }, ""},
+      {[](Item& i) { i.first_seen = kMaxUnixSeconds + 1; },
+       "item 7: field 'first_seen': 4102444801 outside"},
+      {[](Item& i) { i.first_seen = 500; i.last_interaction = 499; },
+       "item 7: field 'last_interaction': 499 outside [500, 4102444800]"},
+      {[](Item& i) { i.num_ratings = -1; },
+       "item 7: field 'num_ratings': -1 is negative"},
+      {[](Item& i) { i.num_ratings = 2; i.mean_rating = NAN; },
+       "item 7: field 'mean_rating': nan is not a finite value in [0, 10]"},
+      {[](Item& i) { i.mean_rating = 3; },
+       "item 7: field 'mean_rating': 3 with no ratings; want 0"},
+      {[inf](Item& i) { i.decayed_popularity = inf; },
+       "item 7: field 'decayed_popularity': inf is not a finite value"},
+      {[](Item& i) { i.decayed_popularity = -1; },
+       "item 7: field 'decayed_popularity': -1 is not a finite value"},
+  };
+  for (const Case& c : cases) {
+    Item item = MakeItem(7);
+    c.mutate(item);
+    auto made = Catalog::Create({item}, Matrix({{1, 0}}), 0);
+    if (c.message.empty()) {
+      EXPECT_OK(made) << c.message;
+    } else {
+      EXPECT_THAT(made, StatusIs(absl::StatusCode::kInvalidArgument, c.message));
+    }
+    // Upserts go through the same check.
+    ASSERT_OK_AND_ASSIGN(auto base, Catalog::Create({MakeItem(1)}, Matrix({{1, 0}}), 0));
+    auto upserted = base->WithUpserts({item}, Matrix({{0, 1}}));
+    EXPECT_EQ(upserted.ok(), c.message.empty()) << c.message;
+  }
+  EXPECT_THAT(Catalog::Create({MakeItem(1)}, Matrix({{1, 0}}), -5),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "catalog reference time -5 outside"));
 }
 
 TEST(CatalogTest, RejectsShapeMismatches) {

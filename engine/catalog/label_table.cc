@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "engine/catalog/item_limits.h"
 #include "engine/common/status_macros.h"
 
 namespace feedgov {
@@ -19,13 +20,7 @@ const std::vector<Label>& EmptyLabels() {
 }
 
 absl::Status ValidateLabels(ItemId item, const std::vector<Label>& labels) {
-  for (size_t i = 0; i < labels.size(); ++i) {
-    absl::Status s = ValidateLabel(labels[i]);
-    if (!s.ok()) {
-      return Annotate(s, absl::StrCat("item ", item, " label ", i));
-    }
-  }
-  return absl::OkStatus();
+  return ValidateItemLabels(item, labels);
 }
 
 }  // namespace

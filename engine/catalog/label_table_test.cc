@@ -6,6 +6,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "engine/catalog/item_limits.h"
 #include "engine/testing/status_matchers.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -45,10 +46,10 @@ TEST(LabelTableTest, WithLabelsIsCopyOnWrite) {
 TEST(LabelTableTest, RejectsInvalidLabels) {
   auto t = LabelTable::Empty();
   EXPECT_THAT(t->WithLabels(3, {L("")}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "item 3 label 0: label name is empty"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "item 3: labels[0]: label name is empty"));
   EXPECT_THAT(t->WithLabels(3, {L("a"), L("b", 1.5f)}),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "item 3 label 1: label 'b': confidence 1.5"));
+                       "item 3: labels[1]: label 'b': confidence 1.5"));
   EXPECT_THAT(t->WithLabels(3, {L("a", -0.1f)}),
               StatusIs(absl::StatusCode::kInvalidArgument, "confidence -0.1"));
   EXPECT_THAT(t->WithLabels(3, {L("a", std::numeric_limits<float>::quiet_NaN())}),
@@ -58,6 +59,26 @@ TEST(LabelTableTest, RejectsInvalidLabels) {
   EXPECT_THAT(t->WithLabels(3, {bad_source}),
               StatusIs(absl::StatusCode::kInvalidArgument, "unknown source 9"));
   EXPECT_OK(t->WithLabels(3, {L("edge", 0.0f), L("edge2", 1.0f)}));
+  EXPECT_THAT(t->WithLabels(3, {L("bad.x", 0.3f), L("ok"), L("bad.x", 0.9f)}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "item 3: field 'labels[2]': label 'bad.x' appears twice "
+                       "with conflicting confidences 0.3 and 0.9"));
+  EXPECT_THAT(t->WithLabels(3, {L("x"), L("x")}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "label 'x' appears twice"));
+  std::vector<Label> many;
+  for (int i = 0; i <= kMaxLabelsPerItem; ++i) many.push_back(L(absl::StrCat("l", i)));
+  EXPECT_THAT(t->WithLabels(3, many),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "item 3: field 'labels': 65 labels, at most 64"));
+  Label late = L("late");
+  late.time = kMaxUnixSeconds + 1;
+  EXPECT_THAT(t->WithLabels(3, {late}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "item 3: field 'labels[0].time': 4102444801 outside"));
+  EXPECT_THAT(t->WithLabels(3, {L(std::string(65, 'n'))}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "field 'labels[0].name': 65 bytes, at most 64"));
 }
 
 TEST(LabelTableTest, BatchIsAllOrNothing) {
@@ -65,7 +86,7 @@ TEST(LabelTableTest, BatchIsAllOrNothing) {
   std::vector<ItemLabelsUpdate> batch = {{1, {L("replaced")}}, {2, {L("new")}},
                                          {3, {L("broken", 2.0f)}}};
   EXPECT_THAT(base->WithLabels(batch),
-              StatusIs(absl::StatusCode::kInvalidArgument, "update 2: item 3 label 0"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "update 2: item 3: labels[0]"));
   EXPECT_THAT(base->LabelsFor(1), ElementsAre(L("keep")));
   EXPECT_THAT(base->LabelsFor(2), IsEmpty());
   EXPECT_EQ(base->version(), 1);
@@ -90,7 +111,7 @@ TEST(LabelTableTest, CreateDropsEmptyListsAndKeepsVersion) {
   EXPECT_THAT(t->LabeledItems(), ElementsAre(1));
   map[3] = {L("")};
   EXPECT_THAT(LabelTable::Create(map, 0),
-              StatusIs(absl::StatusCode::kInvalidArgument, "item 3 label 0"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "item 3: labels[0]"));
 }
 
 // Randomized: many updates (crossing the compaction threshold several times)
@@ -105,7 +126,9 @@ TEST(LabelTableTest, RandomUpdatesMatchMapOracleAcrossCompactions) {
   for (int step = 0; step < 600; ++step) {
     ItemId item = rng() % 300;
     std::vector<Label> labels;
-    for (int k = rng() % 3; k > 0; --k) labels.push_back(L(absl::StrCat("l", rng() % 5)));
+    // Distinct names: a repeated name is refused (item_limits.h).
+    for (int k = rng() % 3, first = rng() % 5; k > 0; --k)
+      labels.push_back(L(absl::StrCat("l", (first + k) % 5)));
     ASSERT_OK_AND_ASSIGN(table, table->WithLabels(item, labels));
     if (labels.empty()) {
       oracle.erase(item);

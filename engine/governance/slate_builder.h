@@ -122,12 +122,13 @@ struct SlateResult {
 };
 
 // The slate order of the spec above: a before b when a.score > b.score,
-// then a.id < b.id, then a.row < b.row, NaN scores last (SlateSortKey maps
-// NaN to -inf). A strict weak order; total on candidates of distinct rows.
+// then a.id < b.id, then a.row < b.row; a non-finite score (NaN, +Inf or
+// -Inf) is invalid, never the best: SlateSortKey maps it to -inf, last.
+// A strict weak order for any scores; total on candidates of distinct rows.
 // Everything that must agree with the builder's order (the readable-head
 // cut, governance/slate_plan.h) uses these.
 inline double SlateSortKey(double score) {
-  return std::isnan(score) ? -std::numeric_limits<double>::infinity() : score;
+  return std::isfinite(score) ? score : -std::numeric_limits<double>::infinity();
 }
 inline bool SlateBefore(const SlateCandidate& a, const SlateCandidate& b) {
   const double sa = SlateSortKey(a.score), sb = SlateSortKey(b.score);

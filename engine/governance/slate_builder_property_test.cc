@@ -41,9 +41,13 @@ World GenWorld() {
     SlateCandidate c;
     c.row = r;
     c.id = id;
-    // Few distinct scores so ties (broken by id) are common; rare NaN.
+    // Few distinct scores so ties (broken by id) are common; rare NaN,
+    // +Inf and -Inf (invalid scores: last, never the best).
     const int s = *rc::gen::inRange(0, 60);
-    c.score = s == 0 ? std::nan("") : (s % 12) * 0.25;
+    c.score = s == 0   ? std::nan("")
+              : s == 1 ? INFINITY
+              : s == 2 ? -INFINITY
+                       : (s % 12) * 0.25;
     c.key_slot_allowed = *rc::gen::inRange(0, 100) < 60;
     c.positive = *rc::gen::inRange(0, 100) < 30;
     c.reasons = *rc::gen::element(0u, uint32_t{kPersonalized},
@@ -131,15 +135,15 @@ bool Same(const SlateResult& a, const SlateResult& b) {
   SlateResult x = a, y = b;
   for (SlateResult* r : {&x, &y}) {
     for (SlateSlot& s : r->slots) {
-      if (std::isnan(s.item.score)) s.item.score = -1e300;
+      if (!std::isfinite(s.item.score)) s.item.score = -1e300;
     }
   }
   return x == y;
 }
 
 bool Outranks(const SlateCandidate& a, const SlateCandidate& b) {
-  const double sa = std::isnan(a.score) ? -INFINITY : a.score;
-  const double sb = std::isnan(b.score) ? -INFINITY : b.score;
+  const double sa = std::isfinite(a.score) ? a.score : -INFINITY;
+  const double sb = std::isfinite(b.score) ? b.score : -INFINITY;
   if (sa != sb) return sa > sb;
   if (a.id != b.id) return a.id < b.id;
   return a.row < b.row;

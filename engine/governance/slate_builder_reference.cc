@@ -19,8 +19,8 @@ bool Contains(const std::vector<int>& v, int x) {
 
 // True when a comes before b in slate order.
 bool ComesFirst(const SlateCandidate& a, const SlateCandidate& b) {
-  double sa = std::isnan(a.score) ? -INFINITY : a.score;
-  double sb = std::isnan(b.score) ? -INFINITY : b.score;
+  double sa = std::isfinite(a.score) ? a.score : -INFINITY;
+  double sb = std::isfinite(b.score) ? b.score : -INFINITY;
   if (sa > sb) return true;
   if (sa < sb) return false;
   if (a.id < b.id) return true;

@@ -2,6 +2,8 @@
 // (see the comments); every case is also checked against the reference.
 #include "engine/governance/slate_builder.h"
 
+#include <cmath>
+
 #include <vector>
 
 #include "engine/common/reasons.h"
@@ -122,6 +124,46 @@ TEST(BuildSlate, TiesBreakByItemId) {
   in.page_size = 3;
   in.ranked = {C(9, 1, true), C(4, 1, true), C(7, 1, true)};
   EXPECT_EQ(Ids(BuildBoth(in)), (std::vector<ItemId>{4, 7, 9}));
+}
+
+TEST(BuildSlate, NonFiniteScoresAreInvalidNeverTheBest) {
+  SlateInput in;
+  in.page_size = 5;
+  in.ranked = {C(1, INFINITY, true), C(2, 0.5, true), C(3, NAN, true),
+               C(4, -INFINITY, true), C(5, 0.7, true)};
+  // Finite scores first, best first; the invalid ones after, by id. (Not
+  // BuildBoth: a NaN score makes SlateResult's operator== false.)
+  EXPECT_EQ(Ids(BuildSlate(in)), (std::vector<ItemId>{5, 2, 1, 3, 4}));
+  EXPECT_EQ(Ids(BuildSlateReference(in)), (std::vector<ItemId>{5, 2, 1, 3, 4}));
+}
+
+TEST(SlateBefore, IsAStrictWeakOrderForAnyScores) {
+  const double scores[] = {INFINITY, -INFINITY, NAN, 0.0, -0.0, 1.0, -1.0,
+                           1e308};
+  std::vector<SlateCandidate> all;
+  for (double s : scores) {
+    for (ItemId id : {1, 2}) {
+      SlateCandidate c;
+      c.id = id;
+      c.row = static_cast<Row>(all.size());
+      c.score = s;
+      all.push_back(c);
+    }
+  }
+  for (const auto& a : all) {
+    EXPECT_FALSE(SlateBefore(a, a));  // Irreflexive.
+    for (const auto& b : all) {
+      if (SlateBefore(a, b)) EXPECT_FALSE(SlateBefore(b, a));  // Asymmetric.
+      for (const auto& c : all) {
+        if (SlateBefore(a, b) && SlateBefore(b, c))
+          EXPECT_TRUE(SlateBefore(a, c));  // Transitive.
+        const bool ab = !SlateBefore(a, b) && !SlateBefore(b, a);
+        const bool bc = !SlateBefore(b, c) && !SlateBefore(c, b);
+        const bool ac = !SlateBefore(a, c) && !SlateBefore(c, a);
+        if (ab && bc) EXPECT_TRUE(ac);  // Incomparability is transitive.
+      }
+    }
+  }
 }
 
 TEST(BuildSlate, PinsTakeTheirPositionsAndBadPinsNeverEnterKeySlots) {

@@ -110,7 +110,7 @@ double HeadThreshold(const GovernanceView& view, const RowSet& allowed,
                      const SlateNeed& need, HeadKinds& kinds) {
   std::vector<std::pair<double, uint32_t>> order(finals.size());
   for (size_t i = 0; i < finals.size(); ++i) {
-    order[i] = {finals[i], static_cast<uint32_t>(i)};
+    order[i] = {SlateSortKey(finals[i]), static_cast<uint32_t>(i)};
   }
   const int t = std::min<int>(target, order.size());
   std::nth_element(order.begin(), order.begin() + (t - 1), order.end(),
@@ -132,7 +132,7 @@ double HeadThreshold(const GovernanceView& view, const RowSet& allowed,
   // matter then).
   std::vector<double> scores;
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (kinds.allowed[i]) scores.push_back(finals[i]);
+    if (kinds.allowed[i]) scores.push_back(SlateSortKey(finals[i]));
   }
   const int64_t have = static_cast<int64_t>(scores.size());
   const int64_t want = need.key_slot_allowed;
@@ -361,7 +361,8 @@ absl::StatusOr<ScoredRows> PriorSource::Retrieve(const RowSet& allowed,
                              in_.blend->Score(out.rows, out.sims, priors));
     std::vector<double> final_scores;
     for (size_t i = 0; i < out.rows.size(); ++i) {
-      final_scores.push_back(in_.final->Score(out.rows[i], blended[i]));
+      final_scores.push_back(
+          SlateSortKey(in_.final->Score(out.rows[i], blended[i])));
     }
     const int t = std::min<int>(target, final_scores.size());
     std::nth_element(final_scores.begin(), final_scores.begin() + (t - 1),

@@ -32,6 +32,21 @@ double HalfLifeDecay(double age_days, double half_life_days) {
   return std::exp2(-std::max(0.0, age_days) / half_life_days);
 }
 
+// A popularity a prior can use: finite and >= 0, else 0. Items are
+// validated where they enter (catalog/item_limits.h); this keeps one bad
+// value from zeroing every other prior (log1p(inf) as the denominator) if
+// one ever slipped through.
+double UsablePopularity(float p) {
+  return std::isfinite(p) && p > 0 ? static_cast<double>(p) : 0.0;
+}
+
+// Cosine clamped to [-1, 1]; NaN counts as -1 (least similar), so no
+// blended score leaves [0, w_sim + w_pop + w_fresh].
+double ClampCosine(float c) {
+  if (!(c >= -1.0f)) return -1.0;  // NaN and < -1.
+  return c > 1.0f ? 1.0 : static_cast<double>(c);
+}
+
 }  // namespace
 
 absl::Status ScoringOptions::Validate() const {
@@ -69,15 +84,18 @@ ItemPriors ItemPriors::Compute(absl::Span<const Item> items,
   p.features_.resize(n);
   double max_pop = 0;
   for (const Item& item : items) {
-    max_pop = std::max(max_pop, static_cast<double>(item.decayed_popularity));
+    max_pop = std::max(max_pop, UsablePopularity(item.decayed_popularity));
   }
   const double denom = std::log1p(max_pop);
   for (size_t r = 0; r < n; ++r) {
     const Item& item = items[r];
     p.features_[r].popularity =
-        denom > 0 ? static_cast<float>(std::log1p(item.decayed_popularity) / denom)
+        denom > 0 ? static_cast<float>(
+                        std::log1p(UsablePopularity(item.decayed_popularity)) /
+                        denom)
                   : 0.0f;
-    double age_days = (reference_time - item.first_seen) / kSecondsPerDay;
+    double age_days =
+        (static_cast<double>(reference_time) - item.first_seen) / kSecondsPerDay;
     p.features_[r].freshness = static_cast<float>(
         HalfLifeDecay(age_days, options.freshness_half_life_days));
     p.features_[r].prior_score =
@@ -123,9 +141,10 @@ absl::StatusOr<std::vector<double>> Scorer::Score(
       return absl::InvalidArgumentError(
           absl::StrCat("scoring: row ", r, " outside [0, ", priors.size(), ")"));
     }
-    // Cosine in [-1, 1] mapped to [0, 1] so the blend stays non-negative.
+    // Cosine clamped to [-1, 1] and mapped to [0, 1], so the blend stays
+    // non-negative and within its documented range.
     features(i, 0) =
-        similarities.empty() ? 0.0 : (1.0 + similarities[i]) / 2.0;
+        similarities.empty() ? 0.0 : (1.0 + ClampCosine(similarities[i])) / 2.0;
     features(i, 1) = priors.popularity(r);
     features(i, 2) = priors.freshness(r);
   }

@@ -13,6 +13,8 @@
 //     the catalog's reference time (time-decayed popularity, as in Weibo's
 //     published hot-search "heat" but with exponential decay).
 //   freshness = 0.5^(age_days / h_fresh), age = reference_time - first_seen.
+//   A non-finite or negative decayed_popularity (never admitted:
+//   catalog/item_limits.h) counts as 0 and does not enter the max.
 //
 // Weights and half-lives come from models/<name>.textproto (ScoringConfig).
 // Every feature lies in [0, 1], so the blend is >= 0 and the policy factors
@@ -90,8 +92,10 @@ class Scorer {
  public:
   explicit Scorer(const ScoringOptions& options) : options_(options) {}
 
-  // Blended scores for `rows`, with `similarities[i]` (a cosine in [-1, 1])
-  // belonging to `rows[i]`. Pass an empty `similarities` for the non-personalized path
+  // Blended scores for `rows`, with `similarities[i]` (a cosine, clamped
+  // to [-1, 1]: float rounding of unit vectors can exceed 1 slightly; NaN
+  // counts as -1) belonging to `rows[i]`. Every score is finite and in
+  // [0, w_sim + w_pop + w_fresh]. Pass an empty `similarities` for the non-personalized path
   // (the similarity term is then 0). Returns one score per row, input order.
   // INVALID_ARGUMENT if the spans differ in length (when similarities is
   // non-empty) or a row is outside the priors.

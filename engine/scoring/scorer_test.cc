@@ -75,6 +75,40 @@ TEST(Scorer, RejectsMismatchedSpansAndBadRows) {
               StatusIs(absl::StatusCode::kInvalidArgument, "row 5 outside"));
 }
 
+TEST(ItemPriors, ANonFinitePopularityDoesNotZeroTheOthers) {
+  std::vector<Item> items = TwoItems();
+  Item bad;
+  bad.id = 30;
+  bad.first_seen = 1000 * kDay;
+  for (float p : {INFINITY, NAN, -5.0f}) {
+    bad.decayed_popularity = p;
+    items.resize(2);
+    items.push_back(bad);
+    ItemPriors priors = ItemPriors::Compute(items, 1000 * kDay, ScoringOptions());
+    // As if the bad item had popularity 0 (hand-computed, first test).
+    EXPECT_NEAR(priors.popularity(0), 1.0, 1e-6) << p;
+    EXPECT_NEAR(priors.popularity(1), 0.5, 1e-6) << p;
+    EXPECT_EQ(priors.popularity(2), 0.0f) << p;
+    for (Row r = 0; r < 3; ++r) EXPECT_TRUE(std::isfinite(priors.prior_score(r)));
+  }
+}
+
+TEST(Scorer, CosinesAreClampedSoNoScoreLeavesItsRange) {
+  ScoringOptions o;
+  o.similarity_weight = 1;
+  o.popularity_weight = 0;
+  o.freshness_weight = 0;
+  Scorer scorer(o);
+  ItemPriors priors = ItemPriors::Compute(TwoItems(), 1000 * kDay, o);
+  const std::vector<Row> rows = {0, 1, 0, 1, 0};
+  const std::vector<float> sims = {1.0000002f, NAN, -3.0f, INFINITY, 0.2f};
+  ASSERT_OK_AND_ASSIGN(std::vector<double> scores,
+                       scorer.Score(rows, sims, priors));
+  // (1 + clamp(cos)) / 2, NaN as -1.
+  EXPECT_EQ(scores, (std::vector<double>{1.0, 0.0, 0.0, 1.0,
+                                         (1.0 + double{0.2f}) / 2}));
+}
+
 TEST(ScoringOptions, ValidateNamesTheField) {
   ScoringOptions o;
   o.freshness_half_life_days = 0;

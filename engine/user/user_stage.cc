@@ -213,7 +213,12 @@ absl::StatusOr<UserStage::Inputs> UserStage::InputsFor(
     std::vector<UserInteraction> kept =
         QueryRatings(state, settings, &any_removed);
     if (any_removed) {
-      FEEDGOV_ASSIGN_OR_RETURN(p.query_override, FoldIn(state.catalog, kept));
+      absl::StatusOr<std::vector<float>> folded = FoldIn(state.catalog, kept);
+      if (folded.ok()) {
+        p.query_override = *std::move(folded);
+      } else {
+        p.unusable_profile = folded.status().ToString();
+      }
     }
   }
   return p;
@@ -228,6 +233,15 @@ absl::StatusOr<Personalization> UserStage::Apply(
   const UserSettings& settings = *choice.settings;
   FEEDGOV_ASSIGN_OR_RETURN(Inputs inputs, InputsFor(settings, state));
   const auto user_row = state.users->FindUser(settings.user);
+  if (!inputs.unusable_profile.empty()) {
+    // The profile without the deleted tags could not be computed; the
+    // stored vector still carries them, so neither is used.
+    out.degradations.push_back(absl::StrCat(
+        "user ", settings.user, " profile could not be recomputed after a ",
+        "deleted interest tag (", inputs.unusable_profile,
+        "): non-personalized ranking"));
+    return out;
+  }
   if (!inputs.query_override.empty()) {
     out.query = std::move(inputs.query_override);
   } else if (user_row) {
@@ -239,7 +253,7 @@ absl::StatusOr<Personalization> UserStage::Apply(
         "user ", settings.user, " unknown: non-personalized ranking"));
     return out;
   }
-  if (Norm(out.query) == 0) {
+  if (const double norm = Norm(out.query); !std::isfinite(norm) || norm == 0) {
     out.degradations.push_back(absl::StrCat(
         "user ", settings.user,
         " has no usable profile vector: non-personalized ranking"));

@@ -27,8 +27,9 @@
 //                  items multiply.
 //    With personalization off nothing of the user's is read: the
 //    profile-free path receives no vector, history, tags or other setting.
-//    An unknown user, or one whose vector has zero norm, gets the
-//    non-personalized page with a degradation, never an error.
+//    An unknown user, one whose vector has zero norm or a NaN / Inf
+//    entry, or one whose fold-in fails, gets the non-personalized page
+//    with a degradation, never an error or an arbitrary order.
 //
 // Thread-safety: thread-safe. The per-catalog caches (tag index, fold-in
 // system) have their own mutexes; the first request after a catalog change
@@ -113,7 +114,7 @@ class UserStage {
   // Step 2 for `choice` (personalized only when its settings exist and say
   // personalization is on): the query and the user's factors, and the
   // user's exclusions taken out of `eligible`. Errors: the see-less search
-  // and the fold-in (INVALID_ARGUMENT / INTERNAL).
+  // (INVALID_ARGUMENT / INTERNAL); an unusable profile is a degradation.
   absl::StatusOr<Personalization> Apply(const UserSettingsChoice& choice,
                                         const CatalogState& state,
                                         RowSet& eligible) const;
@@ -140,6 +141,7 @@ class UserStage {
   struct Inputs {
     std::vector<ItemId> not_interested;
     std::vector<float> query_override;  // Empty: the ALS vector.
+    std::string unusable_profile;  // Why the fold-in failed; empty if not.
     std::vector<std::pair<ItemId, double>> item_factors;
   };
   absl::StatusOr<Inputs> InputsFor(const UserSettings& settings,

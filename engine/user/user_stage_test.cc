@@ -190,5 +190,61 @@ TEST_F(UserStageApplyTest, UnknownUserGetsTheProfileFreePageWithADegradation) {
   EXPECT_EQ(eligible.count(), 500);
 }
 
+// A copy of `base` with user 1's profile vector set to `vector` and the
+// items user 1 rated (rows 0, 17, 34, 51, 68) tagged "rated".
+std::shared_ptr<CatalogState> WithUserOne(const CatalogState& base,
+                                          float fill) {
+  auto state = std::make_shared<CatalogState>(base);
+  std::vector<Item> items = base.catalog->items();
+  for (Row r : {0, 17, 34, 51, 68}) items[r].tags = {"rated"};
+  state->catalog = *Catalog::Create(items, base.catalog->embeddings(),
+                                    base.catalog->reference_time());
+  std::vector<UserId> ids;
+  RowMatrixXf vectors(base.users->size(), base.catalog->dim());
+  std::vector<Interaction> ratings;
+  for (int32_t u = 0; u < base.users->size(); ++u) {
+    const UserId id = base.users->user_id(u);
+    ids.push_back(id);
+    auto e = base.users->embedding(u);
+    for (int c = 0; c < vectors.cols(); ++c)
+      vectors(u, c) = id == 1 ? fill : e[c];
+    for (const UserInteraction& x : base.users->interactions(u))
+      ratings.push_back({id, x.item, x.rating, x.time});
+  }
+  state->users = *UserTable::Create(ids, vectors, ratings);
+  state->ComputePriors(ScoringOptions());
+  return state;
+}
+
+TEST_F(UserStageApplyTest, ZeroProfileVectorGetsTheProfileFreePageDegraded) {
+  auto state = WithUserOne(*world_.state, 0.0f);
+  RowSet eligible(500, true);
+  ASSERT_OK_AND_ASSIGN(Personalization p,
+                       stage_->Apply(Choice(1, UserSettings()), *state,
+                                     eligible));
+  EXPECT_FALSE(p.personalized);
+  EXPECT_THAT(p.query, IsEmpty());
+  EXPECT_THAT(p.degradations,
+              ::testing::ElementsAre("user 1 has no usable profile vector: "
+                                     "non-personalized ranking"));
+  EXPECT_EQ(eligible.count(), 500);  // Nothing of the user's applied.
+}
+
+TEST_F(UserStageApplyTest, FoldInWithNothingLeftIsDegradedNotAnError) {
+  // Every item user 1 rated carries the tag they deleted: the fold-in has
+  // no rating left and gives a zero vector.
+  auto state = WithUserOne(*world_.state, 0.5f);
+  UserSettings s;
+  s.deleted_tags = {"rated"};
+  RowSet eligible(500, true);
+  ASSERT_OK_AND_ASSIGN(Personalization p,
+                       stage_->Apply(Choice(1, s), *state, eligible));
+  EXPECT_FALSE(p.personalized);
+  ASSERT_EQ(p.degradations.size(), 1u);
+  EXPECT_THAT(p.degradations[0], ::testing::HasSubstr("user 1"));
+  EXPECT_THAT(p.degradations[0],
+              ::testing::HasSubstr("non-personalized ranking"));
+}
+
 }  // namespace
 }  // namespace feedgov

@@ -87,10 +87,6 @@ absl::Status ValidateItem(const Item& item) {
   }
   FEEDGOV_RETURN_IF_ERROR(
       CheckNumber(id, "mean_rating", item.mean_rating, kMaxMeanRating));
-  if (item.num_ratings == 0 && item.mean_rating != 0) {
-    return FieldError(id, "mean_rating",
-                      absl::StrCat(item.mean_rating, " with no ratings; want 0"));
-  }
   return CheckNumber(id, "decayed_popularity", item.decayed_popularity,
                      kMaxPopularity);
 }

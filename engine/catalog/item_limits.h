@@ -17,7 +17,7 @@
 //   first_seen          Unix seconds in [0, kMaxUnixSeconds]
 //   last_interaction    0 (none) or in [first_seen, kMaxUnixSeconds]
 //   num_ratings         >= 0
-//   mean_rating         finite, in [0, kMaxMeanRating]; 0 when num_ratings == 0
+//   mean_rating         finite, in [0, kMaxMeanRating]
 //   decayed_popularity  finite, in [0, kMaxPopularity]
 //   labels              <= kMaxLabelsPerItem, names 1..kMaxLabelNameBytes,
 //                       each name once (a repeated name, with the same or a

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <optional>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/ingest/movielens.h"
 #include "engine/cli/commands.h"
@@ -34,10 +35,20 @@ int RunIngest(const Args& args) {
       "Read a MovieLens-format directory (ratings.csv, movies.csv, tags.csv), "
       "train implicit ALS embeddings, label items with the label map, build the "
       "FAISS index and write a snapshot (atomically: a failed ingest leaves "
-      "nothing behind).",
-      "feedgov ingest --data DIR --out SNAPSHOT_DIR [--model-config F]",
-      {{"data", "MovieLens-format input directory", "", true},
+      "nothing behind). Or, with --items, read a JSON Lines file of items "
+      "carrying their own embeddings and labels (feedgov.v1.CatalogItem per "
+      "line). Bad rows are set aside and reported (<out>.quarantine.json) "
+      "unless --strict.",
+      "feedgov ingest (--data DIR | --items FILE.jsonl) --out SNAPSHOT_DIR "
+      "[--strict] [--max-bad-rows N] [--model-config F]",
+      {{"data", "MovieLens-format input directory", ""},
+       {"items", "JSON Lines file of items with embeddings", ""},
        {"out", "Snapshot directory to write (replaced atomically)", "", true},
+       {"strict", "Fail on the first bad row instead of setting it aside", "",
+        false, true},
+       {"max-bad-rows", "Most rows set aside before the ingest fails", "10000"},
+       {"quarantine-report", "Where the report of set-aside rows goes",
+        "<out>.quarantine.json"},
        kModelFlag,
        kTaxonomyFlag,
        {"label-map", "Label map from genres/tags to labels",
@@ -47,7 +58,16 @@ int RunIngest(const Args& args) {
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   IngestOptions o;
   o.data_dir = f.Get("data");
+  o.items_path = f.Get("items");
   o.out_dir = f.Get("out");
+  o.quarantine.strict = f.Bool("strict");
+  if (!absl::SimpleAtoi(f.Get("max-bad-rows"), &o.quarantine.max_rows)) {
+    return Fail("ingest", absl::InvalidArgumentError(absl::StrCat(
+                              "--max-bad-rows: '", f.Get("max-bad-rows"),
+                              "' is not an integer")));
+  }
+  if (f.Get("quarantine-report") != "<out>.quarantine.json")
+    o.quarantine_report_path = f.Get("quarantine-report");
   o.model_config_path = f.Get("model-config");
   o.taxonomy_path = f.Get("taxonomy");
   o.label_map_path = f.Get("label-map");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/cli/commands.h"
@@ -311,13 +312,11 @@ int RunInterventionsList(const Args& args) {
   auto session = OpenSession(f, /*with_engine=*/false);
   if (!session.ok()) return Fail("interventions list", session.status());
   std::vector<std::vector<std::string>> rows;
-  const absl::Time now = RealClock::Get().Now();
-  for (const Intervention& iv :
-       session->state->interventions().List(f.Bool("all"))) {
-    std::string state = iv.revoked          ? "revoked"
-                        : iv.ActiveAt(now)  ? "active"
-                        : now < iv.start    ? "scheduled"
-                                            : "ended";
+  for (const InterventionWithState& w :
+       session->state->interventions().ListWithState(f.Bool("all"))) {
+    const Intervention& iv = w.intervention;
+    std::string state = absl::AsciiStrToLower(InterventionStateName(w.state));
+    if (!w.why.empty()) absl::StrAppend(&state, ": ", w.why);
     rows.push_back({iv.id, std::string(InterventionKindName(iv.kind)), state,
                     Describe(iv), Window(iv), iv.editor, iv.reason,
                     iv.article_ref});

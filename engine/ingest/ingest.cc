@@ -9,6 +9,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/governance/label_map.h"
 #include "engine/governance/taxonomy.h"
+#include "engine/ingest/items_jsonl.h"
 #include "engine/ingest/movielens.h"
 #include "engine/model/als.h"
 #include "engine/model/model_config.h"
@@ -40,12 +41,80 @@ RowMatrixXf ItemEmbeddings(const std::vector<Item>& items,
   return out;
 }
 
+// Writes the quarantine report (when a row was set aside) and says so.
+absl::Status ReportQuarantine(const IngestOptions& o, const Quarantine& q) {
+  if (q.size() == 0) return absl::OkStatus();
+  const std::string path = o.quarantine_report_path.empty()
+                               ? absl::StrCat(o.out_dir, ".quarantine.json")
+                               : o.quarantine_report_path;
+  FEEDGOV_RETURN_IF_ERROR(Annotate(WriteFileAtomic(path, q.ReportJson()),
+                                   "write quarantine report"));
+  Say(o.progress, absl::StrCat(q.Summary(), "; report: ", path));
+  return absl::OkStatus();
+}
+
+SnapshotContents Contents(std::shared_ptr<const Catalog> catalog,
+                          std::shared_ptr<const LabelTable> labels,
+                          std::shared_ptr<const UserTable> users,
+                          const Retriever& retriever, std::string index_bytes,
+                          const v1::ModelConfig& config) {
+  SnapshotContents contents;
+  contents.catalog = std::move(catalog);
+  contents.labels = std::move(labels);
+  contents.users = std::move(users);
+  contents.index_factory = retriever.factory();
+  contents.index_bytes = std::move(index_bytes);
+  google::protobuf::TextFormat::PrintToString(config,
+                                              &contents.model_config_text);
+  return contents;
+}
+
+// The items_path branch of RunIngest: items and embeddings from the file.
+absl::Status IngestItemsFile(const IngestOptions& o,
+                             const v1::ModelConfig& config,
+                             const Taxonomy& taxonomy, Quarantine& quarantine) {
+  const absl::Time t0 = absl::Now();
+  FEEDGOV_ASSIGN_OR_RETURN(ItemsFile file,
+                           ReadItemsJsonl(o.items_path, taxonomy, &quarantine));
+  Say(o.progress, absl::StrFormat("read %s: %d items of dimension %d",
+                                  o.items_path, file.items.size(),
+                                  file.embeddings.cols()));
+  const int64_t dim = file.embeddings.cols();
+  FEEDGOV_ASSIGN_OR_RETURN(
+      auto catalog, Catalog::Create(std::move(file.items),
+                                    std::move(file.embeddings),
+                                    file.reference_time));
+  FEEDGOV_ASSIGN_OR_RETURN(auto users,
+                           UserTable::Create({}, RowMatrixXf(0, dim), {}));
+  FEEDGOV_ASSIGN_OR_RETURN(auto labels,
+                           LabelTable::Create(std::move(file.labels), 1));
+  RetrieverOptions ropts = RetrieverOptions::FromConfig(config.retrieval());
+  FEEDGOV_ASSIGN_OR_RETURN(auto retriever,
+                           Retriever::Build(catalog->embeddings(), ropts));
+  FEEDGOV_ASSIGN_OR_RETURN(std::string index_bytes, retriever->Serialize());
+  WriteSnapshotOptions wopts;
+  wopts.clock = o.clock;
+  FEEDGOV_RETURN_IF_ERROR(Annotate(
+      WriteSnapshot(Contents(catalog, labels, users, *retriever,
+                             std::move(index_bytes), config),
+                    o.out_dir, wopts),
+      "write snapshot"));
+  FEEDGOV_RETURN_IF_ERROR(ReportQuarantine(o, quarantine));
+  Say(o.progress, absl::StrFormat("snapshot written to %s in %.1fs", o.out_dir,
+                                  absl::ToDoubleSeconds(absl::Now() - t0)));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status RunIngest(const IngestOptions& o) {
-  if (o.data_dir.empty() || o.out_dir.empty()) {
-    return absl::InvalidArgumentError("ingest needs --data and --out");
+  if (o.data_dir.empty() == o.items_path.empty() || o.out_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "ingest needs --out and exactly one of --data (MovieLens directory) "
+        "and --items (JSON Lines items with embeddings)");
   }
+  FEEDGOV_RETURN_IF_ERROR(o.quarantine.Validate());
+  Quarantine quarantine(o.quarantine);
   const absl::Time t0 = absl::Now();
   FEEDGOV_ASSIGN_OR_RETURN(
       v1::ModelConfig config,
@@ -60,9 +129,13 @@ absl::Status RunIngest(const IngestOptions& o) {
                                  "policies/labelmaps/movielens.textproto"),
                    taxonomy));
 
+  if (!o.items_path.empty()) {
+    return IngestItemsFile(o, config, taxonomy, quarantine);
+  }
   MovieLensOptions ml;
   ml.popularity_half_life_days = config.scoring().popularity_half_life_days();
-  FEEDGOV_ASSIGN_OR_RETURN(MovieLensData data, ReadMovieLens(o.data_dir, ml));
+  FEEDGOV_ASSIGN_OR_RETURN(MovieLensData data,
+                           ReadMovieLens(o.data_dir, ml, &quarantine));
   Say(o.progress,
       absl::StrFormat("read %s: %d items, %d ratings, %d tag applications",
                       o.data_dir, data.items.size(), data.ratings.size(),
@@ -114,18 +187,14 @@ absl::Status RunIngest(const IngestOptions& o) {
       absl::StrFormat("index: %s over %d x %d", retriever->factory(),
                       catalog->size(), catalog->dim()));
 
-  SnapshotContents contents;
-  contents.catalog = catalog;
-  contents.labels = labels;
-  contents.users = users;
-  contents.index_factory = retriever->factory();
-  contents.index_bytes = std::move(index_bytes);
-  google::protobuf::TextFormat::PrintToString(config,
-                                              &contents.model_config_text);
   WriteSnapshotOptions wopts;
   wopts.clock = o.clock;
-  FEEDGOV_RETURN_IF_ERROR(
-      Annotate(WriteSnapshot(contents, o.out_dir, wopts), "write snapshot"));
+  FEEDGOV_RETURN_IF_ERROR(Annotate(
+      WriteSnapshot(Contents(catalog, labels, users, *retriever,
+                             std::move(index_bytes), config),
+                    o.out_dir, wopts),
+      "write snapshot"));
+  FEEDGOV_RETURN_IF_ERROR(ReportQuarantine(o, quarantine));
   Say(o.progress, absl::StrFormat("snapshot written to %s in %.1fs", o.out_dir,
                                   absl::ToDoubleSeconds(absl::Now() - t0)));
   return absl::OkStatus();

@@ -17,6 +17,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/common/tags.h"
 #include "engine/common/utf8.h"
+#include "engine/catalog/item_limits.h"
 #include "engine/ingest/csv_reader.h"
 
 namespace feedgov {
@@ -67,22 +68,41 @@ class CsvFile {
     return absl::OkStatus();
   }
 
-  // Next data record; false at end of file. Checks the field count.
+  // Next data record; false at end of file. Errors: the CSV syntax (fatal:
+  // the reader cannot resynchronize).
   absl::StatusOr<bool> Next(std::vector<std::string>* fields) {
-    FEEDGOV_ASSIGN_OR_RETURN(bool got, reader_.Next(fields));
-    if (got && fields->size() != header_.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(name_, ":", reader_.line(), ": expected ", header_.size(),
-                       " fields (", absl::StrJoin(header_, ","), "), got ",
-                       fields->size()));
-    }
-    return got;
+    return reader_.Next(fields);
   }
 
+  // The record has the header's field count (reason "field_count").
+  absl::Status CheckFieldCount(const std::vector<std::string>& fields,
+                               std::string* reason) const {
+    if (fields.size() == header_.size()) return absl::OkStatus();
+    *reason = "field_count";
+    return absl::InvalidArgumentError(
+        absl::StrCat(name_, ":", reader_.line(), ": expected ", header_.size(),
+                     " fields (", absl::StrJoin(header_, ","), "), got ",
+                     fields.size()));
+  }
+
+  // Sets a bad record aside in `q`, or returns its error when `q` is null
+  // (strict) or refuses it.
+  absl::Status SetAside(Quarantine* q, const std::string& reason,
+                        const absl::Status& error) const {
+    if (q == nullptr) return error;
+    return q->Add(name_, reader_.line(), reason, error);
+  }
+
+  const std::string& name() const { return name_; }
+
+  // Also names the field as the quarantine reason in `last_reason`.
   absl::Status FieldError(int field, absl::string_view what) const {
+    last_reason_ = header_[field];
     return absl::InvalidArgumentError(absl::StrCat(
         name_, ":", reader_.line(), ": field '", header_[field], "': ", what));
   }
+  // The reason code of the last FieldError.
+  const std::string& last_reason() const { return last_reason_; }
 
   // Integer id >= 0 in field `field` of `fields`.
   absl::StatusOr<int64_t> Id(const std::vector<std::string>& fields, int field) const {
@@ -124,47 +144,145 @@ class CsvFile {
   std::string name_;
   CsvReader reader_;
   std::vector<std::string> header_;
+  mutable std::string last_reason_;
 };
 
 using RowOf = absl::flat_hash_map<ItemId, size_t>;
 
-absl::Status ReadMovies(const std::string& dir, std::vector<Item>* items, RowOf* row_of) {
+absl::StatusOr<Item> ParseMovie(const CsvFile& file, std::vector<std::string>& f,
+                                const RowOf& row_of, std::string* reason) {
+  FEEDGOV_RETURN_IF_ERROR(file.CheckFieldCount(f, reason));
+  Item item;
+  absl::StatusOr<int64_t> id = file.Id(f, 0);
+  if (!id.ok()) {
+    *reason = file.last_reason();
+    return id.status();
+  }
+  item.id = *id;
+  if (row_of.contains(item.id)) {
+    *reason = "duplicate_movieId";
+    return file.FieldError(0, absl::StrCat("duplicate movie id ", item.id));
+  }
+  for (int field : {1, 2}) {
+    if (!IsValidUtf8(f[field])) {
+      absl::Status s = file.FieldError(field, "not valid UTF-8");
+      *reason = "invalid_utf8";
+      return s;
+    }
+  }
+  item.title = std::move(f[1]);
+  if (f[2] != kNoGenres) {
+    item.genres = absl::StrSplit(f[2], '|', absl::SkipEmpty());
+  }
+  if (absl::Status s = ValidateItem(item); !s.ok()) {
+    *reason = "item_limits";
+    return file.FieldError(1, s.message());
+  }
+  return item;
+}
+
+absl::Status ReadMovies(const std::string& dir, std::vector<Item>* items,
+                        RowOf* row_of, Quarantine* q) {
   FEEDGOV_ASSIGN_OR_RETURN(auto file, CsvFile::Open(dir, "movies.csv"));
   FEEDGOV_RETURN_IF_ERROR(file->ReadHeader({"movieId", "title", "genres"}));
   std::vector<std::string> f;
   while (true) {
     FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f));
     if (!got) return absl::OkStatus();
-    Item item;
-    FEEDGOV_ASSIGN_OR_RETURN(item.id, file->Id(f, 0));
-    if (!row_of->emplace(item.id, items->size()).second) {
-      return file->FieldError(0, absl::StrCat("duplicate movie id ", item.id));
+    std::string reason;
+    absl::StatusOr<Item> item = ParseMovie(*file, f, *row_of, &reason);
+    if (!item.ok()) {
+      FEEDGOV_RETURN_IF_ERROR(file->SetAside(q, reason, item.status()));
+      continue;
     }
-    for (int field : {1, 2}) {
-      if (!IsValidUtf8(f[field])) return file->FieldError(field, "not valid UTF-8");
-    }
-    item.title = std::move(f[1]);
-    if (f[2] != kNoGenres) {
-      item.genres = absl::StrSplit(f[2], '|', absl::SkipEmpty());
-    }
-    items->push_back(std::move(item));
+    row_of->emplace(item->id, items->size());
+    items->push_back(*std::move(item));
   }
 }
 
 // Parses field 1 (movieId) into `*id`; returns the movie's index in items.
 absl::StatusOr<size_t> KnownMovie(const CsvFile& file, const RowOf& row_of,
-                                  const std::vector<std::string>& f, ItemId* id) {
-  FEEDGOV_ASSIGN_OR_RETURN(*id, file.Id(f, 1));
+                                  const std::vector<std::string>& f, ItemId* id,
+                                  std::string* reason) {
+  absl::StatusOr<int64_t> parsed = file.Id(f, 1);
+  if (!parsed.ok()) {
+    *reason = file.last_reason();
+    return parsed.status();
+  }
+  *id = *parsed;
   auto it = row_of.find(*id);
   if (it == row_of.end()) {
-    return file.FieldError(1, absl::StrCat("movie ", *id, " is not in movies.csv"));
+    *reason = "unknown_movie";
+    return file.FieldError(1, absl::StrCat("movie ", *id,
+                                           " is not in movies.csv (or was set aside)"));
   }
   return it->second;
 }
 
+// Sets *reason to the failing field's name when `v` is an error.
+template <typename T>
+absl::StatusOr<T> Named(const CsvFile& file, absl::StatusOr<T> v,
+                        std::string* reason) {
+  if (!v.ok()) *reason = file.last_reason();
+  return v;
+}
+
+struct ParsedRating {
+  Interaction rating;
+  size_t row = 0;
+};
+
+absl::StatusOr<ParsedRating> ParseRating(const CsvFile& file,
+                                         const std::vector<std::string>& f,
+                                         const RowOf& row_of,
+                                         std::string* reason) {
+  FEEDGOV_RETURN_IF_ERROR(file.CheckFieldCount(f, reason));
+  ParsedRating p;
+  FEEDGOV_ASSIGN_OR_RETURN(p.rating.user, Named(file, file.Id(f, 0), reason));
+  FEEDGOV_ASSIGN_OR_RETURN(p.row,
+                           KnownMovie(file, row_of, f, &p.rating.item, reason));
+  FEEDGOV_ASSIGN_OR_RETURN(p.rating.rating,
+                           Named(file, file.Rating(f, 2), reason));
+  FEEDGOV_ASSIGN_OR_RETURN(p.rating.time,
+                           Named(file, file.Timestamp(f, 3), reason));
+  return p;
+}
+
+struct ParsedTag {
+  TagApplication tag;
+  std::string normalized;
+  size_t row = 0;
+};
+
+absl::StatusOr<ParsedTag> ParseTag(const CsvFile& file,
+                                   std::vector<std::string>& f,
+                                   const RowOf& row_of, std::string* reason) {
+  FEEDGOV_RETURN_IF_ERROR(file.CheckFieldCount(f, reason));
+  ParsedTag p;
+  FEEDGOV_ASSIGN_OR_RETURN(p.tag.user, Named(file, file.Id(f, 0), reason));
+  FEEDGOV_ASSIGN_OR_RETURN(p.row,
+                           KnownMovie(file, row_of, f, &p.tag.item, reason));
+  if (!IsValidUtf8(f[2])) {
+    absl::Status s = file.FieldError(2, "not valid UTF-8");
+    *reason = "invalid_utf8";
+    return s;
+  }
+  p.normalized = CanonicalTag(f[2]);
+  if (p.normalized.empty() || p.normalized.size() > kMaxTagBytes) {
+    absl::Status s = file.FieldError(
+        2, p.normalized.empty() ? "empty tag"
+                                : absl::StrCat("over ", kMaxTagBytes, " bytes"));
+    *reason = "tag";
+    return s;
+  }
+  p.tag.tag = std::move(f[2]);
+  FEEDGOV_ASSIGN_OR_RETURN(p.tag.time, Named(file, file.Timestamp(f, 3), reason));
+  return p;
+}
+
 absl::Status ReadRatings(const std::string& dir, const RowOf& row_of,
                          std::vector<Interaction>* ratings,
-                         std::vector<ItemStats>* stats) {
+                         std::vector<ItemStats>* stats, Quarantine* q) {
   FEEDGOV_ASSIGN_OR_RETURN(auto file, CsvFile::Open(dir, "ratings.csv"));
   FEEDGOV_RETURN_IF_ERROR(
       file->ReadHeader({"userId", "movieId", "rating", "timestamp"}));
@@ -172,12 +290,14 @@ absl::Status ReadRatings(const std::string& dir, const RowOf& row_of,
   while (true) {
     FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f));
     if (!got) return absl::OkStatus();
-    Interaction r;
-    FEEDGOV_ASSIGN_OR_RETURN(r.user, file->Id(f, 0));
-    FEEDGOV_ASSIGN_OR_RETURN(size_t row, KnownMovie(*file, row_of, f, &r.item));
-    FEEDGOV_ASSIGN_OR_RETURN(r.rating, file->Rating(f, 2));
-    FEEDGOV_ASSIGN_OR_RETURN(r.time, file->Timestamp(f, 3));
-    ItemStats& s = (*stats)[row];
+    std::string reason;
+    absl::StatusOr<ParsedRating> parsed = ParseRating(*file, f, row_of, &reason);
+    if (!parsed.ok()) {
+      FEEDGOV_RETURN_IF_ERROR(file->SetAside(q, reason, parsed.status()));
+      continue;
+    }
+    const Interaction& r = parsed->rating;
+    ItemStats& s = (*stats)[parsed->row];
     s.rating_sum += r.rating;
     ++s.num_ratings;
     s.See(r.time);
@@ -187,25 +307,23 @@ absl::Status ReadRatings(const std::string& dir, const RowOf& row_of,
 
 absl::Status ReadTags(const std::string& dir, const RowOf& row_of,
                       std::vector<TagApplication>* tags,
-                      std::vector<ItemStats>* stats) {
+                      std::vector<ItemStats>* stats, Quarantine* q) {
   FEEDGOV_ASSIGN_OR_RETURN(auto file, CsvFile::Open(dir, "tags.csv"));
   FEEDGOV_RETURN_IF_ERROR(file->ReadHeader({"userId", "movieId", "tag", "timestamp"}));
   std::vector<std::string> f;
   while (true) {
     FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f));
     if (!got) return absl::OkStatus();
-    TagApplication t;
-    FEEDGOV_ASSIGN_OR_RETURN(t.user, file->Id(f, 0));
-    FEEDGOV_ASSIGN_OR_RETURN(size_t row, KnownMovie(*file, row_of, f, &t.item));
-    if (!IsValidUtf8(f[2])) return file->FieldError(2, "not valid UTF-8");
-    std::string normalized = CanonicalTag(f[2]);
-    if (normalized.empty()) return file->FieldError(2, "empty tag");
-    t.tag = std::move(f[2]);
-    FEEDGOV_ASSIGN_OR_RETURN(t.time, file->Timestamp(f, 3));
-    ItemStats& s = (*stats)[row];
-    s.tags.push_back(std::move(normalized));
-    s.See(t.time);
-    tags->push_back(std::move(t));
+    std::string reason;
+    absl::StatusOr<ParsedTag> parsed = ParseTag(*file, f, row_of, &reason);
+    if (!parsed.ok()) {
+      FEEDGOV_RETURN_IF_ERROR(file->SetAside(q, reason, parsed.status()));
+      continue;
+    }
+    ItemStats& s = (*stats)[parsed->row];
+    s.tags.push_back(std::move(parsed->normalized));
+    s.See(parsed->tag.time);
+    tags->push_back(std::move(parsed->tag));
   }
 }
 
@@ -257,14 +375,17 @@ absl::Status Validate(const MovieLensOptions& options) {
 }
 
 absl::StatusOr<MovieLensData> ReadMovieLens(const std::string& dir,
-                                            const MovieLensOptions& options) {
+                                            const MovieLensOptions& options,
+                                            Quarantine* quarantine) {
   FEEDGOV_RETURN_IF_ERROR(Validate(options));
   MovieLensData data;
   RowOf row_of;
-  FEEDGOV_RETURN_IF_ERROR(ReadMovies(dir, &data.items, &row_of));
+  FEEDGOV_RETURN_IF_ERROR(ReadMovies(dir, &data.items, &row_of, quarantine));
   std::vector<ItemStats> stats(data.items.size());
-  FEEDGOV_RETURN_IF_ERROR(ReadRatings(dir, row_of, &data.ratings, &stats));
-  FEEDGOV_RETURN_IF_ERROR(ReadTags(dir, row_of, &data.tag_applications, &stats));
+  FEEDGOV_RETURN_IF_ERROR(
+      ReadRatings(dir, row_of, &data.ratings, &stats, quarantine));
+  FEEDGOV_RETURN_IF_ERROR(
+      ReadTags(dir, row_of, &data.tag_applications, &stats, quarantine));
   FinishItems(options, row_of, std::move(stats), &data);
   return data;
 }

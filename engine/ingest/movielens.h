@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "engine/common/types.h"
+#include "engine/ingest/quarantine.h"
 
 namespace feedgov {
 
@@ -77,8 +78,17 @@ struct MovieLensData {
 //     "ratings.csv:17: field 'rating': '7.5' outside [0.5, 5.0]"
 //     (line 1 is the header), or "<file>:1: header: ..." for a missing or
 //     wrong header, or for bad options.
+//
+// With a `quarantine` (quarantine.h), a malformed record (any error above
+// but a missing file, a bad header or broken CSV quoting) is set aside and
+// skipped instead, unless the quarantine refuses it (strict, or too many);
+// ratings and tags of a movie set aside are set aside too
+// ("unknown_movie"). Reasons: the field name ("movieId", "rating",
+// "timestamp", ...), "field_count", "duplicate_movieId", "invalid_utf8",
+// "item_limits" (catalog/item_limits.h), "unknown_movie", "tag".
 absl::StatusOr<MovieLensData> ReadMovieLens(const std::string& dir,
-                                            const MovieLensOptions& options = {});
+                                            const MovieLensOptions& options = {},
+                                            Quarantine* quarantine = nullptr);
 
 }  // namespace feedgov
 

@@ -58,7 +58,25 @@ absl::Status CheckActorAndReason(const std::string& editor,
 }  // namespace
 
 WriteGate AllowAllGate() {
-  return [](const Intervention&) { return absl::OkStatus(); };
+  return [](const Intervention&, const InterventionSnapshot&) {
+    return absl::OkStatus();
+  };
+}
+
+absl::string_view InterventionStateName(InterventionState state) {
+  switch (state) {
+    case InterventionState::kActive:
+      return "ACTIVE";
+    case InterventionState::kScheduled:
+      return "SCHEDULED";
+    case InterventionState::kBlocked:
+      return "BLOCKED";
+    case InterventionState::kEnded:
+      return "ENDED";
+    case InterventionState::kRevoked:
+      return "REVOKED";
+  }
+  return "UNKNOWN";
 }
 
 absl::StatusOr<std::unique_ptr<InterventionManager>> InterventionManager::Open(
@@ -89,9 +107,68 @@ absl::Status InterventionManager::LoadLocked() {
       next_number_ = std::max(next_number_, number + 1);
     }
     std::string id = iv.id;  // Not iv.id: the right side is moved first.
-    entries_[id] = Entry{std::move(iv), record.expiry_recorded};
+    entries_[id] = Entry{std::move(iv), record.expiry_recorded, ""};
+  }
+  // The last BLOCKED / UNBLOCKED entry of each pin is its recorded state.
+  FEEDGOV_ASSIGN_OR_RETURN(std::vector<AuditEntry> audit, store_.ListAudit());
+  for (const AuditEntry& a : audit) {
+    const AuditEvent& e = a.event;
+    if (e.action != AuditAction::kBlocked &&
+        e.action != AuditAction::kUnblocked) {
+      continue;
+    }
+    auto it = entries_.find(e.intervention_id);
+    if (it == entries_.end()) continue;
+    it->second.blocked_why =
+        e.action == AuditAction::kBlocked ? e.message : std::string();
   }
   return absl::OkStatus();
+}
+
+InterventionSnapshot InterventionManager::CurrentLocked(
+    absl::Time now, absl::string_view except_id) const {
+  std::vector<Intervention> live;
+  for (const auto& [id, entry] : entries_) {
+    const Intervention& iv = entry.intervention;
+    if (id != except_id && !iv.revoked && iv.end > now) live.push_back(iv);
+  }
+  return InterventionSnapshot(std::move(live));
+}
+
+absl::StatusOr<int> InterventionManager::RecordPinStatesLocked(
+    absl::Time now) {
+  if (!pin_check_) return 0;
+  const InterventionSnapshot current = CurrentLocked(now, "");
+  int recorded = 0;
+  for (auto& [id, entry] : entries_) {
+    const Intervention& iv = entry.intervention;
+    if (iv.kind != InterventionKind::kPin || iv.revoked || iv.end <= now)
+      continue;
+    std::string why = pin_check_(iv, current);
+    if (why == entry.blocked_why) continue;
+    AuditEvent e;
+    e.time = now;
+    e.actor = std::string(kSystemActor);
+    e.action = why.empty() ? AuditAction::kUnblocked : AuditAction::kBlocked;
+    e.intervention_id = id;
+    e.before = SerializeIntervention(iv);
+    e.message = why.empty() ? "pin is placed again" : why;
+    FEEDGOV_RETURN_IF_ERROR(store_.AppendAudit(e).status());
+    entry.blocked_why = std::move(why);
+    ++recorded;
+  }
+  return recorded;
+}
+
+absl::StatusOr<int> InterventionManager::RecordPinStates() {
+  absl::MutexLock lock(&mu_);
+  return RecordPinStatesLocked(clock_.Now());
+}
+
+absl::Status InterventionManager::SetPinCheck(PinCheck check) {
+  absl::MutexLock lock(&mu_);
+  pin_check_ = std::move(check);
+  return RecordPinStatesLocked(clock_.Now()).status();
 }
 
 std::string InterventionManager::NextIdLocked() const {
@@ -180,7 +257,7 @@ absl::Status InterventionManager::AdmitOrRefuse(const Intervention& request,
                                                 absl::string_view replacing_id,
                                                 absl::Time now) {
   absl::Status refusal = CheckConflicts(request, replacing_id, now);
-  if (refusal.ok()) refusal = gate_(request);
+  if (refusal.ok()) refusal = gate_(request, CurrentLocked(now, replacing_id));
   if (refusal.ok()) return refusal;
   AuditEvent e;
   e.time = now;
@@ -220,8 +297,9 @@ absl::StatusOr<Intervention> InterventionManager::Create(Intervention request) {
   e.message = request.reason;
   FEEDGOV_RETURN_IF_ERROR(store_.Create(ToRecord(request), e).status());
   ++next_number_;
-  entries_[request.id] = Entry{request, false};
+  entries_[request.id] = Entry{request, false, ""};
   PublishLocked(now);
+  FEEDGOV_RETURN_IF_ERROR(RecordPinStatesLocked(now).status());
   return request;
 }
 
@@ -260,8 +338,9 @@ absl::StatusOr<Intervention> InterventionManager::Replace(
       store_.Replace(old_id, ToRecord(request), e).status());
   ++next_number_;
   it->second.intervention.revoked = true;
-  entries_[request.id] = Entry{request, false};
+  entries_[request.id] = Entry{request, false, ""};
   PublishLocked(now);
+  FEEDGOV_RETURN_IF_ERROR(RecordPinStatesLocked(now).status());
   return request;
 }
 
@@ -294,7 +373,32 @@ absl::Status InterventionManager::Revoke(const std::string& id,
   FEEDGOV_RETURN_IF_ERROR(store_.Revoke(id, e).status());
   iv.revoked = true;
   PublishLocked(now);
-  return absl::OkStatus();
+  return RecordPinStatesLocked(now).status();
+}
+
+std::vector<InterventionWithState> InterventionManager::ListWithState(
+    bool include_inactive) const {
+  absl::MutexLock lock(&mu_);
+  absl::Time now = clock_.Now();
+  std::vector<InterventionWithState> out;
+  for (const auto& [id, entry] : entries_) {
+    const Intervention& iv = entry.intervention;
+    const bool live = !iv.revoked && iv.end > now;
+    if (!include_inactive && !live) continue;
+    InterventionWithState w{iv, InterventionState::kActive, ""};
+    if (iv.revoked) {
+      w.state = InterventionState::kRevoked;
+    } else if (iv.end <= now) {
+      w.state = InterventionState::kEnded;
+    } else if (!entry.blocked_why.empty()) {
+      w.state = InterventionState::kBlocked;
+      w.why = entry.blocked_why;
+    } else if (iv.start > now) {
+      w.state = InterventionState::kScheduled;
+    }
+    out.push_back(std::move(w));
+  }
+  return out;
 }
 
 std::vector<Intervention> InterventionManager::List(

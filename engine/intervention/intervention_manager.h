@@ -61,10 +61,36 @@ namespace feedgov {
 // of items governance forbids in that slot). Return OK to allow; any error
 // is returned to the caller unchanged (choose the code: NOT_FOUND for
 // unknown items/surfaces, FAILED_PRECONDITION / PERMISSION_DENIED for policy)
-// and its message is audited as REFUSED. The argument has `created` set
-// and `id` empty. Called with the manager's write mutex held: it must not
-// call back into the manager. Must be thread-compatible with itself.
-using WriteGate = std::function<absl::Status(const Intervention&)>;
+// and its message is audited as REFUSED. `request` has `created` set and
+// `id` empty; `current` holds every unrevoked, unended intervention except
+// the one a Replace supersedes (so the gate can see suppressions). Called
+// with the manager's write mutex held: it must not call back into the
+// manager. Must be thread-compatible with itself.
+using WriteGate = std::function<absl::Status(
+    const Intervention& request, const InterventionSnapshot& current)>;
+
+// Why an unrevoked, unended pin would not be placed now, or "" when it
+// would (engine/intervention/write_gate.h builds the production one from
+// the gate's rules). Same calling rules as WriteGate.
+using PinCheck = std::function<std::string(const Intervention& pin,
+                                           const InterventionSnapshot& current)>;
+
+// Where an intervention stands now (ListWithState).
+enum class InterventionState {
+  kActive,     // In force.
+  kScheduled,  // Its window has not started.
+  kBlocked,    // A pin in its window that governance no longer places.
+  kEnded,      // Its window is over.
+  kRevoked,    // Revoked or replaced.
+};
+// "ACTIVE", "SCHEDULED", "BLOCKED", "ENDED", "REVOKED".
+absl::string_view InterventionStateName(InterventionState state);
+
+struct InterventionWithState {
+  Intervention intervention;
+  InterventionState state = InterventionState::kActive;
+  std::string why;  // kBlocked: the reason recorded in the audit log.
+};
 
 // A gate that allows everything (tests, dry runs).
 WriteGate AllowAllGate();
@@ -111,6 +137,22 @@ class InterventionManager {
   // stored, revoked and ended ones included.
   std::vector<Intervention> List(bool include_inactive) const
       ABSL_LOCKS_EXCLUDED(mu_);
+  // As List, with each one's state now and, for a blocked pin, why.
+  std::vector<InterventionWithState> ListWithState(bool include_inactive) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Installs the check that decides whether a pin is still placed, and
+  // records the pins' states now (RecordPinStates). Without one, pins are
+  // never BLOCKED.
+  absl::Status SetPinCheck(PinCheck check) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Re-evaluates every unrevoked, unended pin with the pin check and
+  // appends, once per change, BLOCKED (message = why) when a pin stopped
+  // being placed and UNBLOCKED when it is placed again (actor "system").
+  // Runs after every write of this manager; callers run it after whatever
+  // else can change a pin's fate (label and catalog writes, a policy
+  // reload). Returns how many entries were recorded; the store's error.
+  absl::StatusOr<int> RecordPinStates() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Current immutable snapshot; never null. Lock-free.
   std::shared_ptr<const InterventionSnapshot> snapshot() const {
@@ -127,6 +169,9 @@ class InterventionManager {
   struct Entry {
     Intervention intervention;
     bool expiry_recorded = false;
+    // Why the pin is blocked, as last recorded in the audit log; "" when
+    // it is placed (or never was blocked).
+    std::string blocked_why;
   };
 
   InterventionManager(InterventionStore& store, const Clock& clock,
@@ -134,6 +179,12 @@ class InterventionManager {
       : store_(store), clock_(clock), gate_(std::move(gate)) {}
 
   absl::Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<int> RecordPinStatesLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Unrevoked, unended interventions but `except_id`.
+  InterventionSnapshot CurrentLocked(absl::Time now,
+                                     absl::string_view except_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<int> RecordExpirationsLocked(absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckRequest(const Intervention& request, absl::Time now) const;
@@ -155,6 +206,7 @@ class InterventionManager {
 
   mutable absl::Mutex mu_;
   std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  PinCheck pin_check_ ABSL_GUARDED_BY(mu_);
   int64_t next_number_ ABSL_GUARDED_BY(mu_) = 1;
 
   // Written under mu_, read lock-free.

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -271,7 +272,8 @@ TYPED_TEST(InterventionManagerTest, PinWindowFollowsTheClockAcrossOffsets) {
 
 TYPED_TEST(InterventionManagerTest, GateRefusalIsReturnedAndAudited) {
   std::vector<Intervention> seen;
-  this->OpenManager([&seen](const Intervention& iv) -> absl::Status {
+  this->OpenManager([&seen](const Intervention& iv,
+                            const InterventionSnapshot&) -> absl::Status {
     seen.push_back(iv);
     if (iv.item_id == 999) return absl::NotFoundError("unknown item 999");
     return absl::OkStatus();
@@ -295,6 +297,75 @@ TYPED_TEST(InterventionManagerTest, GateRefusalIsReturnedAndAudited) {
   ASSERT_OK_AND_ASSIGN(Intervention ok, this->manager_->Create(bad));
   EXPECT_EQ(ok.id, "iv-000001");
   EXPECT_OK(this->manager_->VerifyAudit());
+}
+
+TYPED_TEST(InterventionManagerTest, GateSeesTheCurrentInterventions) {
+  std::vector<std::string> seen_ids;
+  this->OpenManager([&seen_ids](const Intervention&,
+                                const InterventionSnapshot& current) {
+    seen_ids.clear();
+    for (const Intervention& iv : current.interventions())
+      seen_ids.push_back(iv.id);
+    return absl::OkStatus();
+  });
+  const absl::Time start = T("2026-11-30T10:00:00Z");
+  ASSERT_OK(this->manager_->Create(Pin("home", 0, 5, start, absl::InfiniteFuture())));
+  ASSERT_OK(this->manager_->Create(Pin("home", 1, 6, start, absl::InfiniteFuture())));
+  EXPECT_THAT(seen_ids, ElementsAre("iv-000001"));
+  // A replace does not see the intervention it supersedes.
+  ASSERT_OK(this->manager_->Replace(
+      "iv-000001", Pin("home", 0, 7, start, absl::InfiniteFuture())));
+  EXPECT_THAT(seen_ids, ElementsAre("iv-000002"));
+}
+
+// A pin that stops being placed is recorded once (BLOCKED, with why), shown
+// as BLOCKED by ListWithState, remembered across a reopen, and recorded
+// once more when it is placed again (UNBLOCKED).
+TYPED_TEST(InterventionManagerTest, PinStateChangesAreAuditedOnce) {
+  const absl::Time start = this->clock_.Now();
+  ASSERT_OK(this->manager_->Create(Pin("home", 0, 5, start, absl::InfiniteFuture())));
+  ASSERT_OK(this->manager_->Create(Pin("home", 1, 6, start, absl::InfiniteFuture())));
+  auto blocked = std::make_shared<std::set<ItemId>>();
+  auto check = [blocked](const Intervention& pin, const InterventionSnapshot&) {
+    return blocked->contains(pin.item_id)
+               ? absl::StrCat("item ", pin.item_id, " was deleted")
+               : std::string();
+  };
+  ASSERT_OK(this->manager_->SetPinCheck(check));
+  EXPECT_EQ(*this->manager_->RecordPinStates(), 0);
+  blocked->insert(5);
+  EXPECT_EQ(*this->manager_->RecordPinStates(), 1);
+  EXPECT_EQ(*this->manager_->RecordPinStates(), 0);  // Once.
+  auto audit = this->Audit();
+  ASSERT_FALSE(audit.empty());
+  EXPECT_EQ(audit.back().event.action, AuditAction::kBlocked);
+  EXPECT_EQ(audit.back().event.actor, "system");
+  EXPECT_EQ(audit.back().event.intervention_id, "iv-000001");
+  EXPECT_EQ(audit.back().event.message, "item 5 was deleted");
+  auto listed = this->manager_->ListWithState(false);
+  ASSERT_THAT(listed, SizeIs(2));
+  EXPECT_EQ(listed[0].state, InterventionState::kBlocked);
+  EXPECT_EQ(listed[0].why, "item 5 was deleted");
+  EXPECT_EQ(listed[1].state, InterventionState::kActive);
+  // Reopened: the recorded state is read back, nothing is recorded again.
+  this->OpenManager(AllowAllGate());
+  ASSERT_OK(this->manager_->SetPinCheck(check));
+  EXPECT_EQ(this->Audit().size(), audit.size());
+  EXPECT_EQ(this->manager_->ListWithState(false)[0].state,
+            InterventionState::kBlocked);
+  blocked->clear();
+  EXPECT_EQ(*this->manager_->RecordPinStates(), 1);
+  EXPECT_EQ(this->Audit().back().event.action, AuditAction::kUnblocked);
+  EXPECT_EQ(this->manager_->ListWithState(false)[0].state,
+            InterventionState::kActive);
+  // A write re-evaluates the pins itself.
+  blocked->insert(6);
+  ASSERT_OK(this->manager_->Revoke("iv-000001", "alice", "done"));
+  EXPECT_EQ(this->Audit().back().event.action, AuditAction::kBlocked);
+  EXPECT_EQ(this->Audit().back().event.intervention_id, "iv-000002");
+  EXPECT_OK(this->manager_->VerifyAudit());
+  EXPECT_EQ(this->manager_->ListWithState(true)[0].state,
+            InterventionState::kRevoked);
 }
 
 TYPED_TEST(InterventionManagerTest, NullGateIsRejected) {

@@ -74,6 +74,18 @@ FeedEngine::FeedEngine(std::shared_ptr<const CatalogState> state,
                options_.scoring),
       views_(&catalog_.label_log()) {}
 
+void FeedEngine::SetAfterWriteHook(AfterWriteHook hook) {
+  absl::MutexLock lock(&hook_mu_);
+  after_write_ = std::move(hook);
+}
+
+absl::Status FeedEngine::AfterWrite(absl::Status written) {
+  if (!written.ok()) return written;
+  absl::MutexLock lock(&hook_mu_);
+  if (after_write_) after_write_();
+  return written;
+}
+
 void FeedEngine::SetInterventionSource(InterventionSource source) {
   absl::MutexLock lock(&mu_);
   interventions_ = std::move(source);

@@ -123,22 +123,34 @@ class FeedEngine final : public FeedReader {
   absl::StatusOr<RankResponse> Rank(const RankRequest& request) const override;
 
   // Catalog and label writes (catalog/catalog_writer.h): all or nothing,
-  // visible to the next Rank.
+  // visible to the next Rank. Each successful one then runs the after-write
+  // hook.
   absl::Status UpdateLabels(std::vector<ItemLabelsUpdate> updates) {
-    return catalog_.UpdateLabels(std::move(updates));
+    return AfterWrite(catalog_.UpdateLabels(std::move(updates)));
   }
   absl::Status UpsertItems(std::vector<Item> items,
                            const RowMatrixXf& embeddings,
                            std::vector<ItemLabelsUpdate> labels) {
-    return catalog_.UpsertItems(std::move(items), embeddings,
-                                std::move(labels));
+    return AfterWrite(catalog_.UpsertItems(std::move(items), embeddings,
+                                           std::move(labels)));
   }
   absl::Status DeleteItems(const std::vector<ItemId>& items) {
-    return catalog_.DeleteItems(items);
+    return AfterWrite(catalog_.DeleteItems(items));
+  }
+  // Loads the pack at `path` as the current policy (PolicyRegistry::Reload),
+  // then runs the after-write hook.
+  absl::Status ReloadPolicy(const std::string& path) {
+    return AfterWrite(policies_->Reload(path));
   }
   void SetCommitHook(CatalogWriter::CommitHook hook) {
     catalog_.SetCommitHook(std::move(hook));
   }
+  // Runs after every successful catalog or label write and policy reload,
+  // outside the writer's lock (the state dir records pins that stopped
+  // being placed: intervention_manager.h RecordPinStates). Empty: none.
+  // Must not call the engine's write methods.
+  using AfterWriteHook = std::function<void()>;
+  void SetAfterWriteHook(AfterWriteHook hook) ABSL_LOCKS_EXCLUDED(hook_mu_);
 
   // Where Rank reads the interventions in force. The source is called once
   // per Rank with the engine's lock held, so that after this setter returns
@@ -191,6 +203,8 @@ class FeedEngine final : public FeedReader {
              std::shared_ptr<PolicyRegistry> policies, EngineOptions options,
              std::unique_ptr<UserStage> user_stage, const Clock* clock);
 
+  absl::Status AfterWrite(absl::Status written) ABSL_LOCKS_EXCLUDED(hook_mu_);
+
   // The stages' wiring (feed_engine.cc).
   absl::StatusOr<RankContext> Open(const RankRequest& request) const;
   // The candidate sources of one request; For() picks the path's: the
@@ -233,6 +247,8 @@ class FeedEngine final : public FeedReader {
   GovernanceViewCache views_;  // Reads catalog_.label_log().
   InterventionOverlay overlay_;
 
+  absl::Mutex hook_mu_;
+  AfterWriteHook after_write_ ABSL_GUARDED_BY(hook_mu_);
   mutable absl::Mutex mu_;
   InterventionSource interventions_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<UserSettingsStore> user_settings_ ABSL_GUARDED_BY(mu_);

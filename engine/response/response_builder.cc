@@ -70,10 +70,27 @@ RankResponse BuildResponse(PageOutcome outcome, const SlateResult& slate,
   c.unfilled_key_slots = slate.unfilled_key_slots;
   out.degradations = std::move(outcome.degradations);
   if (slate.quota_shortfall > 0) {
+    // Say "filled" only for key slots that were filled with something else.
+    int neutral_in_key_slots = 0;
+    for (const SlateSlot& slot : slots)
+      neutral_in_key_slots += slot.key_slot && !slot.item.positive;
     out.degradations.push_back(absl::StrCat(
         "positive quota short by ", slate.quota_shortfall,
-        ": not enough eligible positive items in the catalog; filled with "
-        "eligible neutral items"));
+        ": not enough eligible positive items in the catalog",
+        neutral_in_key_slots > 0
+            ? absl::StrCat("; ", neutral_in_key_slots,
+                           " key slot(s) filled with eligible neutral items")
+            : ""));
+  }
+  if (slots.empty()) {
+    out.degradations.push_back(
+        outcome.start == 0
+            ? absl::StrCat("nothing is eligible on surface `", out.surface,
+                           "` for this request (every item is dropped by the "
+                           "policy, suppressed, deleted or excluded by the "
+                           "user's controls): empty page, end of the feed")
+            : "end of the feed: every eligible item was served on earlier "
+              "pages");
   }
   if (slate.unfilled_key_slots > 0) {
     out.degradations.push_back(absl::StrCat(

@@ -98,9 +98,10 @@ TEST_F(ResponseBuilderTest, ItemsCountersAndDegradationsAsTheStagesLeftThem) {
   slate.unfilled_key_slots = 2;
   slate.kept_out_of_key_slots = 5;
   slate.positives_in_window_after = 2;
-  const std::vector<SlateSlot> slots = {Slot(2, 72, 10, kEditorPin),
-                                        Slot(1, 71, 11, kPersonalized),
-                                        Slot(3, 73, 12, kPersonalized)};
+  std::vector<SlateSlot> slots = {Slot(2, 72, 10, kEditorPin),
+                                  Slot(1, 71, 11, kPersonalized),
+                                  Slot(3, 73, 12, kPersonalized)};
+  slots[1].key_slot = true;  // A neutral item in a key slot: "filled".
   const RankResponse r = BuildResponse(Outcome(), slate, slots, Chain(), kKey);
   ASSERT_EQ(r.items.size(), 3u);
   EXPECT_EQ(r.items[0].position, 11);
@@ -124,8 +125,8 @@ TEST_F(ResponseBuilderTest, ItemsCountersAndDegradationsAsTheStagesLeftThem) {
   EXPECT_THAT(r.degradations,
               ElementsAre("from the context", "from the overlay",
                           "positive quota short by 1: not enough eligible "
-                          "positive items in the catalog; filled with eligible "
-                          "neutral items",
+                          "positive items in the catalog; 1 key slot(s) "
+                          "filled with eligible neutral items",
                           "2 key slot(s) left empty: no eligible item may "
                           "occupy them"));
   // 3 eligible, 2 placed organically: the chain goes on, and its token
@@ -136,6 +137,36 @@ TEST_F(ResponseBuilderTest, ItemsCountersAndDegradationsAsTheStagesLeftThem) {
   EXPECT_THAT(next.served_item_ids(), ElementsAre(70, 72, 71, 73));
   EXPECT_EQ(next.next_position(), 13);
   EXPECT_EQ(next.positives_in_quota_window(), 2);
+}
+
+TEST_F(ResponseBuilderTest, AShortfallWithNothingFilledDoesNotSayFilled) {
+  SlateResult slate;
+  slate.quota_shortfall = 2;
+  const RankResponse r =
+      BuildResponse(Outcome(), slate, {Slot(1, 71, 11, kPersonalized)},
+                    Chain(), kKey);
+  EXPECT_THAT(r.degradations,
+              ::testing::Contains("positive quota short by 2: not enough "
+                                  "eligible positive items in the catalog"));
+}
+
+TEST_F(ResponseBuilderTest, NothingEligibleIsAnEmptyFinalPageThatSaysWhy) {
+  PageOutcome o = Outcome();
+  o.eligible_count = 0;
+  o.start = 0;
+  o.degradations.clear();
+  RankResponse first = BuildResponse(o, SlateResult(), {}, Chain(), kKey);
+  EXPECT_TRUE(first.items.empty());
+  EXPECT_TRUE(first.next_page_token.empty());
+  EXPECT_THAT(first.degradations,
+              ElementsAre(::testing::HasSubstr(
+                  "nothing is eligible on surface `home` for this request")));
+  o.start = 20;  // A later page of a chain that served everything.
+  RankResponse later = BuildResponse(o, SlateResult(), {}, Chain(), kKey);
+  EXPECT_TRUE(later.next_page_token.empty());
+  EXPECT_THAT(later.degradations,
+              ElementsAre("end of the feed: every eligible item was served on "
+                          "earlier pages"));
 }
 
 TEST_F(ResponseBuilderTest, TheChainEndsWhenNothingIsLeftUnlessAPinIs) {

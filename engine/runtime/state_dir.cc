@@ -1,5 +1,7 @@
 #include "engine/runtime/state_dir.h"
 
+#include <iostream>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -96,6 +98,7 @@ absl::Status Replay(const JournalEntry& entry, FeedEngine& engine) {
 StateDir::~StateDir() {
   if (engine_ != nullptr) {
     engine_->SetCommitHook({});
+    engine_->SetAfterWriteHook({});
     engine_->SetInterventionSource({});
     engine_->SetUserSettingsSource(nullptr);
   }
@@ -113,7 +116,8 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
   WriteGate gate = engine != nullptr
                        ? MakeInterventionGate(&engine->policies(),
                                               &engine->catalog_writer())
-                       : WriteGate([](const Intervention&) {
+                       : WriteGate([](const Intervention&,
+                                      const InterventionSnapshot&) {
                            return absl::FailedPreconditionError(
                                "creating an intervention needs --snapshot (it "
                                "is checked against the catalog and policy)");
@@ -141,6 +145,17 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
     });
     InterventionManager* manager = s->interventions_.get();
     engine->SetInterventionSource([manager] { return manager->snapshot(); });
+    // Pins that stop being placed (a label, a deletion, a suppression, a
+    // policy) are recorded once, when it happens.
+    FEEDGOV_RETURN_IF_ERROR(manager->SetPinCheck(
+        MakePinCheck(&engine->policies(), &engine->catalog_writer())));
+    engine->SetAfterWriteHook([manager] {
+      absl::StatusOr<int> recorded = manager->RecordPinStates();
+      if (!recorded.ok()) {
+        std::cerr << "feedgov: recording pin states in the audit log failed: "
+                  << recorded.status() << std::endl;
+      }
+    });
     engine->SetUserSettingsSource(s->settings_cache_);
   }
   return s;

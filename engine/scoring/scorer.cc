@@ -36,9 +36,7 @@ double HalfLifeDecay(double age_days, double half_life_days) {
 // validated where they enter (catalog/item_limits.h); this keeps one bad
 // value from zeroing every other prior (log1p(inf) as the denominator) if
 // one ever slipped through.
-double UsablePopularity(float p) {
-  return std::isfinite(p) && p > 0 ? static_cast<double>(p) : 0.0;
-}
+float UsablePopularity(float p) { return std::isfinite(p) && p > 0 ? p : 0.0f; }
 
 // Cosine clamped to [-1, 1]; NaN counts as -1 (least similar), so no
 // blended score leaves [0, w_sim + w_pop + w_fresh].
@@ -84,7 +82,8 @@ ItemPriors ItemPriors::Compute(absl::Span<const Item> items,
   p.features_.resize(n);
   double max_pop = 0;
   for (const Item& item : items) {
-    max_pop = std::max(max_pop, UsablePopularity(item.decayed_popularity));
+    max_pop = std::max(
+        max_pop, static_cast<double>(UsablePopularity(item.decayed_popularity)));
   }
   const double denom = std::log1p(max_pop);
   for (size_t r = 0; r < n; ++r) {

@@ -33,7 +33,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
           }
           FEEDGOV_ASSIGN_OR_RETURN(std::string inside, PolicyPathInside(path));
           FEEDGOV_RETURN_IF_ERROR(
-              gate_.deps().engine->policies().Reload(inside));
+              gate_.deps().engine->ReloadPolicy(inside));
           auto pack = gate_.deps().engine->policy();
           resp->set_policy_id(pack->id);
           resp->set_policy_version(pack->version);

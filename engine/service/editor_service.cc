@@ -66,9 +66,13 @@ class EditorServiceImpl final : public v1::EditorService::Service {
                                  v1::ListInterventionsResponse* resp) override {
     return gate_.Run(ctx, "EditorService.ListInterventions", kEditorRoles,
                      [&](const Principal&) {
-                       for (const Intervention& iv :
-                            manager().List(req->include_inactive())) {
-                         InterventionToProto(iv, resp->add_interventions());
+                       for (const InterventionWithState& w :
+                            manager().ListWithState(req->include_inactive())) {
+                         v1::Intervention* out = resp->add_interventions();
+                         InterventionToProto(w.intervention, out);
+                         out->set_state(
+                             std::string(InterventionStateName(w.state)));
+                         out->set_state_reason(w.why);
                        }
                        return absl::OkStatus();
                      });

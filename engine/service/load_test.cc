@@ -143,8 +143,10 @@ std::vector<Label> RandomLabels(std::mt19937& rng) {
   std::uniform_int_distribution<int> count(0, 2), name(0, 5), src(0, 2);
   std::uniform_real_distribution<float> conf(0.0f, 1.0f);
   std::vector<Label> out(count(rng));
-  for (Label& l : out) {
-    l.name = kNames[name(rng)];
+  const int first = name(rng);  // Distinct names: a label is given once.
+  for (size_t i = 0; i < out.size(); ++i) {
+    Label& l = out[i];
+    l.name = kNames[(first + i) % 6];
     l.confidence = conf(rng);
     l.source = src(rng) == 0 ? LabelSource::kReviewer : LabelSource::kModel;
   }

@@ -145,7 +145,7 @@ TEST_F(MalformedTest, BadLabels) {
   l->set_confidence(1.5f);
   s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), req, &resp);
   EXPECT_THAT(s.error_message(),
-              HasSubstr("item 318 label 0: label 'illegal.rumors': confidence 1.5 "
+              HasSubstr("item 318: labels[0]: label 'illegal.rumors': confidence 1.5 "
                         "is not a finite value in [0, 1]"));
   l->set_confidence(0.5f);
   l->set_name("illegal.no_such_label");

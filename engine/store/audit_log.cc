@@ -12,7 +12,8 @@ constexpr struct {
 } kActionNames[] = {
     {AuditAction::kCreate, "CREATE"}, {AuditAction::kReplace, "REPLACE"},
     {AuditAction::kRevoke, "REVOKE"}, {AuditAction::kExpire, "EXPIRE"},
-    {AuditAction::kRefused, "REFUSED"},
+    {AuditAction::kRefused, "REFUSED"}, {AuditAction::kBlocked, "BLOCKED"},
+    {AuditAction::kUnblocked, "UNBLOCKED"},
 };
 
 // "name=<byte length>:<bytes>\n"; length-prefixing makes the encoding
@@ -37,7 +38,8 @@ absl::StatusOr<AuditAction> ParseAuditAction(absl::string_view name) {
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "audit action '", name,
-      "' is not one of CREATE, REPLACE, REVOKE, EXPIRE, REFUSED"));
+      "' is not one of CREATE, REPLACE, REVOKE, EXPIRE, REFUSED, BLOCKED, "
+      "UNBLOCKED"));
 }
 
 absl::Time TruncateToMicros(absl::Time t) {

@@ -27,9 +27,22 @@
 
 namespace feedgov {
 
-enum class AuditAction { kCreate, kReplace, kRevoke, kExpire, kRefused };
+// kBlocked / kUnblocked (actor "system"): a pin stopped being placed (a
+// label changed, the item was suppressed or deleted, the policy changed;
+// message = why) or was placed again; recorded once per change (schema
+// migration 004).
+enum class AuditAction {
+  kCreate,
+  kReplace,
+  kRevoke,
+  kExpire,
+  kRefused,
+  kBlocked,
+  kUnblocked
+};
 
-// "CREATE", "REPLACE", "REVOKE", "EXPIRE", "REFUSED" (stored in the DB).
+// "CREATE", "REPLACE", "REVOKE", "EXPIRE", "REFUSED", "BLOCKED",
+// "UNBLOCKED" (stored in the DB).
 absl::string_view AuditActionName(AuditAction action);
 // Inverse of AuditActionName; INVALID_ARGUMENT for other text.
 absl::StatusOr<AuditAction> ParseAuditAction(absl::string_view name);

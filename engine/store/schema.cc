@@ -124,11 +124,48 @@ CREATE TRIGGER catalog_journal_no_delete BEFORE DELETE ON catalog_journal
 BEGIN SELECT RAISE(ABORT, 'catalog_journal is append-only'); END;
 )sql";
 
+// 004: the audit log also records when a pin stops being placed and when
+// it is placed again (BLOCKED / UNBLOCKED, Hardening issue). SQLite cannot
+// change a CHECK constraint in place: the table is rebuilt with the same
+// rows (DROP TABLE's implicit delete fires no trigger), then its index and
+// append-only triggers are recreated.
+constexpr absl::string_view kMigration004 = R"sql(
+CREATE TABLE audit_log_004 (
+  seq              INTEGER PRIMARY KEY NOT NULL,
+  time_unix_micros INTEGER NOT NULL,
+  actor            TEXT NOT NULL,
+  action           TEXT NOT NULL
+    CHECK (action IN ('CREATE', 'REPLACE', 'REVOKE', 'EXPIRE', 'REFUSED',
+                      'BLOCKED', 'UNBLOCKED')),
+  intervention_id  TEXT NOT NULL,
+  before           TEXT NOT NULL,
+  after            TEXT NOT NULL,
+  message          TEXT NOT NULL,
+  prev_hash        TEXT NOT NULL,
+  hash             TEXT NOT NULL
+) STRICT;
+INSERT INTO audit_log_004 SELECT * FROM audit_log;
+DROP TRIGGER audit_log_no_update;
+DROP TRIGGER audit_log_no_delete;
+DROP TABLE audit_log;
+ALTER TABLE audit_log_004 RENAME TO audit_log;
+CREATE INDEX audit_log_by_intervention ON audit_log (intervention_id, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+)sql";
+
 constexpr Migration kFeedgovMigrations[] = {
     {1, "interventions + audit_log", kMigration001},
     {2, "user settings", kMigration002},
     {3, "catalog journal", kMigration003},
-    // {4, "...", kMigration004},  <- next migrations go here.
+    {4, "audit actions BLOCKED / UNBLOCKED", kMigration004},
+    // {5, "...", kMigration005},  <- next migrations go here.
 };
 
 absl::Status CheckNumbering(absl::Span<const Migration> migrations) {

@@ -531,7 +531,7 @@ TEST_F(CliTest, FailedIngestNamesTheProblemAndLeavesOutputUntouched) {
   const std::string out = MakeTempDir("feedgov_cli_out") + "/snap";
   fs::copy(*snapshot_, out, fs::copy_options::recursive);
   const auto before = Tree(out);
-  Result bad_csv = RunCli({"ingest", "--data", data, "--out", out});
+  Result bad_csv = RunCli({"ingest", "--data", data, "--out", out, "--strict"});
   EXPECT_EQ(bad_csv.code, 1) << bad_csv;
   EXPECT_THAT(bad_csv.err, HasSubstr("ratings.csv:3"));
   EXPECT_THAT(bad_csv.err, HasSubstr("rating"));

@@ -114,6 +114,17 @@ class InterventionTest : public ::testing::Test {
     return out;
   }
 
+  // Messages of the BLOCKED audit entries, in order.
+  std::vector<std::string> Blocked() {
+    std::vector<std::string> out;
+    auto audit = state_->intervention_store().ListAudit();
+    EXPECT_OK(audit);
+    for (const AuditEntry& e : audit.value_or(std::vector<AuditEntry>{})) {
+      if (e.event.action == AuditAction::kBlocked) out.push_back(e.event.message);
+    }
+    return out;
+  }
+
   FakeClock clock_;
   std::string state_dir_;
   std::unique_ptr<FeedEngine> engine_;
@@ -165,6 +176,67 @@ TEST_F(InterventionTest, PinStopsApplyingWhenItsItemBecomesIllegal) {
   EXPECT_EQ(after.counters.pins_blocked, 1);
   EXPECT_EQ(after.counters.pins_applied, 0);
   EXPECT_THAT(after.degradations, ::testing::Contains(HasSubstr("not applied")));
+  // Recorded once, when the label changed, and listed with why.
+  EXPECT_THAT(Blocked(), ::testing::ElementsAre(HasSubstr("drops item")));
+  ASSERT_OK(MarkIllegal(*engine_, {item}));  // Another write: no new entry.
+  EXPECT_EQ(Blocked().size(), 1u);
+  auto listed = state_->interventions().ListWithState(false);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].state, InterventionState::kBlocked);
+  EXPECT_THAT(listed[0].why, HasSubstr("illegal"));
+}
+
+TEST_F(InterventionTest, PinsOfDeletedItemsAreRefusedAndBlockedOnDeletion) {
+  ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));
+  const ItemId pinned = page.items[60].item_id;
+  const ItemId gone = page.items[61].item_id;
+  ASSERT_OK(Pin(pinned, 7));
+  ASSERT_OK(engine_->DeleteItems({gone}));
+  EXPECT_THAT(Pin(gone, 8), StatusIs(absl::StatusCode::kNotFound,
+                                     absl::StrCat("pin of deleted item ", gone)));
+  EXPECT_THAT(Factor(InterventionKind::kBoost, gone, 2.0, "home"),
+              StatusIs(absl::StatusCode::kNotFound, "boost of deleted item"));
+  EXPECT_TRUE(Blocked().empty());
+  ASSERT_OK(engine_->DeleteItems({pinned}));
+  EXPECT_THAT(Blocked(), ::testing::ElementsAre(
+                             absl::StrCat("pin of deleted item ", pinned)));
+}
+
+// One gate for pins, boosts and buries (write_gate.h).
+TEST_F(InterventionTest, BoostsAndBuriesFollowThePinRules) {
+  ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));
+  const ItemId illegal = page.items[20].item_id;
+  const ItemId bad = page.items[21].item_id;
+  const ItemId suppressed = page.items[22].item_id;
+  ASSERT_OK(MarkIllegal(*engine_, {illegal}));
+  ASSERT_OK(::feedgov::testing::AddLabel(*engine_, bad, "bad.vulgar", 0.9f));
+  ASSERT_OK_AND_ASSIGN(Intervention suppression,
+                       state_->interventions().Create(Base(
+                           InterventionKind::kSuppressItem, suppressed, "home")));
+  EXPECT_THAT(Factor(InterventionKind::kBoost, illegal, 2.0, ""),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "boost refused: policy 'cn-ecology'"));
+  EXPECT_THAT(Factor(InterventionKind::kBury, illegal, 0.5, "home"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "bury refused"));
+  EXPECT_THAT(Factor(InterventionKind::kBoost, bad, 2.0, "home"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "out of the key slots of surface `home` (bad.vulgar"));
+  EXPECT_OK(Factor(InterventionKind::kBury, bad, 0.5, "home"));
+  for (auto kind : {InterventionKind::kBoost, InterventionKind::kBury}) {
+    EXPECT_THAT(Factor(kind, suppressed, kind == InterventionKind::kBoost ? 2.0 : 0.5, ""),
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         absl::StrCat("is suppressed by ", suppression.id)));
+  }
+  EXPECT_THAT(Pin(suppressed, 12),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat("is suppressed by ", suppression.id)));
+  // A suppression on another surface does not cover this one.
+  EXPECT_OK(Pin(suppressed, 12, "hot_list"));
+  // Every refusal is audited.
+  ASSERT_OK_AND_ASSIGN(auto audit, state_->intervention_store().ListAudit());
+  int refused = 0;
+  for (const AuditEntry& e : audit) refused += e.event.action == AuditAction::kRefused;
+  EXPECT_EQ(refused, 6);
 }
 
 TEST_F(InterventionTest, PinnedAndSuppressedItemIsNotServed) {
@@ -177,6 +249,7 @@ TEST_F(InterventionTest, PinnedAndSuppressedItemIsNotServed) {
   EXPECT_EQ(Find(after, item), nullptr);
   EXPECT_EQ(after.counters.pins_blocked, 1);
   EXPECT_EQ(after.counters.suppressed, 1);
+  EXPECT_THAT(Blocked(), ::testing::ElementsAre(HasSubstr("is suppressed by")));
 }
 
 TEST_F(InterventionTest, PinsBeatTheQuotaWhichFillsTheRemainingKeySlots) {

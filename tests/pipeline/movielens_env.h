@@ -160,6 +160,9 @@ inline absl::Status MarkIllegal(FeedEngine& engine,
     ItemLabelsUpdate u;
     u.item = id;
     u.labels = labels->LabelsFor(id);
+    std::erase_if(u.labels, [](const Label& l) {
+      return l.name == "illegal.terrorism_extremism";
+    });
     u.labels.push_back(ReviewerLabel("illegal.terrorism_extremism", 1.0f));
     updates.push_back(std::move(u));
   }
@@ -171,6 +174,8 @@ inline absl::Status AddLabel(FeedEngine& engine, ItemId id,
   ItemLabelsUpdate u;
   u.item = id;
   u.labels = engine.labels()->LabelsFor(id);
+  // A label is given once per item (catalog/item_limits.h): replace it.
+  std::erase_if(u.labels, [&](const Label& l) { return l.name == name; });
   u.labels.push_back(ReviewerLabel(name, confidence));
   return engine.UpdateLabels({u});
 }

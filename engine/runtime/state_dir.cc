@@ -102,9 +102,20 @@ StateDir::~StateDir() {
 }
 
 absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
-    const std::string& state_dir, FeedEngine* engine, const Clock* clock) {
+    const std::string& state_dir, FeedEngine* engine, const Clock* clock,
+    const StateDirOptions& options) {
   std::unique_ptr<StateDir> s(new StateDir);
-  FEEDGOV_ASSIGN_OR_RETURN(s->db_, OpenFeedgovDb(state_dir));
+  absl::StatusOr<std::unique_ptr<StateDirLock>> lock =
+      StateDirLock::Acquire(state_dir, options.command);
+  if (lock.ok()) {
+    s->lock_ = *std::move(lock);
+  } else if (options.access == StateDirAccess::kWrite ||
+             lock.status().code() != absl::StatusCode::kFailedPrecondition) {
+    return lock.status();
+  }
+  SqliteDbOptions db_options;
+  db_options.read_only = s->read_only();
+  FEEDGOV_ASSIGN_OR_RETURN(s->db_, OpenFeedgovDb(state_dir, db_options));
   FEEDGOV_ASSIGN_OR_RETURN(s->store_, SqliteInterventionStore::Open(s->db_));
   FEEDGOV_ASSIGN_OR_RETURN(s->user_settings_,
                            SqliteUserSettingsStore::Open(s->db_));
@@ -118,9 +129,19 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
                                "creating an intervention needs --snapshot (it "
                                "is checked against the catalog and policy)");
                          });
+  if (s->read_only()) {
+    gate = [state_dir](const Intervention&) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "state dir ", state_dir,
+          " is open read-only beside its owner; write through the owner"));
+    };
+  }
   FEEDGOV_ASSIGN_OR_RETURN(
       s->interventions_,
-      InterventionManager::Open(*s->store_, *clock, std::move(gate)));
+      InterventionManager::Open(
+          *s->store_, *clock, std::move(gate),
+          s->read_only() ? InterventionManager::PendingExpiries::kLeave
+                         : InterventionManager::PendingExpiries::kRecord));
   FEEDGOV_ASSIGN_OR_RETURN(s->journal_, CatalogJournal::Open(s->db_));
   if (engine != nullptr) {
     FEEDGOV_ASSIGN_OR_RETURN(auto entries, s->journal_->LoadAll());

@@ -124,11 +124,24 @@ CREATE TRIGGER catalog_journal_no_delete BEFORE DELETE ON catalog_journal
 BEGIN SELECT RAISE(ABORT, 'catalog_journal is append-only'); END;
 )sql";
 
+// 004: the IANA zone an intervention's window was entered in (display only;
+// start/end stay UTC). Rows written before it read as "" (UTC). Immutable
+// like the other fields.
+constexpr absl::string_view kMigration004 = R"sql(
+ALTER TABLE interventions ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+CREATE TRIGGER interventions_immutable_time_zone
+BEFORE UPDATE OF time_zone ON interventions
+BEGIN
+  SELECT RAISE(ABORT, 'interventions: only revoked/expiry_recorded may change');
+END;
+)sql";
+
 constexpr Migration kFeedgovMigrations[] = {
     {1, "interventions + audit_log", kMigration001},
     {2, "user settings", kMigration002},
     {3, "catalog journal", kMigration003},
-    // {4, "...", kMigration004},  <- next migrations go here.
+    {4, "intervention time zone", kMigration004},
+    // {5, "...", kMigration005},  <- next migrations go here.
 };
 
 absl::Status CheckNumbering(absl::Span<const Migration> migrations) {
@@ -198,6 +211,29 @@ absl::Status ApplyMigrations(SqliteDb& db,
 
 absl::StatusOr<std::shared_ptr<SqliteDb>> OpenFeedgovDb(
     const std::string& state_dir, const SqliteDbOptions& options) {
+  if (options.read_only) {
+    const std::string path = absl::StrCat(state_dir, "/", kFeedgovDbFileName);
+    std::error_code exists_ec;
+    if (!std::filesystem::exists(path, exists_ec)) {
+      return absl::NotFoundError(absl::StrCat("no feedgov state in ", state_dir,
+                                              " (", path, " is missing)"));
+    }
+    FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
+                             SqliteDb::Open(path, options));
+    int version = 0;
+    FEEDGOV_RETURN_IF_ERROR(db->ReadTransaction([&]() -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(version, ReadSchemaVersion(*db));
+      return absl::OkStatus();
+    }));
+    const int latest = static_cast<int>(FeedgovMigrations().size());
+    if (version != latest) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " has schema version ", version, ", this feedgov binary ",
+          latest, "; a read-only open cannot migrate it (its owner, or any "
+          "write once the owner has stopped, migrates it)"));
+    }
+    return std::shared_ptr<SqliteDb>(std::move(db));
+  }
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) {

@@ -2,7 +2,9 @@
 // FEEDGOV_CLI_PATH): ingest, eval, rank --format json, --help of every
 // subcommand, policy lint, pin refusals, audit verify against tampering with
 // /usr/bin/sqlite3, and failed ingests that leave the output untouched.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -14,7 +16,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -477,6 +481,128 @@ TEST_F(CliTest, PinRefusalsAreClearAndAudited) {
   ASSERT_EQ(audit.code, 0) << audit;
   EXPECT_THAT(audit.out, HasSubstr("REFUSED"));
   EXPECT_THAT(audit.out, HasSubstr("REPLACE"));
+}
+
+// `feedgov serve` in the background; Stop() sends SIGTERM and returns the
+// exit code.
+class Server {
+ public:
+  Server(const std::string& snapshot, const std::string& state,
+         const std::string& tokens) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      const std::string err = Scratch() + "/server.err";
+      freopen(err.c_str(), "a", stderr);
+      execl(FEEDGOV_CLI_PATH, FEEDGOV_CLI_PATH, "serve", "--snapshot",
+            snapshot.c_str(), "--state-dir", state.c_str(), "--tokens",
+            tokens.c_str(), "--listen", "127.0.0.1:0", "--threads", "1",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[256] = {0};
+    if (fgets(line, sizeof(line), f) != nullptr) first_line_ = line;
+    fclose(f);
+    absl::string_view l = first_line_;
+    if (absl::ConsumePrefix(&l, "listening on ")) {
+      address_ = std::string(absl::StripTrailingAsciiWhitespace(l));
+    }
+  }
+  ~Server() { Stop(); }
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  pid_t pid() const { return pid_; }
+  const std::string& address() const { return address_; }
+  const std::string& first_line() const { return first_line_; }
+
+ private:
+  pid_t pid_ = 0;
+  std::string first_line_, address_;
+};
+
+// Issue 13 item 1: an offline write beside a live server used to "succeed",
+// never reach the server, and make every later API write fail with
+// ALREADY_EXISTS. Now the server owns the state dir and offline writers are
+// refused, naming the server and the client command to use instead.
+TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
+  const std::string state = MakeTempDir("feedgov_cli_owned");
+  const std::string tokens = Scratch() + "/owned.tokens";
+  const std::string editor_token = Scratch() + "/owned-editor.token";
+  Result add = RunCli({"token", "add", "--tokens", tokens, "--role", "editor",
+                       "--name", "night-desk"});
+  ASSERT_EQ(add.code, 0) << add;
+  std::ofstream(editor_token) << add.out;
+  Server server(*snapshot_, state, tokens);
+  ASSERT_FALSE(server.address().empty()) << server.first_line();
+
+  Result boost = RunCli({"boost", "--state-dir", state, "--snapshot",
+                         *snapshot_, "--item", "5", "--factor", "2",
+                         "--editor", "ed", "--reason", "offline"});
+  EXPECT_EQ(boost.code, 1) << boost;
+  EXPECT_THAT(boost.err,
+              HasSubstr(absl::StrCat("feedgov boost: FAILED_PRECONDITION: state dir ", state,
+                                     " is owned by a running server (pid ",
+                                     server.pid(), ", listening on ",
+                                     server.address(), ", since ")))
+      << boost;
+  EXPECT_THAT(boost.err,
+              HasSubstr(absl::StrCat("use: feedgov client --server ",
+                                     server.address(),
+                                     " --token-file EDITOR_TOKEN_FILE boost "
+                                     "--item 5 --factor 2 --reason offline")))
+      << boost;
+  // Other writers too: a user control and a revoke.
+  Result user = RunCli({"user", "set", "--state-dir", state, "--snapshot",
+                        *snapshot_, "--user", "1", "--personalization", "off"});
+  EXPECT_EQ(user.code, 1) << user;
+  EXPECT_THAT(user.err, HasSubstr("is owned by a running server")) << user;
+  EXPECT_THAT(user.err, HasSubstr("user-set --user 1 --personalization off"))
+      << user;
+  // A second server refuses to start.
+  Server second(*snapshot_, state, tokens);
+  EXPECT_TRUE(second.address().empty()) << second.first_line();
+  EXPECT_NE(second.Stop(), 0);
+
+  // The API still writes, and reads beside the server keep working.
+  Result api = RunCli({"client", "boost", "--server", server.address(),
+                       "--token-file", editor_token, "--item", "5", "--factor",
+                       "2", "--reason", "through the API"});
+  EXPECT_EQ(api.code, 0) << api;
+  EXPECT_THAT(api.out, HasSubstr("iv-000001")) << api;
+  Result pin = RunCli({"client", "pin", "--server", server.address(),
+                       "--token-file", editor_token, "--item", "1",
+                       "--position", "3", "--reason", "pick"});
+  EXPECT_EQ(pin.code, 0) << pin;
+  EXPECT_THAT(pin.out, HasSubstr("iv-000002")) << pin;
+  Result list = RunCli({"interventions", "list", "--state-dir", state});
+  EXPECT_EQ(list.code, 0) << list;
+  EXPECT_THAT(list.out, HasSubstr("iv-000002")) << list;
+  Result verify = RunCli({"audit", "verify", "--state-dir", state});
+  EXPECT_EQ(verify.code, 0) << verify;
+  EXPECT_THAT(verify.out, HasSubstr("audit log OK: 2 entries")) << verify;
+  Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--state-dir", state,
+                        "--user", "1", "--format", "json"});
+  EXPECT_EQ(rank.code, 0) << rank;
+  EXPECT_EQ(server.Stop(), 0);
+
+  // Once the server has stopped, offline writes work again.
+  Result after = RunCli({"bury", "--state-dir", state, "--snapshot",
+                         *snapshot_, "--item", "6", "--factor", "0.5",
+                         "--editor", "ed", "--reason", "offline"});
+  EXPECT_EQ(after.code, 0) << after;
+  EXPECT_THAT(after.out, HasSubstr("iv-000003")) << after;
 }
 
 TEST_F(CliTest, AuditVerifyDetectsTampering) {

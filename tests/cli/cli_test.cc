@@ -586,12 +586,55 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
                        "--position", "3", "--reason", "pick"});
   EXPECT_EQ(pin.code, 0) << pin;
   EXPECT_THAT(pin.out, HasSubstr("iv-000002")) << pin;
+  // Every editor action of the offline CLI, with the same flags.
+  auto client = [&](std::vector<std::string> verb_and_flags) {
+    std::vector<std::string> args = {"client", verb_and_flags[0], "--server",
+                                     server.address(), "--token-file",
+                                     editor_token};
+    args.insert(args.end(), verb_and_flags.begin() + 1, verb_and_flags.end());
+    return RunCli(args);
+  };
+  Result bury = client({"bury", "--item", "6", "--factor", "0.5", "--reason",
+                        "r", "--surface", "home"});
+  EXPECT_EQ(bury.code, 0) << bury;
+  EXPECT_THAT(bury.out, HasSubstr("iv-000003: bury item 6 x0.500 on surface "
+                                  "home"));
+  Result near = client({"suppress", "--near-duplicates-of", "7", "--threshold",
+                        "0.9", "--reason", "dupes"});
+  EXPECT_EQ(near.code, 0) << near;
+  EXPECT_THAT(near.out, HasSubstr("suppress near duplicates of item 7 "
+                                  "(cosine >= 0.900)"));
+  Result author = client({"suppress", "--author", "nobody", "--reason", "r",
+                          "--end", "2030-01-01"});
+  EXPECT_EQ(author.code, 1) << author;  // A date needs --zone.
+  EXPECT_THAT(author.err, HasSubstr("--end: '2030-01-01' has no UTC offset"));
+  Result moved = client({"pin", "--item", "2", "--position", "10", "--reason",
+                         "swap", "--replace", "iv-000002", "--start",
+                         "2027-01-01", "--end", "2027-01-31", "--zone",
+                         "Asia/Shanghai"});
+  EXPECT_EQ(moved.code, 0) << moved;
+  EXPECT_THAT(moved.out,
+              HasSubstr("iv-000005: pin item 2 at position 10 on surface home, "
+                        "2027-01-01T00:00:00+08:00 .. "
+                        "2027-02-01T00:00:00+08:00 (Asia/Shanghai) by "
+                        "night-desk (replaces iv-000002)"))
+      << moved;
+  Result revoke = client({"revoke", "--id", "iv-000003", "--reason", "done"});
+  EXPECT_EQ(revoke.code, 0) << revoke;
+  Result shown = client({"interventions", "--all"});
+  EXPECT_EQ(shown.code, 0) << shown;
+  EXPECT_THAT(shown.out, HasSubstr("2027-01-01T00:00:00+08:00 .. "
+                                   "2027-02-01T00:00:00+08:00 (Asia/Shanghai)"))
+      << shown;
+
   Result list = RunCli({"interventions", "list", "--state-dir", state});
   EXPECT_EQ(list.code, 0) << list;
-  EXPECT_THAT(list.out, HasSubstr("iv-000002")) << list;
+  EXPECT_THAT(list.out, HasSubstr("iv-000005")) << list;
+  EXPECT_THAT(list.out, HasSubstr("(Asia/Shanghai)")) << list;
   Result verify = RunCli({"audit", "verify", "--state-dir", state});
   EXPECT_EQ(verify.code, 0) << verify;
-  EXPECT_THAT(verify.out, HasSubstr("audit log OK: 2 entries")) << verify;
+  // Creates 1, 2, 3, 4, the replace and the revoke.
+  EXPECT_THAT(verify.out, HasSubstr("audit log OK: 6 entries")) << verify;
   Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--state-dir", state,
                         "--user", "1", "--format", "json"});
   EXPECT_EQ(rank.code, 0) << rank;
@@ -602,7 +645,54 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
                          *snapshot_, "--item", "6", "--factor", "0.5",
                          "--editor", "ed", "--reason", "offline"});
   EXPECT_EQ(after.code, 0) << after;
-  EXPECT_THAT(after.out, HasSubstr("iv-000003")) << after;
+  EXPECT_THAT(after.out, HasSubstr("iv-000006")) << after;
+}
+
+// Issue 13 item 6: windows as editors write them, offline; the oracles are
+// computed by hand (Shanghai UTC+8; New York EST -5 / EDT -4, DST from
+// 2027-03-14 02:00 to 2027-11-07 02:00 local).
+TEST_F(CliTest, WindowsAreEnteredAndShownInTheirZone) {
+  const std::string state = MakeTempDir("feedgov_cli_zones");
+  auto boost = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"boost", "--state-dir", state, "--snapshot",
+                                     *snapshot_, "--item", "1", "--factor",
+                                     "2", "--editor", "ed", "--reason", "r"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCli(args);
+  };
+  Result month = boost({"--start", "2027-01-01", "--end", "2027-01-31",
+                        "--zone", "Asia/Shanghai"});
+  ASSERT_EQ(month.code, 0) << month;
+  EXPECT_THAT(month.out, HasSubstr("2027-01-01T00:00:00+08:00 .. "
+                                   "2027-02-01T00:00:00+08:00 (Asia/Shanghai)"));
+  Result summer = boost({"--start", "2027-07-01T09:00", "--end",
+                         "2027-11-07T00:30", "--zone", "America/New_York"});
+  ASSERT_EQ(summer.code, 0) << summer;
+  EXPECT_THAT(summer.out, HasSubstr("2027-07-01T09:00:00-04:00 .. "
+                                    "2027-11-07T00:30:00-04:00 "
+                                    "(America/New_York)"));
+  Result gap = boost({"--start", "2027-03-14T02:30", "--zone",
+                      "America/New_York"});
+  EXPECT_EQ(gap.code, 1) << gap;
+  EXPECT_THAT(gap.err, HasSubstr("INVALID_ARGUMENT: --start: 2027-03-14T02:30 "
+                                 "does not exist in America/New_York"));
+  Result fold = boost({"--start", "2027-11-07T01:30", "--zone",
+                       "America/New_York"});
+  EXPECT_EQ(fold.code, 1) << fold;
+  EXPECT_THAT(fold.err, HasSubstr("--start: 2027-11-07T01:30 is ambiguous in "
+                                  "America/New_York"));
+  Result unknown = boost({"--start", "2027-01-01", "--zone", "Mars/Base"});
+  EXPECT_EQ(unknown.code, 1) << unknown;
+  EXPECT_THAT(unknown.err, HasSubstr("--zone: unknown time zone 'Mars/Base'"));
+  // Refused inputs wrote nothing; the list shows each window as entered.
+  Result list = RunCli({"interventions", "list", "--state-dir", state});
+  ASSERT_EQ(list.code, 0) << list;
+  EXPECT_THAT(list.out, HasSubstr("iv-000002")) << list;
+  EXPECT_THAT(list.out, ::testing::Not(HasSubstr("iv-000003"))) << list;
+  EXPECT_THAT(list.out, HasSubstr("2027-07-01T09:00:00-04:00 .. "
+                                  "2027-11-07T00:30:00-04:00 "
+                                  "(America/New_York)"))
+      << list;
 }
 
 TEST_F(CliTest, AuditVerifyDetectsTampering) {

@@ -96,8 +96,8 @@ std::string Usage(const std::string& verb, const std::string& rest) {
 // describe it the way the offline commands do (1-based positions, the window
 // in the zone it was entered in).
 Intervention FromServer(const v1::Intervention& in) {
-  absl::StatusOr<Intervention> iv =
-      service::InterventionFromProto(in, absl::FromUnixMicros(in.start_unix_us()));
+  absl::StatusOr<Intervention> iv = service::InterventionFromProto(
+      in, absl::FromUnixMicros(in.start_unix_us()));
   Intervention out = iv.ok() ? *iv : Intervention();
   out.id = in.id();
   out.editor = in.editor();
@@ -112,8 +112,8 @@ int CreateIntervention(EditorVerb verb, const std::string& summary,
                        const Args& args) {
   const std::string verb_name = EditorVerbName(verb);
   const std::string command = "client " + verb_name;
-  CommandSpec spec{command, summary,
-                   Usage(verb_name, EditorVerbUsage(verb)), EditorVerbFlags(verb)};
+  CommandSpec spec{command, summary, Usage(verb_name, EditorVerbUsage(verb)),
+                   EditorVerbFlags(verb)};
   ParsedFlags f;
   int code = 0;
   auto c = Start(spec, args, &f, &code);
@@ -265,10 +265,10 @@ int RunClientInterventions(const Args& args) {
                     FormatWindow(shown), iv.editor(), iv.reason(),
                     iv.article_ref()});
   }
-  std::cout << FormatTable({"id", "what", "state",
-                            "window (as entered; end exclusive)", "editor",
-                            "reason", "article"},
-                           rows, 80);
+  std::cout << FormatTable(
+      {"id", "what", "state", "window (as entered; end exclusive)", "editor",
+       "reason", "article"},
+      rows, 80);
   return 0;
 }
 

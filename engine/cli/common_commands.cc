@@ -36,7 +36,8 @@ int Fail(const std::string& command, const absl::Status& status) {
 
 namespace {
 
-// Single-quoted for a POSIX shell when it holds anything but [A-Za-z0-9_./:@,+=-].
+// Single-quoted for a POSIX shell when it holds anything but
+// [A-Za-z0-9_./:@,+=-].
 std::string ShellWord(const std::string& s) {
   bool plain = !s.empty();
   for (char c : s) {

@@ -72,8 +72,7 @@ absl::StatusOr<Session> OpenForWrite(const std::string& command,
                                      const std::string& client_verb,
                                      const ParsedFlags& f, const Args& args,
                                      bool with_engine) {
-  auto session =
-      OpenSession(f, with_engine, {StateDirAccess::kWrite, command});
+  auto session = OpenSession(f, with_engine, {StateDirAccess::kWrite, command});
   if (!session.ok()) {
     return SuggestClient(session.status(), f.Get("state-dir"), client_verb,
                          kEditorToken, args);
@@ -83,12 +82,14 @@ absl::StatusOr<Session> OpenForWrite(const std::string& command,
 
 absl::StatusOr<Session> OpenForRead(const std::string& command,
                                     const ParsedFlags& f) {
-  return OpenSession(f, /*with_engine=*/false, {StateDirAccess::kRead, command});
+  return OpenSession(f, /*with_engine=*/false,
+                     {StateDirAccess::kRead, command});
 }
 
 int Create(EditorVerb verb, const std::string& summary, const Args& args) {
   const std::string command = EditorVerbName(verb);
-  CommandSpec spec{command, summary,
+  CommandSpec spec{command,
+                   summary,
                    absl::StrCat("feedgov ", command,
                                 " --state-dir DIR --snapshot DIR --editor E ",
                                 EditorVerbUsage(verb)),
@@ -135,7 +136,8 @@ int Revoke(const std::string& command, const Args& args,
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
-  auto session = OpenForWrite(command, "revoke", f, args, /*with_engine=*/false);
+  auto session =
+      OpenForWrite(command, "revoke", f, args, /*with_engine=*/false);
   if (!session.ok()) return Fail(command, session.status());
   InterventionManager& m = session->state->interventions();
   const std::string id = f.Get("id");
@@ -218,12 +220,13 @@ int RunInterventionsList(const Args& args) {
                         : now < iv.start    ? "scheduled"
                                             : "ended";
     rows.push_back({iv.id, std::string(InterventionKindName(iv.kind)), state,
-                    DescribeIntervention(iv), FormatWindow(iv), iv.editor, iv.reason,
-                    iv.article_ref});
+                    DescribeIntervention(iv), FormatWindow(iv), iv.editor,
+                    iv.reason, iv.article_ref});
   }
-  std::cout << FormatTable({"id", "kind", "state", "what", "window (as entered; end exclusive)",
-                            "editor", "reason", "article"},
-                           rows, 80);
+  std::cout << FormatTable(
+      {"id", "kind", "state", "what", "window (as entered; end exclusive)",
+       "editor", "reason", "article"},
+      rows, 80);
   return 0;
 }
 

@@ -39,9 +39,8 @@ absl::Status FillWindow(const ParsedFlags& f, absl::Time now, EditorWrite& w) {
     if (!zone.ok()) return zone.status();
   }
   if (f.Has("start")) {
-    absl::StatusOr<absl::Time> t =
-        ParseWindowTime("--start", f.Get("start"), iv.time_zone,
-                        WindowBound::kStart);
+    absl::StatusOr<absl::Time> t = ParseWindowTime(
+        "--start", f.Get("start"), iv.time_zone, WindowBound::kStart);
     if (!t.ok()) return t.status();
     iv.start = *t;
     w.start_given = true;
@@ -59,10 +58,14 @@ absl::Status FillWindow(const ParsedFlags& f, absl::Time now, EditorWrite& w) {
 
 std::string EditorVerbName(EditorVerb verb) {
   switch (verb) {
-    case EditorVerb::kPin: return "pin";
-    case EditorVerb::kSuppress: return "suppress";
-    case EditorVerb::kBoost: return "boost";
-    case EditorVerb::kBury: return "bury";
+    case EditorVerb::kPin:
+      return "pin";
+    case EditorVerb::kSuppress:
+      return "suppress";
+    case EditorVerb::kBoost:
+      return "boost";
+    case EditorVerb::kBury:
+      return "bury";
   }
   return "unknown";
 }
@@ -94,8 +97,8 @@ std::vector<FlagSpec> EditorVerbFlags(EditorVerb verb) {
                {"surface", "Surface id (default: all surfaces)", ""}};
       break;
   }
-  for (const FlagSpec& common : {kReason, kArticle, kStart, kEnd, kZone,
-                                 kReplace}) {
+  for (const FlagSpec& common :
+       {kReason, kArticle, kStart, kEnd, kZone, kReplace}) {
     flags.push_back(common);
   }
   return flags;
@@ -108,8 +111,9 @@ std::string EditorVerbUsage(EditorVerb verb) {
       target = "--item ID --position N [--surface home]";
       break;
     case EditorVerb::kSuppress:
-      target = "(--item ID | --author A | --near-duplicates-of ID "
-               "[--threshold 0.95]) [--surface S]";
+      target =
+          "(--item ID | --author A | --near-duplicates-of ID "
+          "[--threshold 0.95]) [--surface S]";
       break;
     case EditorVerb::kBoost:
     case EditorVerb::kBury:
@@ -157,7 +161,8 @@ absl::StatusOr<EditorWrite> EditorWriteFromFlags(EditorVerb verb,
         break;
       }
       const bool near = f.Has("near-duplicates-of");
-      absl::StatusOr<int64_t> item = f.Int(near ? "near-duplicates-of" : "item");
+      absl::StatusOr<int64_t> item =
+          f.Int(near ? "near-duplicates-of" : "item");
       if (!item.ok()) return item.status();
       iv.item_id = *item;
       iv.kind = near ? InterventionKind::kSuppressNearDuplicates
@@ -212,17 +217,17 @@ std::string DescribeIntervention(const Intervention& iv) {
       what = absl::StrFormat("bury item %d x%.3f", iv.item_id, iv.factor);
       break;
   }
-  return absl::StrCat(what, " on ",
-                      iv.surface.empty() ? "all surfaces"
-                                         : "surface " + iv.surface);
+  return absl::StrCat(
+      what, " on ",
+      iv.surface.empty() ? "all surfaces" : "surface " + iv.surface);
 }
 
 std::string FormatWindow(const Intervention& iv) {
-  std::string out = absl::StrCat(
-      FormatRfc3339InZone(iv.start, iv.time_zone), " .. ",
-      iv.end == absl::InfiniteFuture()
-          ? std::string("(no end)")
-          : FormatRfc3339InZone(iv.end, iv.time_zone));
+  std::string out =
+      absl::StrCat(FormatRfc3339InZone(iv.start, iv.time_zone), " .. ",
+                   iv.end == absl::InfiniteFuture()
+                       ? std::string("(no end)")
+                       : FormatRfc3339InZone(iv.end, iv.time_zone));
   if (!iv.time_zone.empty()) absl::StrAppend(&out, " (", iv.time_zone, ")");
   return out;
 }

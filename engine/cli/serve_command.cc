@@ -106,9 +106,9 @@ int RunServe(const Args& args) {
   // The server owns the state directory while it runs (LOCK, see
   // engine/runtime/state_dir_lock.h): a second server, or an offline write,
   // is refused naming this one.
-  auto state = StateDir::Open(f.Get("state-dir"), engine->get(),
-                              &RealClock::Get(),
-                              {StateDirAccess::kWrite, "serve"});
+  auto state =
+      StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get(),
+                     {StateDirAccess::kWrite, "serve"});
   if (!state.ok()) return Fail("serve", state.status());
   std::cerr << "feedgov serve: replayed " << (*state)->replayed_journal_entries()
             << " catalog journal entries from " << f.Get("state-dir")

@@ -55,10 +55,9 @@ absl::StatusOr<std::unique_ptr<UserSession>> OpenUserSession(
   o.policy_path = f.Get("policy");
   o.state_dir = f.Get("state-dir");
   FEEDGOV_ASSIGN_OR_RETURN(s->engine, OpenEngine(o));
-  FEEDGOV_ASSIGN_OR_RETURN(
-      s->state,
-      StateDir::Open(f.Get("state-dir"), s->engine.get(), &RealClock::Get(),
-                     state_options));
+  FEEDGOV_ASSIGN_OR_RETURN(s->state,
+                           StateDir::Open(f.Get("state-dir"), s->engine.get(),
+                                          &RealClock::Get(), state_options));
   FEEDGOV_ASSIGN_OR_RETURN(
       LabelMap map,
       LoadLabelMap(f.Get("label-map"), s->engine->policies().taxonomy()));
@@ -122,7 +121,8 @@ int WithSession(const CommandSpec& spec, const Args& args, Body body) {
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   const std::string verb = ClientVerb(spec.name);
   StateDirOptions options;
-  options.access = verb.empty() ? StateDirAccess::kRead : StateDirAccess::kWrite;
+  options.access =
+      verb.empty() ? StateDirAccess::kRead : StateDirAccess::kWrite;
   options.command = spec.name;
   auto session = OpenUserSession(f, options);
   if (!session.ok()) {

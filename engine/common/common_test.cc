@@ -155,8 +155,8 @@ TEST(WindowTime, BadZonesAndTextsNameFieldAndValue) {
   EXPECT_FALSE(LoadIanaZone("time_zone", "../../etc/passwd").ok());
   EXPECT_FALSE(LoadIanaZone("time_zone", "").ok());
   EXPECT_TRUE(LoadIanaZone("time_zone", "UTC").ok());
-  auto no_zone = ParseWindowTime("--start", "2027-01-01T09:00", "",
-                                 WindowBound::kStart);
+  auto no_zone =
+      ParseWindowTime("--start", "2027-01-01T09:00", "", WindowBound::kStart);
   ASSERT_EQ(no_zone.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(no_zone.status().message().find("--start: '2027-01-01T09:00' has "
                                             "no UTC offset"),
@@ -173,8 +173,9 @@ TEST(WindowTime, BadZonesAndTextsNameFieldAndValue) {
 TEST(WindowTime, FormatsInTheZoneItWasEnteredIn) {
   EXPECT_EQ(FormatRfc3339InZone(Utc("2027-01-31T16:00:00Z"), "Asia/Shanghai"),
             "2027-02-01T00:00:00+08:00");
-  EXPECT_EQ(FormatRfc3339InZone(Utc("2027-07-01T13:00:00Z"), "America/New_York"),
-            "2027-07-01T09:00:00-04:00");
+  EXPECT_EQ(
+      FormatRfc3339InZone(Utc("2027-07-01T13:00:00Z"), "America/New_York"),
+      "2027-07-01T09:00:00-04:00");
   EXPECT_EQ(FormatRfc3339InZone(Utc("2027-07-01T13:00:00Z"), ""),
             "2027-07-01T13:00:00Z");
 }

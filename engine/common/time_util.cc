@@ -52,12 +52,9 @@ std::string FormatWithOffset(absl::Time t, absl::TimeZone tz) {
 // The instant of a civil second in `tz`, by the rule documented in the
 // header: unique times only, unless `first_instant` (dates: the first
 // instant at or after the civil time).
-absl::StatusOr<absl::Time> CivilToInstant(absl::string_view field,
-                                          absl::string_view text,
-                                          absl::CivilSecond civil,
-                                          absl::string_view zone_name,
-                                          absl::TimeZone tz,
-                                          bool first_instant) {
+absl::StatusOr<absl::Time> CivilToInstant(
+    absl::string_view field, absl::string_view text, absl::CivilSecond civil,
+    absl::string_view zone_name, absl::TimeZone tz, bool first_instant) {
   const absl::TimeZone::TimeInfo info = tz.At(civil);
   switch (info.kind) {
     case absl::TimeZone::TimeInfo::UNIQUE:
@@ -86,7 +83,8 @@ absl::StatusOr<absl::Time> CivilToInstant(absl::string_view field,
 absl::StatusOr<absl::TimeZone> LoadIanaZone(absl::string_view field,
                                             absl::string_view name) {
   absl::TimeZone tz;
-  if (!WellFormedZoneName(name) || !absl::LoadTimeZone(std::string(name), &tz)) {
+  if (!WellFormedZoneName(name) ||
+      !absl::LoadTimeZone(std::string(name), &tz)) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": unknown time zone '", name.substr(0, 64),
         "' (want an IANA name such as Asia/Shanghai or America/New_York, from "
@@ -124,17 +122,18 @@ absl::StatusOr<absl::Time> ParseWindowTime(absl::string_view field,
     civil = absl::CivilSecond(bound == WindowBound::kEnd ? day + 1 : day);
   }
   if (!civil) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", text.substr(0, 64),
-        "' is not a time: want RFC 3339 with an offset "
-        "(2027-01-01T09:00:00+08:00), or with --zone a local time "
-        "(2027-01-01T09:00) or a date (2027-01-01)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", text.substr(0, 64),
+                     "' is not a time: want RFC 3339 with an offset "
+                     "(2027-01-01T09:00:00+08:00), or with --zone a local time "
+                     "(2027-01-01T09:00) or a date (2027-01-01)"));
   }
   if (zone.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": '", text, "' has no UTC offset; give one "
-        "(2027-01-01T09:00:00+08:00), or --zone with an IANA name "
-        "(--zone Asia/Shanghai)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": '", text,
+                     "' has no UTC offset; give one "
+                     "(2027-01-01T09:00:00+08:00), or --zone with an IANA name "
+                     "(--zone Asia/Shanghai)"));
   }
   return CivilToInstant(field, text, *civil, zone, tz, is_date);
 }

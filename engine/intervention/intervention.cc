@@ -183,8 +183,9 @@ std::string SerializeIntervention(const Intervention& iv) {
       ",\"article_ref\":", JsonString(iv.article_ref),
       ",\"created\":", JsonTime(iv.created), ",\"start\":", JsonTime(iv.start),
       ",\"end\":", JsonTime(iv.end),
-      iv.time_zone.empty() ? ""
-                           : absl::StrCat(",\"time_zone\":", JsonString(iv.time_zone)),
+      iv.time_zone.empty()
+          ? ""
+          : absl::StrCat(",\"time_zone\":", JsonString(iv.time_zone)),
       ",\"revoked\":", iv.revoked ? "true" : "false", "}");
 }
 

@@ -74,7 +74,7 @@ struct Intervention {
   absl::Time created;      // Assigned by InterventionManager.
   absl::Time start;        // Window start, inclusive.
   absl::Time end = absl::InfiniteFuture();  // Window end, exclusive.
-  std::string time_zone;   // IANA name the window was entered in; "" = UTC.
+  std::string time_zone;  // IANA name the window was entered in; "" = UTC.
   bool revoked = false;
 
   // True when not revoked and start <= now < end.

@@ -186,7 +186,8 @@ TEST(ValidateInterventionTest, TimeZoneMustBeAKnownIanaName) {
     EXPECT_THAT(ValidateIntervention(iv),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          absl::StrCat("intervention.time_zone: unknown time "
-                                      "zone '", bad, "'")));
+                                      "zone '",
+                                      bad, "'")));
   }
 }
 

@@ -68,15 +68,16 @@ std::string DescribeStateDirOwner(const StateDirOwner& owner) {
     return "another process (it has just taken the lock; details not yet "
            "written)";
   }
-  std::string since = owner.since == absl::InfinitePast()
-                          ? ""
-                          : absl::StrCat(", since ", FormatRfc3339Utc(owner.since));
+  std::string since =
+      owner.since == absl::InfinitePast()
+          ? ""
+          : absl::StrCat(", since ", FormatRfc3339Utc(owner.since));
   if (owner.is_server()) {
-    return absl::StrCat(
-        "a running server (pid ", owner.pid, ", ",
-        owner.address.empty() ? std::string("starting, not listening yet")
-                              : absl::StrCat("listening on ", owner.address),
-        since, ")");
+    return absl::StrCat("a running server (pid ", owner.pid, ", ",
+                        owner.address.empty()
+                            ? std::string("starting, not listening yet")
+                            : absl::StrCat("listening on ", owner.address),
+                        since, ")");
   }
   return absl::StrCat("`feedgov ", owner.command, "` (pid ", owner.pid, since,
                       ")");
@@ -87,8 +88,8 @@ absl::StatusOr<std::unique_ptr<StateDirLock>> StateDirLock::Acquire(
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat(
-        "cannot create state directory ", state_dir, ": ", ec.message()));
+    return absl::InternalError(absl::StrCat("cannot create state directory ",
+                                            state_dir, ": ", ec.message()));
   }
   const std::string path = LockPath(state_dir);
   int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -121,8 +122,8 @@ absl::Status StateDirLock::SetAddress(absl::string_view address) {
 }
 
 absl::Status StateDirLock::Write() {
-  std::string text = absl::StrCat("pid ", owner_.pid, "\ncommand ",
-                                  owner_.command, "\n");
+  std::string text =
+      absl::StrCat("pid ", owner_.pid, "\ncommand ", owner_.command, "\n");
   if (!owner_.address.empty()) {
     absl::StrAppend(&text, "address ", owner_.address, "\n");
   }

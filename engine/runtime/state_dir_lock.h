@@ -32,9 +32,9 @@ inline constexpr char kStateDirLockFileName[] = "LOCK";
 
 // Who holds a state directory's lock, as written in its LOCK file.
 struct StateDirOwner {
-  int64_t pid = 0;        // 0: the owner has not written its details yet.
-  std::string command;    // "serve", "boost", "user set", ...
-  std::string address;    // A server's listen address; empty otherwise.
+  int64_t pid = 0;      // 0: the owner has not written its details yet.
+  std::string command;  // "serve", "boost", "user set", ...
+  std::string address;  // A server's listen address; empty otherwise.
   absl::Time since = absl::InfinitePast();  // When it took the lock.
 
   bool is_server() const { return command == "serve"; }

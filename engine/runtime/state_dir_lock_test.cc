@@ -25,10 +25,9 @@ TEST(StateDirLock, SecondAcquireInTheSameProcessIsRefusedNamingTheOwner) {
   auto second = StateDirLock::Acquire(dir, "boost");
   ASSERT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(second.status().message(),
-              HasSubstr(absl::StrCat("state dir ", dir,
-                                     " is owned by a running server (pid ",
-                                     getpid(),
-                                     ", listening on 127.0.0.1:8443, since ")))
+              HasSubstr(absl::StrCat(
+                  "state dir ", dir, " is owned by a running server (pid ",
+                  getpid(), ", listening on 127.0.0.1:8443, since ")))
       << second.status();
   ASSERT_OK_AND_ASSIGN(auto owner, FindStateDirOwner(dir));
   ASSERT_TRUE(owner.has_value());
@@ -48,9 +47,9 @@ TEST(StateDirLock, AnotherProcessIsRefusedWhileHeldAndAdmittedAfterRelease) {
     if (pid == 0) {
       auto lock = StateDirLock::Acquire(dir, "bury");
       if (lock.ok()) _exit(0);
-      bool named = lock.status().code() == absl::StatusCode::kFailedPrecondition &&
-                   lock.status().message().find("`feedgov pin`") !=
-                       std::string::npos;
+      bool named =
+          lock.status().code() == absl::StatusCode::kFailedPrecondition &&
+          lock.status().message().find("`feedgov pin`") != std::string::npos;
       _exit(named ? 3 : 4);
     }
     int status = 0;

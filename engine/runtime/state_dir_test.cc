@@ -7,14 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "engine/common/file_util.h"
 #include "engine/common/status_macros.h"
-#include "engine/intervention/intervention.h"
-#include "engine/store/schema.h"
-#include "engine/store/sqlite_db.h"
-#include "engine/runtime/open_engine.h"
-
 #include "engine/governance/policy_loader.h"
 #include "engine/governance/taxonomy.h"
+#include "engine/intervention/intervention.h"
 #include "engine/retrieval/synthetic.h"
+#include "engine/runtime/open_engine.h"
+#include "engine/store/schema.h"
+#include "engine/store/sqlite_db.h"
 #include "engine/testing/fake_clock.h"
 #include "engine/testing/status_matchers.h"
 #include "engine/testing/test_data.h"
@@ -168,17 +167,17 @@ TEST(StateDirOwnership, SecondWriterIsRefusedNamingTheOwner) {
                        StateDir::Open(dir, engine.get(), &clock,
                                       {StateDirAccess::kWrite, "serve"}));
   ASSERT_OK(owner->lock()->SetAddress("127.0.0.1:9"));
-  auto second = StateDir::Open(dir, nullptr, &clock,
-                               {StateDirAccess::kWrite, "revoke"});
+  auto second =
+      StateDir::Open(dir, nullptr, &clock, {StateDirAccess::kWrite, "revoke"});
   EXPECT_THAT(second.status(),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        absl::StrCat("state dir ", dir,
                                     " is owned by a running server (pid ")));
   owner.reset();
   // Released with the owner.
-  EXPECT_OK(StateDir::Open(dir, nullptr, &clock,
-                           {StateDirAccess::kWrite, "revoke"})
-                .status());
+  EXPECT_OK(
+      StateDir::Open(dir, nullptr, &clock, {StateDirAccess::kWrite, "revoke"})
+          .status());
 }
 
 TEST(StateDirOwnership, ReaderBesideTheOwnerSeesCommittedRowsAndWritesNothing) {
@@ -219,8 +218,9 @@ TEST(StateDirOwnership, ReaderBesideTheOwnerSeesCommittedRowsAndWritesNothing) {
   owner.reset();
   // With no owner a reader opens as before, holding the lock; the owner's
   // write above recorded the expiry the reader had left.
-  ASSERT_OK_AND_ASSIGN(reader, StateDir::Open(dir, nullptr, &clock,
-                                              {StateDirAccess::kRead, "audit"}));
+  ASSERT_OK_AND_ASSIGN(
+      reader,
+      StateDir::Open(dir, nullptr, &clock, {StateDirAccess::kRead, "audit"}));
   EXPECT_FALSE(reader->read_only());
   ASSERT_OK_AND_ASSIGN(entries, reader->intervention_store().ListAudit());
   ASSERT_EQ(entries.size(), 4u);
@@ -254,11 +254,13 @@ TEST(StateDirMigration, DatabaseWithoutTimeZoneColumnOpensAndVerifies) {
       const std::string us = absl::StrCat(absl::ToUnixMicros(clock.Now()));
       FEEDGOV_RETURN_IF_ERROR(db->Exec(absl::StrCat(
           "INSERT INTO interventions VALUES ('iv-000001', 'BOOST', 5, '', '', "
-          "0, 2.0, 0.0, 'ed', 'test', '', ", us, ", ", us, ", NULL, 0, 0)")));
-      return db->Exec(absl::StrCat(
-          "INSERT INTO audit_log VALUES (1, ", us, ", 'ed', 'CREATE', "
-          "'iv-000001', '', '", entry.event.after, "', 'test', '",
-          entry.prev_hash, "', '", entry.hash, "')"));
+          "0, 2.0, 0.0, 'ed', 'test', '', ",
+          us, ", ", us, ", NULL, 0, 0)")));
+      return db->Exec(absl::StrCat("INSERT INTO audit_log VALUES (1, ", us,
+                                   ", 'ed', 'CREATE', "
+                                   "'iv-000001', '', '",
+                                   entry.event.after, "', 'test', '",
+                                   entry.prev_hash, "', '", entry.hash, "')"));
     }));
   }
   auto engine = MakeEngine(&clock);

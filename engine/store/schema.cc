@@ -229,7 +229,8 @@ absl::StatusOr<std::shared_ptr<SqliteDb>> OpenFeedgovDb(
     if (version != latest) {
       return absl::FailedPreconditionError(absl::StrCat(
           path, " has schema version ", version, ", this feedgov binary ",
-          latest, "; a read-only open cannot migrate it (its owner, or any "
+          latest,
+          "; a read-only open cannot migrate it (its owner, or any "
           "write once the owner has stopped, migrates it)"));
     }
     return std::shared_ptr<SqliteDb>(std::move(db));

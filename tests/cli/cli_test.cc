@@ -15,20 +15,20 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "engine/catalog/snapshot.h"
 #include "engine/testing/status_matchers.h"
 #include "engine/testing/test_data.h"
-#include "tests/pipeline/movielens_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/pipeline/movielens_env.h"
 
 #ifndef FEEDGOV_CLI_PATH
 #error "FEEDGOV_CLI_PATH must name the feedgov binary"
@@ -547,21 +547,20 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
   Server server(*snapshot_, state, tokens);
   ASSERT_FALSE(server.address().empty()) << server.first_line();
 
-  Result boost = RunCli({"boost", "--state-dir", state, "--snapshot",
-                         *snapshot_, "--item", "5", "--factor", "2",
-                         "--editor", "ed", "--reason", "offline"});
+  Result boost =
+      RunCli({"boost", "--state-dir", state, "--snapshot", *snapshot_, "--item",
+              "5", "--factor", "2", "--editor", "ed", "--reason", "offline"});
   EXPECT_EQ(boost.code, 1) << boost;
   EXPECT_THAT(boost.err,
-              HasSubstr(absl::StrCat("feedgov boost: FAILED_PRECONDITION: state dir ", state,
-                                     " is owned by a running server (pid ",
-                                     server.pid(), ", listening on ",
-                                     server.address(), ", since ")))
+              HasSubstr(absl::StrCat(
+                  "feedgov boost: FAILED_PRECONDITION: state dir ", state,
+                  " is owned by a running server (pid ", server.pid(),
+                  ", listening on ", server.address(), ", since ")))
       << boost;
-  EXPECT_THAT(boost.err,
-              HasSubstr(absl::StrCat("use: feedgov client --server ",
-                                     server.address(),
-                                     " --token-file EDITOR_TOKEN_FILE boost "
-                                     "--item 5 --factor 2 --reason offline")))
+  EXPECT_THAT(boost.err, HasSubstr(absl::StrCat(
+                             "use: feedgov client --server ", server.address(),
+                             " --token-file EDITOR_TOKEN_FILE boost "
+                             "--item 5 --factor 2 --reason offline")))
       << boost;
   // Other writers too: a user control and a revoke.
   Result user = RunCli({"user", "set", "--state-dir", state, "--snapshot",
@@ -588,9 +587,9 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
   EXPECT_THAT(pin.out, HasSubstr("iv-000002")) << pin;
   // Every editor action of the offline CLI, with the same flags.
   auto client = [&](std::vector<std::string> verb_and_flags) {
-    std::vector<std::string> args = {"client", verb_and_flags[0], "--server",
-                                     server.address(), "--token-file",
-                                     editor_token};
+    std::vector<std::string> args = {"client",       verb_and_flags[0],
+                                     "--server",     server.address(),
+                                     "--token-file", editor_token};
     args.insert(args.end(), verb_and_flags.begin() + 1, verb_and_flags.end());
     return RunCli(args);
   };
@@ -608,10 +607,10 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
                           "--end", "2030-01-01"});
   EXPECT_EQ(author.code, 1) << author;  // A date needs --zone.
   EXPECT_THAT(author.err, HasSubstr("--end: '2030-01-01' has no UTC offset"));
-  Result moved = client({"pin", "--item", "2", "--position", "10", "--reason",
-                         "swap", "--replace", "iv-000002", "--start",
-                         "2027-01-01", "--end", "2027-01-31", "--zone",
-                         "Asia/Shanghai"});
+  Result moved =
+      client({"pin", "--item", "2", "--position", "10", "--reason", "swap",
+              "--replace", "iv-000002", "--start", "2027-01-01", "--end",
+              "2027-01-31", "--zone", "Asia/Shanghai"});
   EXPECT_EQ(moved.code, 0) << moved;
   EXPECT_THAT(moved.out,
               HasSubstr("iv-000005: pin item 2 at position 10 on surface home, "
@@ -641,9 +640,9 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
   EXPECT_EQ(server.Stop(), 0);
 
   // Once the server has stopped, offline writes work again.
-  Result after = RunCli({"bury", "--state-dir", state, "--snapshot",
-                         *snapshot_, "--item", "6", "--factor", "0.5",
-                         "--editor", "ed", "--reason", "offline"});
+  Result after =
+      RunCli({"bury", "--state-dir", state, "--snapshot", *snapshot_, "--item",
+              "6", "--factor", "0.5", "--editor", "ed", "--reason", "offline"});
   EXPECT_EQ(after.code, 0) << after;
   EXPECT_THAT(after.out, HasSubstr("iv-000006")) << after;
 }
@@ -654,30 +653,32 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
 TEST_F(CliTest, WindowsAreEnteredAndShownInTheirZone) {
   const std::string state = MakeTempDir("feedgov_cli_zones");
   auto boost = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"boost", "--state-dir", state, "--snapshot",
-                                     *snapshot_, "--item", "1", "--factor",
-                                     "2", "--editor", "ed", "--reason", "r"};
+    std::vector<std::string> args = {
+        "boost",  "--state-dir", state,      "--snapshot", *snapshot_,
+        "--item", "1",           "--factor", "2",          "--editor",
+        "ed",     "--reason",    "r"};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunCli(args);
   };
   Result month = boost({"--start", "2027-01-01", "--end", "2027-01-31",
                         "--zone", "Asia/Shanghai"});
   ASSERT_EQ(month.code, 0) << month;
-  EXPECT_THAT(month.out, HasSubstr("2027-01-01T00:00:00+08:00 .. "
-                                   "2027-02-01T00:00:00+08:00 (Asia/Shanghai)"));
+  EXPECT_THAT(month.out,
+              HasSubstr("2027-01-01T00:00:00+08:00 .. "
+                        "2027-02-01T00:00:00+08:00 (Asia/Shanghai)"));
   Result summer = boost({"--start", "2027-07-01T09:00", "--end",
                          "2027-11-07T00:30", "--zone", "America/New_York"});
   ASSERT_EQ(summer.code, 0) << summer;
   EXPECT_THAT(summer.out, HasSubstr("2027-07-01T09:00:00-04:00 .. "
                                     "2027-11-07T00:30:00-04:00 "
                                     "(America/New_York)"));
-  Result gap = boost({"--start", "2027-03-14T02:30", "--zone",
-                      "America/New_York"});
+  Result gap =
+      boost({"--start", "2027-03-14T02:30", "--zone", "America/New_York"});
   EXPECT_EQ(gap.code, 1) << gap;
   EXPECT_THAT(gap.err, HasSubstr("INVALID_ARGUMENT: --start: 2027-03-14T02:30 "
                                  "does not exist in America/New_York"));
-  Result fold = boost({"--start", "2027-11-07T01:30", "--zone",
-                       "America/New_York"});
+  Result fold =
+      boost({"--start", "2027-11-07T01:30", "--zone", "America/New_York"});
   EXPECT_EQ(fold.code, 1) << fold;
   EXPECT_THAT(fold.err, HasSubstr("--start: 2027-11-07T01:30 is ambiguous in "
                                   "America/New_York"));

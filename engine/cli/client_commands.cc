@@ -1,4 +1,7 @@
 // feedgov client <verb>: talk to a running `feedgov serve` over gRPC.
+// Editor verbs (pin, suppress, boost, bury, revoke, interventions, audit)
+// take the offline commands' flags (engine/cli/intervention_flags.h), so a
+// state directory owned by a server never needs the offline path.
 // User controls (UserControlService): user-show, user-set, user-tags,
 // user-delete-tag, user-add-tag, not-interested, why, about; --user may be
 // omitted with a user token (it acts for its own id).
@@ -15,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/cli/commands.h"
+#include "engine/cli/intervention_flags.h"
 #include "engine/cli/output.h"
 #include "engine/common/file_util.h"
 #include "engine/common/status_macros.h"
@@ -88,51 +92,64 @@ std::string Usage(const std::string& verb, const std::string& rest) {
                       " --server HOST:PORT --token-file F ", rest);
 }
 
-std::string DescribeIntervention(const v1::Intervention& iv) {
-  std::string what = v1::InterventionKind_Name(iv.kind());
-  what = what.substr(std::string("INTERVENTION_KIND_").size());
-  std::string target =
-      iv.kind() == v1::INTERVENTION_KIND_SUPPRESS_AUTHOR
-          ? absl::StrCat("author '", iv.author(), "'")
-          : absl::StrCat("item ", iv.item_id());
-  if (iv.kind() == v1::INTERVENTION_KIND_PIN) {
-    absl::StrAppend(&target, " at position ", iv.position());
-  }
-  return absl::StrCat(what, " ", target, " on ",
-                      iv.surface().empty() ? "all surfaces" : iv.surface());
+// The engine's view of a stored intervention the server returned, to
+// describe it the way the offline commands do (1-based positions, the window
+// in the zone it was entered in).
+Intervention FromServer(const v1::Intervention& in) {
+  absl::StatusOr<Intervention> iv = service::InterventionFromProto(
+      in, absl::FromUnixMicros(in.start_unix_us()));
+  Intervention out = iv.ok() ? *iv : Intervention();
+  out.id = in.id();
+  out.editor = in.editor();
+  out.revoked = in.revoked();
+  return out;
 }
 
-int CreateIntervention(const std::string& command, const Connection& c,
-                       const ParsedFlags& f, v1::Intervention iv) {
-  iv.set_reason(f.Get("reason"));
-  iv.set_article_ref(f.Get("article"));
-  if (f.Has("end")) {
-    auto end = ParseRfc3339(f.Get("end"));
-    if (!end.ok()) return Fail(command, Annotate(end.status(), "--end"));
-    iv.set_end_unix_us(absl::ToUnixMicros(*end));
-  }
-  auto stub = v1::EditorService::NewStub(c.channel);
+// feedgov client pin|suppress|boost|bury: the offline commands' flags
+// (engine/cli/intervention_flags.h), sent as CreateIntervention, or as
+// ReplaceIntervention with --replace.
+int CreateIntervention(EditorVerb verb, const std::string& summary,
+                       const Args& args) {
+  const std::string verb_name = EditorVerbName(verb);
+  const std::string command = "client " + verb_name;
+  CommandSpec spec{command, summary, Usage(verb_name, EditorVerbUsage(verb)),
+                   EditorVerbFlags(verb)};
+  ParsedFlags f;
+  int code = 0;
+  auto c = Start(spec, args, &f, &code);
+  if (!c) return code;
+  auto write = EditorWriteFromFlags(verb, f, absl::Now());
+  if (!write.ok()) return Fail(command, write.status());
+  v1::Intervention iv;
+  service::InterventionToProto(write->intervention, &iv);
+  iv.clear_id();
+  iv.clear_created_unix_us();
+  if (!write->start_given) iv.clear_start_unix_us();  // The server's now.
+  auto stub = v1::EditorService::NewStub(c->channel);
   v1::Intervention made;
   grpc::Status s;
-  if (f.Has("replace")) {
+  if (!write->replaces.empty()) {
     v1::ReplaceInterventionRequest req;
-    req.set_replaces_id(f.Get("replace"));
+    req.set_replaces_id(write->replaces);
     *req.mutable_intervention() = iv;
-    s = stub->ReplaceIntervention(c.Context().get(), req, &made);
+    s = stub->ReplaceIntervention(c->Context().get(), req, &made);
   } else {
     v1::CreateInterventionRequest req;
     *req.mutable_intervention() = iv;
-    s = stub->CreateIntervention(c.Context().get(), req, &made);
+    s = stub->CreateIntervention(c->Context().get(), req, &made);
   }
   if (!s.ok()) return Fail(command, FromGrpcStatus(s));
-  std::cout << made.id() << ": " << DescribeIntervention(made) << " by "
-            << made.editor() << "\n";
+  const Intervention shown = FromServer(made);
+  std::cout << made.id() << ": " << DescribeIntervention(shown) << ", "
+            << FormatWindow(shown) << " by " << made.editor()
+            << (write->replaces.empty()
+                    ? ""
+                    : absl::StrCat(" (replaces ", write->replaces, ")"))
+            << "\n";
   return 0;
 }
 
 const FlagSpec kReason{"reason", "Why (shown to compliance staff)", "", true};
-const FlagSpec kArticle{"article", "Legal basis, e.g. 'Gov. Art. 12'", ""};
-const FlagSpec kEnd{"end", "Window end (exclusive), RFC 3339 (default: none)", ""};
 
 }  // namespace
 
@@ -176,62 +193,35 @@ int RunClientRank(const Args& args) {
 }
 
 int RunClientPin(const Args& args) {
-  CommandSpec spec{"client pin",
-                   "EditorService.CreateIntervention (PIN): pin an item to a "
-                   "1-based position. Refused when governance forbids it.",
-                   Usage("pin", "--item ID --position N [--surface home] "
-                                "--reason R [--article A] [--end T] [--replace ID]"),
-                   {{"item", "Item id", "", true},
-                    {"position", "1-based position", "", true},
-                    {"surface", "Surface id", "home"},
-                    kReason, kArticle, kEnd,
-                    {"replace", "Id of the pin this one replaces", ""}}};
-  ParsedFlags f;
-  int code = 0;
-  auto c = Start(spec, args, &f, &code);
-  if (!c) return code;
-  auto item = f.Int("item");
-  auto pos = f.Int32("position");
-  if (!item.ok()) return Fail("client pin", item.status());
-  if (!pos.ok()) return Fail("client pin", pos.status());
-  v1::Intervention iv;
-  iv.set_kind(v1::INTERVENTION_KIND_PIN);
-  iv.set_item_id(*item);
-  iv.set_position(static_cast<int32_t>(*pos));
-  iv.set_surface(f.Get("surface"));
-  return CreateIntervention("client pin", *c, f, iv);
+  return CreateIntervention(
+      EditorVerb::kPin,
+      "EditorService.CreateIntervention (PIN): pin an item to a 1-based "
+      "position. Refused when governance forbids it.",
+      args);
 }
 
 int RunClientSuppress(const Args& args) {
-  CommandSpec spec{"client suppress",
-                   "EditorService.CreateIntervention (SUPPRESS_ITEM or "
-                   "SUPPRESS_AUTHOR).",
-                   Usage("suppress", "(--item ID | --author A) [--surface S] "
-                                     "--reason R [--article A] [--end T]"),
-                   {{"item", "Item id", ""},
-                    {"author", "Author", ""},
-                    {"surface", "Surface id (default: all)", ""},
-                    kReason, kArticle, kEnd}};
-  ParsedFlags f;
-  int code = 0;
-  auto c = Start(spec, args, &f, &code);
-  if (!c) return code;
-  if (f.Has("item") == f.Has("author")) {
-    return Fail("client suppress",
-                absl::InvalidArgumentError("give exactly one of --item, --author"));
-  }
-  v1::Intervention iv;
-  iv.set_surface(f.Get("surface"));
-  if (f.Has("author")) {
-    iv.set_kind(v1::INTERVENTION_KIND_SUPPRESS_AUTHOR);
-    iv.set_author(f.Get("author"));
-  } else {
-    auto item = f.Int("item");
-    if (!item.ok()) return Fail("client suppress", item.status());
-    iv.set_kind(v1::INTERVENTION_KIND_SUPPRESS_ITEM);
-    iv.set_item_id(*item);
-  }
-  return CreateIntervention("client suppress", *c, f, iv);
+  return CreateIntervention(
+      EditorVerb::kSuppress,
+      "EditorService.CreateIntervention (SUPPRESS_ITEM, SUPPRESS_AUTHOR or "
+      "SUPPRESS_NEAR_DUPLICATES).",
+      args);
+}
+
+int RunClientBoost(const Args& args) {
+  return CreateIntervention(
+      EditorVerb::kBoost,
+      "EditorService.CreateIntervention (BOOST): multiply an item's score by a "
+      "factor > 1.",
+      args);
+}
+
+int RunClientBury(const Args& args) {
+  return CreateIntervention(
+      EditorVerb::kBury,
+      "EditorService.CreateIntervention (BURY): multiply an item's score by a "
+      "factor in (0, 1).",
+      args);
 }
 
 int RunClientRevoke(const Args& args) {
@@ -269,12 +259,16 @@ int RunClientInterventions(const Args& args) {
   if (!s.ok()) return Fail("client interventions", FromGrpcStatus(s));
   std::vector<std::vector<std::string>> rows;
   for (const v1::Intervention& iv : resp.interventions()) {
-    rows.push_back({iv.id(), DescribeIntervention(iv),
-                    iv.revoked() ? "revoked" : "in force/scheduled", iv.editor(),
-                    iv.reason(), iv.article_ref()});
+    const Intervention shown = FromServer(iv);
+    rows.push_back({iv.id(), DescribeIntervention(shown),
+                    iv.revoked() ? "revoked" : "in force/scheduled",
+                    FormatWindow(shown), iv.editor(), iv.reason(),
+                    iv.article_ref()});
   }
-  std::cout << FormatTable({"id", "what", "state", "editor", "reason", "article"},
-                           rows, 60);
+  std::cout << FormatTable(
+      {"id", "what", "state", "window (as entered; end exclusive)", "editor",
+       "reason", "article"},
+      rows, 80);
   return 0;
 }
 

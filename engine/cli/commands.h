@@ -30,6 +30,7 @@ int RunSuppress(const Args& args);
 int RunUnsuppress(const Args& args);
 int RunBoost(const Args& args);
 int RunBury(const Args& args);
+int RunRevoke(const Args& args);
 int RunInterventionsList(const Args& args);
 int RunAuditList(const Args& args);
 int RunAuditVerify(const Args& args);
@@ -40,6 +41,8 @@ int RunTokenAdd(const Args& args);
 int RunClientRank(const Args& args);
 int RunClientPin(const Args& args);
 int RunClientSuppress(const Args& args);
+int RunClientBoost(const Args& args);
+int RunClientBury(const Args& args);
 int RunClientRevoke(const Args& args);
 int RunClientInterventions(const Args& args);
 int RunClientAudit(const Args& args);
@@ -71,6 +74,18 @@ bool ParseOrExit(const CommandSpec& spec, const Args& args, ParsedFlags* out,
                  int* exit_code);
 // Prints "feedgov <command>: <message>" to stderr and returns 1.
 int Fail(const std::string& command, const absl::Status& status);
+
+// For an offline write refused because a running server owns `state_dir`
+// (engine/runtime/state_dir_lock.h): `status` with the command to use
+// instead appended, "; use: feedgov client --server ADDR --token-file
+// <token_hint> <client_verb> <args>", where args are `args` without the
+// offline-only flags (--state-dir, --snapshot, --policy, --taxonomy,
+// --label-map, and --editor: through the API the token's name is the
+// editor). Any other status is returned unchanged.
+absl::Status SuggestClient(const absl::Status& status,
+                           const std::string& state_dir,
+                           const std::string& client_verb,
+                           const std::string& token_hint, const Args& args);
 
 }  // namespace feedgov::cli
 

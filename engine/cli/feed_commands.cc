@@ -172,7 +172,9 @@ int RunRank(const Args& args) {
   if (!engine.ok()) return Fail("rank", engine.status());
   std::unique_ptr<StateDir> state;
   if (f.Has("state-dir")) {
-    auto opened = StateDir::Open(f.Get("state-dir"), engine->get(), clock);
+    // Reads only: works beside a running server (docs/operations.md).
+    auto opened = StateDir::Open(f.Get("state-dir"), engine->get(), clock,
+                                 {StateDirAccess::kRead, "rank"});
     if (!opened.ok()) return Fail("rank", opened.status());
     state = *std::move(opened);
   }

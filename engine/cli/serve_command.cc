@@ -103,7 +103,12 @@ int RunServe(const Args& args) {
   o.state_dir = f.Get("state-dir");
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("serve", engine.status());
-  auto state = StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get());
+  // The server owns the state directory while it runs (LOCK, see
+  // engine/runtime/state_dir_lock.h): a second server, or an offline write,
+  // is refused naming this one.
+  auto state =
+      StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get(),
+                     {StateDirAccess::kWrite, "serve"});
   if (!state.ok()) return Fail("serve", state.status());
   std::cerr << "feedgov serve: replayed " << (*state)->replayed_journal_entries()
             << " catalog journal entries from " << f.Get("state-dir")
@@ -119,6 +124,8 @@ int RunServe(const Args& args) {
   deps.log = &std::cerr;
   auto server = service::FeedgovServer::Start(so, deps);
   if (!server.ok()) return Fail("serve", server.status());
+  absl::Status recorded = (*state)->lock()->SetAddress((*server)->address());
+  if (!recorded.ok()) return Fail("serve", recorded);
   std::cout << "listening on " << (*server)->address()
             << (so.tls_cert_path.empty() ? "" : " (TLS)") << std::endl;
 

@@ -43,7 +43,7 @@ struct UserSession {
 };
 
 absl::StatusOr<std::unique_ptr<UserSession>> OpenUserSession(
-    const ParsedFlags& f) {
+    const ParsedFlags& f, const StateDirOptions& state_options) {
   auto s = std::make_unique<UserSession>();
   FEEDGOV_ASSIGN_OR_RETURN(s->user, f.Int("user"));
   if (s->user < 1) {
@@ -55,9 +55,9 @@ absl::StatusOr<std::unique_ptr<UserSession>> OpenUserSession(
   o.policy_path = f.Get("policy");
   o.state_dir = f.Get("state-dir");
   FEEDGOV_ASSIGN_OR_RETURN(s->engine, OpenEngine(o));
-  FEEDGOV_ASSIGN_OR_RETURN(
-      s->state,
-      StateDir::Open(f.Get("state-dir"), s->engine.get(), &RealClock::Get()));
+  FEEDGOV_ASSIGN_OR_RETURN(s->state,
+                           StateDir::Open(f.Get("state-dir"), s->engine.get(),
+                                          &RealClock::Get(), state_options));
   FEEDGOV_ASSIGN_OR_RETURN(
       LabelMap map,
       LoadLabelMap(f.Get("label-map"), s->engine->policies().taxonomy()));
@@ -103,14 +103,32 @@ absl::StatusOr<bool> OnOff(const std::string& flag, const std::string& v) {
       absl::StrCat("--", flag, " '", v, "': want on or off"));
 }
 
+// The API verb (`feedgov client ...`) of each writing command; the others
+// only read, and work beside a running server (StateDirAccess::kRead).
+std::string ClientVerb(const std::string& command) {
+  if (command == "user set") return "user-set";
+  if (command == "user delete-tag") return "user-delete-tag";
+  if (command == "user add-tag") return "user-add-tag";
+  if (command == "user not-interested") return "not-interested";
+  return "";
+}
+
 // Runs `body` with an opened session; prints its settings result.
 template <typename Body>
 int WithSession(const CommandSpec& spec, const Args& args, Body body) {
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
-  auto session = OpenUserSession(f);
-  if (!session.ok()) return Fail(spec.name, session.status());
+  const std::string verb = ClientVerb(spec.name);
+  StateDirOptions options;
+  options.access =
+      verb.empty() ? StateDirAccess::kRead : StateDirAccess::kWrite;
+  options.command = spec.name;
+  auto session = OpenUserSession(f, options);
+  if (!session.ok()) {
+    return Fail(spec.name, SuggestClient(session.status(), f.Get("state-dir"),
+                                         verb, "TOKEN_FILE", args));
+  }
   absl::Status s = body(f, **session);
   return s.ok() ? 0 : Fail(spec.name, s);
 }

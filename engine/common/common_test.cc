@@ -51,6 +51,135 @@ TEST(Rfc3339, RejectsTimeWithoutOffset) {
   EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Window times as editors write them (ParseWindowTime). Oracles computed by
+// hand: New York is UTC-5 (EST) until 2027-03-14 02:00 local, UTC-4 (EDT)
+// until 2027-11-07 02:00 local; Shanghai is UTC+8 all year.
+absl::Time Utc(const std::string& rfc3339) { return *ParseRfc3339(rfc3339); }
+
+TEST(WindowTime, Rfc3339OffsetsWinAndNeedNoZone) {
+  auto t = ParseWindowTime("--start", "2027-01-01T09:00:00+08:00", "",
+                           WindowBound::kStart);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc("2027-01-01T01:00:00Z"));
+  // The offset fixes the instant even when a zone is given (for display).
+  t = ParseWindowTime("--end", "2027-01-01T09:00:00+08:00", "America/New_York",
+                      WindowBound::kEnd);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc("2027-01-01T01:00:00Z"));
+}
+
+TEST(WindowTime, LocalTimesAreReadInTheZoneOnBothSidesOfDst) {
+  struct Case {
+    const char* local;
+    const char* utc;
+  } cases[] = {
+      {"2027-01-15T09:00", "2027-01-15T14:00:00Z"},     // EST, -5.
+      {"2027-07-01T09:00:00", "2027-07-01T13:00:00Z"},  // EDT, -4.
+      {"2027-03-14T01:30", "2027-03-14T06:30:00Z"},     // Just before the gap.
+      {"2027-03-14T03:30", "2027-03-14T07:30:00Z"},     // Just after it.
+      {"2027-11-07T00:30", "2027-11-07T04:30:00Z"},     // Before the fold.
+      {"2027-11-07T02:30", "2027-11-07T07:30:00Z"},     // After it.
+  };
+  for (const Case& c : cases) {
+    auto t = ParseWindowTime("--start", c.local, "America/New_York",
+                             WindowBound::kStart);
+    ASSERT_TRUE(t.ok()) << c.local << ": " << t.status();
+    EXPECT_EQ(*t, Utc(c.utc)) << c.local;
+  }
+}
+
+TEST(WindowTime, DatesAreWholeDaysInTheZone) {
+  auto start = ParseWindowTime("--start", "2027-01-01", "Asia/Shanghai",
+                               WindowBound::kStart);
+  auto end = ParseWindowTime("--end", "2027-01-31", "Asia/Shanghai",
+                             WindowBound::kEnd);
+  ASSERT_TRUE(start.ok()) << start.status();
+  ASSERT_TRUE(end.ok()) << end.status();
+  EXPECT_EQ(*start, Utc("2026-12-31T16:00:00Z"));
+  // --end 2027-01-31 includes all of Jan 31: exclusive end at Feb 1 00:00
+  // Shanghai = 2027-01-31T16:00:00Z = 1801411200 s (20849 days + 16 h).
+  EXPECT_EQ(*end, Utc("2027-01-31T16:00:00Z"));
+  EXPECT_EQ(absl::ToUnixSeconds(*end), 1801411200);
+  // A date in New York on the day DST starts: the day still starts at
+  // 00:00 EST, and ends at 00:00 EDT the next day (a 23-hour day).
+  auto ny_start = ParseWindowTime("--start", "2027-03-14", "America/New_York",
+                                  WindowBound::kStart);
+  auto ny_end = ParseWindowTime("--end", "2027-03-14", "America/New_York",
+                                WindowBound::kEnd);
+  ASSERT_TRUE(ny_start.ok() && ny_end.ok());
+  EXPECT_EQ(*ny_start, Utc("2027-03-14T05:00:00Z"));
+  EXPECT_EQ(*ny_end, Utc("2027-03-15T04:00:00Z"));
+  EXPECT_EQ(*ny_end - *ny_start, absl::Hours(23));
+}
+
+TEST(WindowTime, GapTimesAreRefusedNamingTheJump) {
+  auto t = ParseWindowTime("--start", "2027-03-14T02:30", "America/New_York",
+                           WindowBound::kStart);
+  ASSERT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(t.status().message().find("--start"), std::string::npos);
+  EXPECT_NE(t.status().message().find("2027-03-14T02:30 does not exist in "
+                                      "America/New_York"),
+            std::string::npos)
+      << t.status();
+  EXPECT_NE(t.status().message().find("2027-03-14T03:00:00-04:00"),
+            std::string::npos)
+      << t.status();
+}
+
+TEST(WindowTime, AmbiguousTimesAreRefusedNamingBothInstants) {
+  auto t = ParseWindowTime("--end", "2027-11-07T01:30", "America/New_York",
+                           WindowBound::kEnd);
+  ASSERT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(t.status().message().find("--end: 2027-11-07T01:30 is ambiguous"),
+            std::string::npos)
+      << t.status();
+  EXPECT_NE(t.status().message().find("2027-11-07T01:30:00-04:00"),
+            std::string::npos);
+  EXPECT_NE(t.status().message().find("2027-11-07T01:30:00-05:00"),
+            std::string::npos);
+  // Either spelled with its offset is accepted.
+  EXPECT_EQ(*ParseWindowTime("--end", "2027-11-07T01:30:00-05:00",
+                             "America/New_York", WindowBound::kEnd),
+            Utc("2027-11-07T06:30:00Z"));
+}
+
+TEST(WindowTime, BadZonesAndTextsNameFieldAndValue) {
+  auto unknown = ParseWindowTime("--start", "2027-01-01", "Mars/Olympus_Mons",
+                                 WindowBound::kStart);
+  ASSERT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.status().message().find(
+                "--zone: unknown time zone 'Mars/Olympus_Mons'"),
+            std::string::npos)
+      << unknown.status();
+  // Names are IANA names, never paths.
+  EXPECT_FALSE(LoadIanaZone("time_zone", "../../etc/passwd").ok());
+  EXPECT_FALSE(LoadIanaZone("time_zone", "").ok());
+  EXPECT_TRUE(LoadIanaZone("time_zone", "UTC").ok());
+  auto no_zone =
+      ParseWindowTime("--start", "2027-01-01T09:00", "", WindowBound::kStart);
+  ASSERT_EQ(no_zone.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(no_zone.status().message().find("--start: '2027-01-01T09:00' has "
+                                            "no UTC offset"),
+            std::string::npos)
+      << no_zone.status();
+  auto garbage = ParseWindowTime("--end", "next tuesday", "Asia/Shanghai",
+                                 WindowBound::kEnd);
+  ASSERT_EQ(garbage.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(garbage.status().message().find("--end: 'next tuesday'"),
+            std::string::npos)
+      << garbage.status();
+}
+
+TEST(WindowTime, FormatsInTheZoneItWasEnteredIn) {
+  EXPECT_EQ(FormatRfc3339InZone(Utc("2027-01-31T16:00:00Z"), "Asia/Shanghai"),
+            "2027-02-01T00:00:00+08:00");
+  EXPECT_EQ(
+      FormatRfc3339InZone(Utc("2027-07-01T13:00:00Z"), "America/New_York"),
+      "2027-07-01T09:00:00-04:00");
+  EXPECT_EQ(FormatRfc3339InZone(Utc("2027-07-01T13:00:00Z"), ""),
+            "2027-07-01T13:00:00Z");
+}
+
 TEST(WriteFileAtomic, ReplacesContentsWhole) {
   auto dir = std::filesystem::temp_directory_path() / "feedgov_common_test";
   std::filesystem::create_directories(dir);

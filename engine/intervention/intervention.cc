@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/time_util.h"
 #include "engine/store/audit_log.h"
 
 namespace feedgov {
@@ -156,6 +157,11 @@ absl::Status ValidateIntervention(const Intervention& iv) {
   if (iv.start == absl::InfinitePast() || iv.start == absl::InfiniteFuture()) {
     return FieldError("start", "must be a finite time");
   }
+  if (!iv.time_zone.empty()) {
+    absl::StatusOr<absl::TimeZone> zone =
+        LoadIanaZone("intervention.time_zone", iv.time_zone);
+    if (!zone.ok()) return zone.status();
+  }
   if (!(iv.start < iv.end)) {
     return FieldError("end", absl::StrCat("window must satisfy start < end; got "
                                           "start ", JsonTime(iv.start),
@@ -177,6 +183,9 @@ std::string SerializeIntervention(const Intervention& iv) {
       ",\"article_ref\":", JsonString(iv.article_ref),
       ",\"created\":", JsonTime(iv.created), ",\"start\":", JsonTime(iv.start),
       ",\"end\":", JsonTime(iv.end),
+      iv.time_zone.empty()
+          ? ""
+          : absl::StrCat(",\"time_zone\":", JsonString(iv.time_zone)),
       ",\"revoked\":", iv.revoked ? "true" : "false", "}");
 }
 
@@ -203,6 +212,7 @@ InterventionRecord ToRecord(const Intervention& iv) {
   r.created = iv.created;
   r.start = iv.start;
   r.end = iv.end;
+  r.time_zone = iv.time_zone;
   r.revoked = iv.revoked;
   return r;
 }
@@ -228,6 +238,7 @@ absl::StatusOr<Intervention> FromRecord(const InterventionRecord& r) {
   iv.created = r.created;
   iv.start = r.start;
   iv.end = r.end;
+  iv.time_zone = r.time_zone;
   iv.revoked = r.revoked;
   return iv;
 }

@@ -6,8 +6,11 @@
 // an item's score, on one surface or on all, inside a time window.
 //
 // Time window: [start, end), UTC instants (inputs may carry any RFC 3339
-// offset; see engine/common/time_util.h). end may be absl::InfiniteFuture().
-// Stored and compared at microsecond precision.
+// offset, or be local times / dates in an IANA zone; see
+// engine/common/time_util.h). end may be absl::InfiniteFuture(). Stored and
+// compared at microsecond precision. `time_zone` names the IANA zone the
+// window was entered in (empty: UTC / an explicit offset); it only decides
+// how the window is shown back, never when it applies.
 //
 // Which fields matter per kind (others are ignored, kept as given):
 //   kPin                    item_id, position in [0, kMaxPinPosition)
@@ -71,6 +74,7 @@ struct Intervention {
   absl::Time created;      // Assigned by InterventionManager.
   absl::Time start;        // Window start, inclusive.
   absl::Time end = absl::InfiniteFuture();  // Window end, exclusive.
+  std::string time_zone;  // IANA name the window was entered in; "" = UTC.
   bool revoked = false;
 
   // True when not revoked and start <= now < end.
@@ -82,14 +86,18 @@ struct Intervention {
 };
 
 // Field checks (see the table above, plus: editor and reason non-empty,
-// start < end, start finite, text lengths). INVALID_ARGUMENT whose message
+// start < end, start finite, text lengths, time_zone empty or a known IANA
+// name: "intervention.time_zone: unknown time zone 'Mars/Base' ...").
+// INVALID_ARGUMENT whose message
 // starts with the field name, e.g. "intervention.factor: boost factor must
 // be > 1, got 0.5". Does not check id/created (assigned later) nor whether
 // the window has already passed (InterventionManager does, with its clock).
 absl::Status ValidateIntervention(const Intervention& intervention);
 
 // Canonical one-line JSON with a fixed key order, times as RFC 3339 UTC with
-// microseconds ("end": null when infinite). Used for the audit log's
+// microseconds ("end": null when infinite). "time_zone" follows "end" only
+// when non-empty, so entries written before zones existed serialize (and
+// verify) exactly as they did. Used for the audit log's
 // before/after columns; deterministic for equal inputs.
 std::string SerializeIntervention(const Intervention& intervention);
 

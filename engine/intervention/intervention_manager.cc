@@ -80,7 +80,8 @@ absl::string_view InterventionStateName(InterventionState state) {
 }
 
 absl::StatusOr<std::unique_ptr<InterventionManager>> InterventionManager::Open(
-    InterventionStore& store, const Clock& clock, WriteGate gate) {
+    InterventionStore& store, const Clock& clock, WriteGate gate,
+    PendingExpiries at_open) {
   if (!gate) {
     return absl::InvalidArgumentError(
         "InterventionManager: gate is null (use AllowAllGate() explicitly)");
@@ -90,7 +91,9 @@ absl::StatusOr<std::unique_ptr<InterventionManager>> InterventionManager::Open(
   absl::MutexLock lock(&manager->mu_);
   FEEDGOV_RETURN_IF_ERROR(manager->LoadLocked());
   absl::Time now = clock.Now();
-  FEEDGOV_RETURN_IF_ERROR(manager->RecordExpirationsLocked(now).status());
+  if (at_open == PendingExpiries::kRecord) {
+    FEEDGOV_RETURN_IF_ERROR(manager->RecordExpirationsLocked(now).status());
+  }
   manager->PublishLocked(now);
   return manager;
 }

@@ -104,8 +104,12 @@ class InterventionManager {
   // pending expirations, and publishes the first snapshot. `store` and
   // `clock` must outlive the manager. Errors: INVALID_ARGUMENT (null gate),
   // DATA_LOSS (unreadable stored rows), or the store's error.
+  // With PendingExpiries::kLeave nothing is written at Open (a reader beside
+  // the state directory's owner leaves the EXPIRE entries to the owner).
+  enum class PendingExpiries { kRecord, kLeave };
   static absl::StatusOr<std::unique_ptr<InterventionManager>> Open(
-      InterventionStore& store, const Clock& clock, WriteGate gate);
+      InterventionStore& store, const Clock& clock, WriteGate gate,
+      PendingExpiries at_open = PendingExpiries::kRecord);
 
   // Creates `request` (its id, created and revoked are overwritten: the id
   // is assigned as "iv-NNNNNN", created = clock now). Returns the stored

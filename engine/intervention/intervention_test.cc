@@ -161,12 +161,43 @@ TEST(SerializeInterventionTest, ProducesCanonicalEscapedJson) {
             "\"revoked\":false}");
 }
 
+// Issue 13 item 6: the zone a window was entered in is part of the audited
+// intervention, and entries written before zones existed serialize as they
+// did (so their hashes and the row checks still verify).
+TEST(SerializeInterventionTest, TimeZoneFollowsEndOnlyWhenSet) {
+  Intervention iv = ValidPin();
+  iv.id = "iv-000008";
+  const std::string without = SerializeIntervention(iv);
+  EXPECT_EQ(without.find("time_zone"), std::string::npos) << without;
+  iv.time_zone = "Asia/Shanghai";
+  EXPECT_NE(SerializeIntervention(iv).find(
+                "\"end\":\"2023-11-15T22:13:20.000000Z\","
+                "\"time_zone\":\"Asia/Shanghai\",\"revoked\":false}"),
+            std::string::npos)
+      << SerializeIntervention(iv);
+}
+
+TEST(ValidateInterventionTest, TimeZoneMustBeAKnownIanaName) {
+  Intervention iv = ValidPin();
+  iv.time_zone = "America/New_York";
+  EXPECT_OK(ValidateIntervention(iv));
+  for (const char* bad : {"Mars/Olympus_Mons", "../../etc/passwd", "Asia/"}) {
+    iv.time_zone = bad;
+    EXPECT_THAT(ValidateIntervention(iv),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("intervention.time_zone: unknown time "
+                                      "zone '",
+                                      bad, "'")));
+  }
+}
+
 TEST(InterventionRecordTest, RecordConversionRoundTrips) {
   Intervention iv = ValidPin();
   iv.id = "iv-000001";
   iv.kind = InterventionKind::kSuppressNearDuplicates;
   iv.cosine_threshold = 0.9;
   iv.article_ref = "Algo. Art. 12";
+  iv.time_zone = "Asia/Shanghai";
   ASSERT_OK_AND_ASSIGN(Intervention back, FromRecord(ToRecord(iv)));
   EXPECT_EQ(back, iv);
   InterventionRecord bad = ToRecord(iv);

@@ -105,9 +105,20 @@ StateDir::~StateDir() {
 }
 
 absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
-    const std::string& state_dir, FeedEngine* engine, const Clock* clock) {
+    const std::string& state_dir, FeedEngine* engine, const Clock* clock,
+    const StateDirOptions& options) {
   std::unique_ptr<StateDir> s(new StateDir);
-  FEEDGOV_ASSIGN_OR_RETURN(s->db_, OpenFeedgovDb(state_dir));
+  absl::StatusOr<std::unique_ptr<StateDirLock>> lock =
+      StateDirLock::Acquire(state_dir, options.command);
+  if (lock.ok()) {
+    s->lock_ = *std::move(lock);
+  } else if (options.access == StateDirAccess::kWrite ||
+             lock.status().code() != absl::StatusCode::kFailedPrecondition) {
+    return lock.status();
+  }
+  SqliteDbOptions db_options;
+  db_options.read_only = s->read_only();
+  FEEDGOV_ASSIGN_OR_RETURN(s->db_, OpenFeedgovDb(state_dir, db_options));
   FEEDGOV_ASSIGN_OR_RETURN(s->store_, SqliteInterventionStore::Open(s->db_));
   FEEDGOV_ASSIGN_OR_RETURN(s->user_settings_,
                            SqliteUserSettingsStore::Open(s->db_));
@@ -122,9 +133,19 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
                                "creating an intervention needs --snapshot (it "
                                "is checked against the catalog and policy)");
                          });
+  if (s->read_only()) {
+    gate = [state_dir](const Intervention&, const InterventionSnapshot&) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "state dir ", state_dir,
+          " is open read-only beside its owner; write through the owner"));
+    };
+  }
   FEEDGOV_ASSIGN_OR_RETURN(
       s->interventions_,
-      InterventionManager::Open(*s->store_, *clock, std::move(gate)));
+      InterventionManager::Open(
+          *s->store_, *clock, std::move(gate),
+          s->read_only() ? InterventionManager::PendingExpiries::kLeave
+                         : InterventionManager::PendingExpiries::kRecord));
   FEEDGOV_ASSIGN_OR_RETURN(s->journal_, CatalogJournal::Open(s->db_));
   if (engine != nullptr) {
     FEEDGOV_ASSIGN_OR_RETURN(auto entries, s->journal_->LoadAll());
@@ -146,16 +167,19 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
     InterventionManager* manager = s->interventions_.get();
     engine->SetInterventionSource([manager] { return manager->snapshot(); });
     // Pins that stop being placed (a label, a deletion, a suppression, a
-    // policy) are recorded once, when it happens.
-    FEEDGOV_RETURN_IF_ERROR(manager->SetPinCheck(
-        MakePinCheck(&engine->policies(), &engine->catalog_writer())));
-    engine->SetAfterWriteHook([manager] {
-      absl::StatusOr<int> recorded = manager->RecordPinStates();
-      if (!recorded.ok()) {
-        std::cerr << "feedgov: recording pin states in the audit log failed: "
-                  << recorded.status() << std::endl;
-      }
-    });
+    // policy) are recorded once, when it happens, by the state dir's owner
+    // (a read-only reader beside it writes nothing).
+    if (!s->read_only()) {
+      FEEDGOV_RETURN_IF_ERROR(manager->SetPinCheck(
+          MakePinCheck(&engine->policies(), &engine->catalog_writer())));
+      engine->SetAfterWriteHook([manager] {
+        absl::StatusOr<int> recorded = manager->RecordPinStates();
+        if (!recorded.ok()) {
+          std::cerr << "feedgov: recording pin states in the audit log failed: "
+                    << recorded.status() << std::endl;
+        }
+      });
+    }
     engine->SetUserSettingsSource(s->settings_cache_);
   }
   return s;

@@ -19,6 +19,14 @@
 // UpdateLabels) are appended durably before they apply, and replayed on top
 // of the snapshot when the state directory is opened again.
 //
+// One owner per state directory (engine/runtime/state_dir_lock.h): opening
+// for writing takes <state_dir>/LOCK exclusively for the object's lifetime,
+// so a second writer (a second server, an offline `feedgov boost` beside a
+// running server) is refused naming the owner instead of writing rows the
+// owner does not know about. Opening for reading beside a live owner opens
+// SQLite read-only: a consistent view of everything committed, nothing
+// written.
+//
 // Thread-safety: the returned object is safe for concurrent use (the manager
 // serializes writes; reads are snapshots). It must outlive the engine's use
 // of it; destroy it after the engine stops serving.
@@ -32,6 +40,7 @@
 #include "engine/common/clock.h"
 #include "engine/intervention/intervention_manager.h"
 #include "engine/rank/feed_engine.h"
+#include "engine/runtime/state_dir_lock.h"
 #include "engine/store/catalog_journal.h"
 #include "engine/store/sqlite_db.h"
 #include "engine/store/sqlite_intervention_store.h"
@@ -39,6 +48,30 @@
 #include "engine/store/user_settings_store.h"
 
 namespace feedgov {
+
+enum class StateDirAccess {
+  // The owner: takes the state directory's lock (FAILED_PRECONDITION
+  // "state dir D is owned by a running server (pid ..., listening on ...,
+  // since ...)" while another process or StateDir holds it), migrates the
+  // schema, records pending expirations, writes.
+  kWrite,
+  // A reader (rank --state-dir, audit verify/list, interventions list, user
+  // show/tags/why/about). When nobody owns the directory it is opened as by
+  // kWrite (and holds the lock while open, so no server starts underneath).
+  // When a live owner holds the lock, SQLite is opened read-only instead:
+  // the reader sees everything the owner has committed and writes nothing
+  // (pending EXPIRE entries are left to the owner; creates are refused,
+  // FAILED_PRECONDITION). NOT_FOUND if the owner has not created the
+  // database yet.
+  kRead,
+};
+
+struct StateDirOptions {
+  StateDirAccess access = StateDirAccess::kWrite;
+  // Who opens it, recorded in the LOCK file and named to refused writers:
+  // "serve", "boost", "user set", ...
+  std::string command = "library";
+};
 
 class StateDir {
  public:
@@ -53,7 +86,8 @@ class StateDir {
   // not checked against governance. Errors from SQLite, the
   // migrations (a newer schema is FAILED_PRECONDITION) or the stored rows.
   static absl::StatusOr<std::unique_ptr<StateDir>> Open(
-      const std::string& state_dir, FeedEngine* engine, const Clock* clock);
+      const std::string& state_dir, FeedEngine* engine, const Clock* clock,
+      const StateDirOptions& options = {});
 
   // Detaches the commit hook and the intervention and settings sources
   // from the engine.
@@ -65,12 +99,17 @@ class StateDir {
   // the cache the engine reads: a write is durable and visible to the next
   // Rank when it returns.
   UserSettingsStore& user_settings() { return *settings_cache_; }
+  // The lock held while open; null for a reader beside a live owner.
+  StateDirLock* lock() { return lock_.get(); }
+  // True for a reader beside a live owner (SQLite opened read-only).
+  bool read_only() const { return lock_ == nullptr; }
   // Number of catalog journal entries replayed at Open.
   int64_t replayed_journal_entries() const { return replayed_; }
 
  private:
   StateDir() = default;
 
+  std::unique_ptr<StateDirLock> lock_;  // Released last (declared first).
   FeedEngine* engine_ = nullptr;  // Not owned; may be null.
   std::shared_ptr<SqliteDb> db_;
   std::unique_ptr<SqliteInterventionStore> store_;

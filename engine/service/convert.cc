@@ -184,6 +184,7 @@ absl::StatusOr<Intervention> InterventionFromProto(const v1::Intervention& in,
         ", end_unix_us ", in.end_unix_us(),
         ") must be >= 0 (Unix microseconds UTC; 0: now / no end)"));
   }
+  out.time_zone = in.time_zone();
   out.start = in.start_unix_us() == 0 ? now : absl::FromUnixMicros(in.start_unix_us());
   out.end = in.end_unix_us() == 0 ? absl::InfiniteFuture()
                                   : absl::FromUnixMicros(in.end_unix_us());
@@ -211,6 +212,7 @@ void InterventionToProto(const Intervention& in, v1::Intervention* out) {
   out->set_start_unix_us(ToUnixMicrosOrZero(in.start));
   out->set_end_unix_us(ToUnixMicrosOrZero(in.end));
   out->set_revoked(in.revoked);
+  out->set_time_zone(in.time_zone);
 }
 
 void AuditEntryToProto(const AuditEntry& in, v1::AuditEntry* out) {

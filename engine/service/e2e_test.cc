@@ -180,6 +180,45 @@ TEST(ServiceE2eTest, AcknowledgedWritesSurviveShutdownAndRestart) {
   EXPECT_EQ(list[0].position, 2);  // Stored 0-based.
 }
 
+// Issue 13 item 6: an intervention carries the IANA zone its window was
+// entered in; the API validates it and returns it.
+TEST(ServiceE2eTest, InterventionTimeZoneIsValidatedStoredAndListed) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  v1::CreateInterventionRequest create;
+  auto* iv = create.mutable_intervention();
+  iv->set_kind(v1::INTERVENTION_KIND_BOOST);
+  iv->set_item_id(318);
+  iv->set_factor(2);
+  iv->set_reason("new year");
+  // 2027-01-01T00:00+08:00 .. 2027-02-01T00:00+08:00 (all of January in
+  // Shanghai), by hand: 20818 days + 16 h, and 20849 days + 16 h.
+  iv->set_start_unix_us(1798732800LL * 1000000);
+  iv->set_end_unix_us(1801411200LL * 1000000);
+  iv->set_time_zone("Mars/Olympus_Mons");
+  v1::Intervention made;
+  grpc::Status bad =
+      env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(),
+              HasSubstr("intervention.time_zone: unknown time zone "
+                        "'Mars/Olympus_Mons'"));
+  iv->set_time_zone("Asia/Shanghai");
+  grpc::Status ok =
+      env.editor()->CreateIntervention(env.Ctx("editor").get(), create, &made);
+  ASSERT_TRUE(ok.ok()) << ok.error_message();
+  EXPECT_EQ(made.time_zone(), "Asia/Shanghai");
+  EXPECT_EQ(made.start_unix_us(), 1798732800LL * 1000000);
+  v1::ListInterventionsResponse list;
+  ASSERT_TRUE(env.editor()
+                  ->ListInterventions(env.Ctx("editor").get(),
+                                      v1::ListInterventionsRequest(), &list)
+                  .ok());
+  ASSERT_EQ(list.interventions_size(), 1);
+  EXPECT_EQ(list.interventions(0).time_zone(), "Asia/Shanghai");
+  EXPECT_EQ(list.interventions(0).end_unix_us(), 1801411200LL * 1000000);
+}
+
 TEST(ServiceE2eTest, HealthServiceReportsServing) {
   ServerEnv env;
   ASSERT_OK(env.status());

@@ -48,6 +48,7 @@ struct InterventionRecord {
   absl::Time created;
   absl::Time start;
   absl::Time end = absl::InfiniteFuture();  // Stored as NULL when infinite.
+  std::string time_zone;  // IANA zone the window was entered in; "" = UTC.
   bool revoked = false;
   bool expiry_recorded = false;  // An EXPIRE audit entry has been written.
 

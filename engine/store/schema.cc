@@ -124,13 +124,25 @@ CREATE TRIGGER catalog_journal_no_delete BEFORE DELETE ON catalog_journal
 BEGIN SELECT RAISE(ABORT, 'catalog_journal is append-only'); END;
 )sql";
 
-// 004: the audit log also records when a pin stops being placed and when
+// 004: the IANA zone an intervention's window was entered in (display only;
+// start/end stay UTC). Rows written before it read as "" (UTC). Immutable
+// like the other fields.
+constexpr absl::string_view kMigration004 = R"sql(
+ALTER TABLE interventions ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+CREATE TRIGGER interventions_immutable_time_zone
+BEFORE UPDATE OF time_zone ON interventions
+BEGIN
+  SELECT RAISE(ABORT, 'interventions: only revoked/expiry_recorded may change');
+END;
+)sql";
+
+// 005: the audit log also records when a pin stops being placed and when
 // it is placed again (BLOCKED / UNBLOCKED, Hardening issue). SQLite cannot
 // change a CHECK constraint in place: the table is rebuilt with the same
 // rows (DROP TABLE's implicit delete fires no trigger), then its index and
 // append-only triggers are recreated.
-constexpr absl::string_view kMigration004 = R"sql(
-CREATE TABLE audit_log_004 (
+constexpr absl::string_view kMigration005 = R"sql(
+CREATE TABLE audit_log_005 (
   seq              INTEGER PRIMARY KEY NOT NULL,
   time_unix_micros INTEGER NOT NULL,
   actor            TEXT NOT NULL,
@@ -144,11 +156,11 @@ CREATE TABLE audit_log_004 (
   prev_hash        TEXT NOT NULL,
   hash             TEXT NOT NULL
 ) STRICT;
-INSERT INTO audit_log_004 SELECT * FROM audit_log;
+INSERT INTO audit_log_005 SELECT * FROM audit_log;
 DROP TRIGGER audit_log_no_update;
 DROP TRIGGER audit_log_no_delete;
 DROP TABLE audit_log;
-ALTER TABLE audit_log_004 RENAME TO audit_log;
+ALTER TABLE audit_log_005 RENAME TO audit_log;
 CREATE INDEX audit_log_by_intervention ON audit_log (intervention_id, seq);
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
@@ -164,8 +176,9 @@ constexpr Migration kFeedgovMigrations[] = {
     {1, "interventions + audit_log", kMigration001},
     {2, "user settings", kMigration002},
     {3, "catalog journal", kMigration003},
-    {4, "audit actions BLOCKED / UNBLOCKED", kMigration004},
-    // {5, "...", kMigration005},  <- next migrations go here.
+    {4, "intervention time zone", kMigration004},
+    {5, "audit actions BLOCKED / UNBLOCKED", kMigration005},
+    // {6, "...", kMigration006},  <- next migrations go here.
 };
 
 absl::Status CheckNumbering(absl::Span<const Migration> migrations) {
@@ -235,6 +248,30 @@ absl::Status ApplyMigrations(SqliteDb& db,
 
 absl::StatusOr<std::shared_ptr<SqliteDb>> OpenFeedgovDb(
     const std::string& state_dir, const SqliteDbOptions& options) {
+  if (options.read_only) {
+    const std::string path = absl::StrCat(state_dir, "/", kFeedgovDbFileName);
+    std::error_code exists_ec;
+    if (!std::filesystem::exists(path, exists_ec)) {
+      return absl::NotFoundError(absl::StrCat("no feedgov state in ", state_dir,
+                                              " (", path, " is missing)"));
+    }
+    FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
+                             SqliteDb::Open(path, options));
+    int version = 0;
+    FEEDGOV_RETURN_IF_ERROR(db->ReadTransaction([&]() -> absl::Status {
+      FEEDGOV_ASSIGN_OR_RETURN(version, ReadSchemaVersion(*db));
+      return absl::OkStatus();
+    }));
+    const int latest = static_cast<int>(FeedgovMigrations().size());
+    if (version != latest) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " has schema version ", version, ", this feedgov binary ",
+          latest,
+          "; a read-only open cannot migrate it (its owner, or any "
+          "write once the owner has stopped, migrates it)"));
+    }
+    return std::shared_ptr<SqliteDb>(std::move(db));
+  }
   std::error_code ec;
   std::filesystem::create_directories(state_dir, ec);
   if (ec) {

@@ -47,7 +47,10 @@ absl::Status ApplyMigrations(SqliteDb& db,
                              absl::Span<const Migration> migrations);
 
 // Opens (creating the directory and file if needed) <state_dir>/feedgov.db
-// and applies FeedgovMigrations(). The returned handle is shared by every
+// and applies FeedgovMigrations(). With `options.read_only` nothing is
+// created or migrated: NOT_FOUND when the file is missing,
+// FAILED_PRECONDITION when its schema is not the latest (open it once for
+// writing to migrate). The returned handle is shared by every
 // store built on it (interventions, audit log, user settings, ...).
 absl::StatusOr<std::shared_ptr<SqliteDb>> OpenFeedgovDb(
     const std::string& state_dir, const SqliteDbOptions& options = {});

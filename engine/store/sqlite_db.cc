@@ -156,8 +156,11 @@ bool SqliteStatement::ColumnIsNull(int col) const {
 absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
     const std::string& path, const SqliteDbOptions& options) {
   FEEDGOV_RETURN_IF_ERROR(Validate(options));
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (options.create_if_missing) flags |= SQLITE_OPEN_CREATE;
+  int flags =
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+      SQLITE_OPEN_NOMUTEX;
+  if (options.create_if_missing && !options.read_only)
+    flags |= SQLITE_OPEN_CREATE;
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   // The handle is returned even on failure and must be closed.

@@ -49,6 +49,9 @@ struct SqliteDbOptions {
   // Create the file when it does not exist. When false, a missing file is
   // NOT_FOUND.
   bool create_if_missing = true;
+  // Open with SQLITE_OPEN_READONLY: reads see what other connections have
+  // committed; every write fails (SQLite READONLY). Never creates the file.
+  bool read_only = false;
 };
 // INVALID_ARGUMENT naming the field when out of range.
 absl::Status Validate(const SqliteDbOptions& options);

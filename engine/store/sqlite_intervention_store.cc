@@ -12,7 +12,7 @@ namespace {
 constexpr char kRecordColumns[] =
     "id, kind, item_id, author, surface, position, factor, cosine_threshold, "
     "editor, reason, article_ref, created_unix_micros, start_unix_micros, "
-    "end_unix_micros, revoked, expiry_recorded";
+    "end_unix_micros, revoked, expiry_recorded, time_zone";
 
 constexpr char kAuditColumns[] =
     "seq, time_unix_micros, actor, action, intervention_id, before, after, "
@@ -26,7 +26,7 @@ absl::Status InsertRecord(SqliteDb& db, const InterventionRecord& r) {
       SqliteStatement s,
       db.Prepare(absl::StrCat("INSERT INTO interventions (", kRecordColumns,
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                              "?10, ?11, ?12, ?13, ?14, ?15, ?16)")));
+                              "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")));
   FEEDGOV_RETURN_IF_ERROR(s.BindText(1, r.id));
   FEEDGOV_RETURN_IF_ERROR(s.BindText(2, r.kind));
   FEEDGOV_RETURN_IF_ERROR(s.BindInt64(3, r.item_id));
@@ -45,6 +45,7 @@ absl::Status InsertRecord(SqliteDb& db, const InterventionRecord& r) {
                               : s.BindInt64(14, absl::ToUnixMicros(r.end)));
   FEEDGOV_RETURN_IF_ERROR(s.BindInt64(15, r.revoked ? 1 : 0));
   FEEDGOV_RETURN_IF_ERROR(s.BindInt64(16, r.expiry_recorded ? 1 : 0));
+  FEEDGOV_RETURN_IF_ERROR(s.BindText(17, r.time_zone));
   return Annotate(s.Run(), absl::StrCat("insert intervention ", r.id));
 }
 
@@ -67,6 +68,7 @@ InterventionRecord ReadRecord(const SqliteStatement& s) {
                              : absl::FromUnixMicros(s.ColumnInt64(13));
   r.revoked = s.ColumnInt64(14) != 0;
   r.expiry_recorded = s.ColumnInt64(15) != 0;
+  r.time_zone = s.ColumnText(16);
   return r;
 }
 

@@ -2,7 +2,9 @@
 // FEEDGOV_CLI_PATH): ingest, eval, rank --format json, --help of every
 // subcommand, policy lint, pin refusals, audit verify against tampering with
 // /usr/bin/sqlite3, and failed ingests that leave the output untouched.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,18 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "engine/catalog/snapshot.h"
 #include "engine/testing/status_matchers.h"
 #include "engine/testing/test_data.h"
-#include "tests/pipeline/movielens_env.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/pipeline/movielens_env.h"
 
 #ifndef FEEDGOV_CLI_PATH
 #error "FEEDGOV_CLI_PATH must name the feedgov binary"
@@ -477,6 +481,219 @@ TEST_F(CliTest, PinRefusalsAreClearAndAudited) {
   ASSERT_EQ(audit.code, 0) << audit;
   EXPECT_THAT(audit.out, HasSubstr("REFUSED"));
   EXPECT_THAT(audit.out, HasSubstr("REPLACE"));
+}
+
+// `feedgov serve` in the background; Stop() sends SIGTERM and returns the
+// exit code.
+class Server {
+ public:
+  Server(const std::string& snapshot, const std::string& state,
+         const std::string& tokens) {
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      const std::string err = Scratch() + "/server.err";
+      freopen(err.c_str(), "a", stderr);
+      execl(FEEDGOV_CLI_PATH, FEEDGOV_CLI_PATH, "serve", "--snapshot",
+            snapshot.c_str(), "--state-dir", state.c_str(), "--tokens",
+            tokens.c_str(), "--listen", "127.0.0.1:0", "--threads", "1",
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[256] = {0};
+    if (fgets(line, sizeof(line), f) != nullptr) first_line_ = line;
+    fclose(f);
+    absl::string_view l = first_line_;
+    if (absl::ConsumePrefix(&l, "listening on ")) {
+      address_ = std::string(absl::StripTrailingAsciiWhitespace(l));
+    }
+  }
+  ~Server() { Stop(); }
+  int Stop() {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  pid_t pid() const { return pid_; }
+  const std::string& address() const { return address_; }
+  const std::string& first_line() const { return first_line_; }
+
+ private:
+  pid_t pid_ = 0;
+  std::string first_line_, address_;
+};
+
+// Issue 13 item 1: an offline write beside a live server used to "succeed",
+// never reach the server, and make every later API write fail with
+// ALREADY_EXISTS. Now the server owns the state dir and offline writers are
+// refused, naming the server and the client command to use instead.
+TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
+  const std::string state = MakeTempDir("feedgov_cli_owned");
+  const std::string tokens = Scratch() + "/owned.tokens";
+  const std::string editor_token = Scratch() + "/owned-editor.token";
+  Result add = RunCli({"token", "add", "--tokens", tokens, "--role", "editor",
+                       "--name", "night-desk"});
+  ASSERT_EQ(add.code, 0) << add;
+  std::ofstream(editor_token) << add.out;
+  Server server(*snapshot_, state, tokens);
+  ASSERT_FALSE(server.address().empty()) << server.first_line();
+
+  Result boost =
+      RunCli({"boost", "--state-dir", state, "--snapshot", *snapshot_, "--item",
+              "5", "--factor", "2", "--editor", "ed", "--reason", "offline"});
+  EXPECT_EQ(boost.code, 1) << boost;
+  EXPECT_THAT(boost.err,
+              HasSubstr(absl::StrCat(
+                  "feedgov boost: FAILED_PRECONDITION: state dir ", state,
+                  " is owned by a running server (pid ", server.pid(),
+                  ", listening on ", server.address(), ", since ")))
+      << boost;
+  EXPECT_THAT(boost.err, HasSubstr(absl::StrCat(
+                             "use: feedgov client --server ", server.address(),
+                             " --token-file EDITOR_TOKEN_FILE boost "
+                             "--item 5 --factor 2 --reason offline")))
+      << boost;
+  // Other writers too: a user control and a revoke.
+  Result user = RunCli({"user", "set", "--state-dir", state, "--snapshot",
+                        *snapshot_, "--user", "1", "--personalization", "off"});
+  EXPECT_EQ(user.code, 1) << user;
+  EXPECT_THAT(user.err, HasSubstr("is owned by a running server")) << user;
+  EXPECT_THAT(user.err, HasSubstr("user-set --user 1 --personalization off"))
+      << user;
+  // A second server refuses to start.
+  Server second(*snapshot_, state, tokens);
+  EXPECT_TRUE(second.address().empty()) << second.first_line();
+  EXPECT_NE(second.Stop(), 0);
+
+  // The API still writes, and reads beside the server keep working.
+  Result api = RunCli({"client", "boost", "--server", server.address(),
+                       "--token-file", editor_token, "--item", "5", "--factor",
+                       "2", "--reason", "through the API"});
+  EXPECT_EQ(api.code, 0) << api;
+  EXPECT_THAT(api.out, HasSubstr("iv-000001")) << api;
+  Result pin = RunCli({"client", "pin", "--server", server.address(),
+                       "--token-file", editor_token, "--item", "1",
+                       "--position", "3", "--reason", "pick"});
+  EXPECT_EQ(pin.code, 0) << pin;
+  EXPECT_THAT(pin.out, HasSubstr("iv-000002")) << pin;
+  // Every editor action of the offline CLI, with the same flags.
+  auto client = [&](std::vector<std::string> verb_and_flags) {
+    std::vector<std::string> args = {"client",       verb_and_flags[0],
+                                     "--server",     server.address(),
+                                     "--token-file", editor_token};
+    args.insert(args.end(), verb_and_flags.begin() + 1, verb_and_flags.end());
+    return RunCli(args);
+  };
+  Result bury = client({"bury", "--item", "6", "--factor", "0.5", "--reason",
+                        "r", "--surface", "home"});
+  EXPECT_EQ(bury.code, 0) << bury;
+  EXPECT_THAT(bury.out, HasSubstr("iv-000003: bury item 6 x0.500 on surface "
+                                  "home"));
+  Result near = client({"suppress", "--near-duplicates-of", "7", "--threshold",
+                        "0.9", "--reason", "dupes"});
+  EXPECT_EQ(near.code, 0) << near;
+  EXPECT_THAT(near.out, HasSubstr("suppress near duplicates of item 7 "
+                                  "(cosine >= 0.900)"));
+  Result author = client({"suppress", "--author", "nobody", "--reason", "r",
+                          "--end", "2030-01-01"});
+  EXPECT_EQ(author.code, 1) << author;  // A date needs --zone.
+  EXPECT_THAT(author.err, HasSubstr("--end: '2030-01-01' has no UTC offset"));
+  Result moved =
+      client({"pin", "--item", "2", "--position", "10", "--reason", "swap",
+              "--replace", "iv-000002", "--start", "2027-01-01", "--end",
+              "2027-01-31", "--zone", "Asia/Shanghai"});
+  EXPECT_EQ(moved.code, 0) << moved;
+  EXPECT_THAT(moved.out,
+              HasSubstr("iv-000005: pin item 2 at position 10 on surface home, "
+                        "2027-01-01T00:00:00+08:00 .. "
+                        "2027-02-01T00:00:00+08:00 (Asia/Shanghai) by "
+                        "night-desk (replaces iv-000002)"))
+      << moved;
+  Result revoke = client({"revoke", "--id", "iv-000003", "--reason", "done"});
+  EXPECT_EQ(revoke.code, 0) << revoke;
+  Result shown = client({"interventions", "--all"});
+  EXPECT_EQ(shown.code, 0) << shown;
+  EXPECT_THAT(shown.out, HasSubstr("2027-01-01T00:00:00+08:00 .. "
+                                   "2027-02-01T00:00:00+08:00 (Asia/Shanghai)"))
+      << shown;
+
+  Result list = RunCli({"interventions", "list", "--state-dir", state});
+  EXPECT_EQ(list.code, 0) << list;
+  EXPECT_THAT(list.out, HasSubstr("iv-000005")) << list;
+  EXPECT_THAT(list.out, HasSubstr("(Asia/Shanghai)")) << list;
+  Result verify = RunCli({"audit", "verify", "--state-dir", state});
+  EXPECT_EQ(verify.code, 0) << verify;
+  // Creates 1, 2, 3, 4, the replace and the revoke.
+  EXPECT_THAT(verify.out, HasSubstr("audit log OK: 6 entries")) << verify;
+  Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--state-dir", state,
+                        "--user", "1", "--format", "json"});
+  EXPECT_EQ(rank.code, 0) << rank;
+  EXPECT_EQ(server.Stop(), 0);
+
+  // Once the server has stopped, offline writes work again.
+  Result after =
+      RunCli({"bury", "--state-dir", state, "--snapshot", *snapshot_, "--item",
+              "6", "--factor", "0.5", "--editor", "ed", "--reason", "offline"});
+  EXPECT_EQ(after.code, 0) << after;
+  EXPECT_THAT(after.out, HasSubstr("iv-000006")) << after;
+}
+
+// Issue 13 item 6: windows as editors write them, offline; the oracles are
+// computed by hand (Shanghai UTC+8; New York EST -5 / EDT -4, DST from
+// 2027-03-14 02:00 to 2027-11-07 02:00 local).
+TEST_F(CliTest, WindowsAreEnteredAndShownInTheirZone) {
+  const std::string state = MakeTempDir("feedgov_cli_zones");
+  auto boost = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "boost",  "--state-dir", state,      "--snapshot", *snapshot_,
+        "--item", "1",           "--factor", "2",          "--editor",
+        "ed",     "--reason",    "r"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCli(args);
+  };
+  Result month = boost({"--start", "2027-01-01", "--end", "2027-01-31",
+                        "--zone", "Asia/Shanghai"});
+  ASSERT_EQ(month.code, 0) << month;
+  EXPECT_THAT(month.out,
+              HasSubstr("2027-01-01T00:00:00+08:00 .. "
+                        "2027-02-01T00:00:00+08:00 (Asia/Shanghai)"));
+  Result summer = boost({"--start", "2027-07-01T09:00", "--end",
+                         "2027-11-07T00:30", "--zone", "America/New_York"});
+  ASSERT_EQ(summer.code, 0) << summer;
+  EXPECT_THAT(summer.out, HasSubstr("2027-07-01T09:00:00-04:00 .. "
+                                    "2027-11-07T00:30:00-04:00 "
+                                    "(America/New_York)"));
+  Result gap =
+      boost({"--start", "2027-03-14T02:30", "--zone", "America/New_York"});
+  EXPECT_EQ(gap.code, 1) << gap;
+  EXPECT_THAT(gap.err, HasSubstr("INVALID_ARGUMENT: --start: 2027-03-14T02:30 "
+                                 "does not exist in America/New_York"));
+  Result fold =
+      boost({"--start", "2027-11-07T01:30", "--zone", "America/New_York"});
+  EXPECT_EQ(fold.code, 1) << fold;
+  EXPECT_THAT(fold.err, HasSubstr("--start: 2027-11-07T01:30 is ambiguous in "
+                                  "America/New_York"));
+  Result unknown = boost({"--start", "2027-01-01", "--zone", "Mars/Base"});
+  EXPECT_EQ(unknown.code, 1) << unknown;
+  EXPECT_THAT(unknown.err, HasSubstr("--zone: unknown time zone 'Mars/Base'"));
+  // Refused inputs wrote nothing; the list shows each window as entered.
+  Result list = RunCli({"interventions", "list", "--state-dir", state});
+  ASSERT_EQ(list.code, 0) << list;
+  EXPECT_THAT(list.out, HasSubstr("iv-000002")) << list;
+  EXPECT_THAT(list.out, ::testing::Not(HasSubstr("iv-000003"))) << list;
+  EXPECT_THAT(list.out, HasSubstr("2027-07-01T09:00:00-04:00 .. "
+                                  "2027-11-07T00:30:00-04:00 "
+                                  "(America/New_York)"))
+      << list;
 }
 
 TEST_F(CliTest, AuditVerifyDetectsTampering) {

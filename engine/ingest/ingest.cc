@@ -46,6 +46,7 @@ absl::Status RunIngest(const IngestOptions& o) {
   if (o.data_dir.empty() || o.out_dir.empty()) {
     return absl::InvalidArgumentError("ingest needs --data and --out");
   }
+  FEEDGOV_RETURN_IF_ERROR(CheckWritableOutputDir(o.out_dir, kSnapshotManifestName));
   const absl::Time t0 = absl::Now();
   FEEDGOV_ASSIGN_OR_RETURN(
       v1::ModelConfig config,

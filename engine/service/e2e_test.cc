@@ -180,36 +180,59 @@ TEST(ServiceE2eTest, AcknowledgedWritesSurviveShutdownAndRestart) {
   EXPECT_EQ(list[0].position, 2);  // Stored 0-based.
 }
 
-TEST(ServiceE2eTest, HealthServiceReportsServing) {
-  ServerEnv env;
-  ASSERT_OK(env.status());
-  grpc::ByteBuffer request_bytes, response_bytes;
-  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
-  grpc::GenericStub generic(env.channel());
+// grpc.health.v1.Health/Check with HealthCheckRequest{service: name}; the
+// status code and the response's ServingStatus (-1 when not OK).
+std::pair<grpc::StatusCode, int> HealthCheck(ServerEnv& env,
+                                             const std::string& service) {
+  // HealthCheckRequest{service} = field 1, length-delimited (names < 128 B).
+  std::string request;
+  if (!service.empty()) {
+    request = std::string(1, '\x0a') + static_cast<char>(service.size()) + service;
+  }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Slice empty;
-  request_bytes = grpc::ByteBuffer(&empty, 1);
-  grpc::Status status;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                    &request_bytes, &response_bytes, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_all();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response_bytes.Dump(&slices).ok());
-  std::string bytes;
-  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  // HealthCheckResponse{status: SERVING (1)} = field 1 varint 1.
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  std::string response;
+  grpc::Status s = RawUnaryCall(env.channel(), &ctx,
+                                "/grpc.health.v1.Health/Check", request, &response);
+  if (!s.ok()) return {s.error_code(), -1};
+  // HealthCheckResponse{status} = field 1 varint; SERVING = 1 (an absent
+  // field is UNKNOWN = 0).
+  if (response.empty()) return {s.error_code(), 0};
+  EXPECT_EQ(response.size(), 2u);
+  EXPECT_EQ(response[0], '\x08');
+  return {s.error_code(), response[1]};
+}
+
+TEST(ServiceE2eTest, HealthServiceReportsServingPerService) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  constexpr int kServing = 1, kNotServing = 2;
+  // "" is the server as a whole.
+  EXPECT_EQ(HealthCheck(env, ""), std::make_pair(grpc::StatusCode::OK, kServing));
+  // Every service the server exposes, by its full name.
+  for (const char* name :
+       {"feedgov.v1.FeedService", "feedgov.v1.CatalogService",
+        "feedgov.v1.EditorService", "feedgov.v1.UserControlService",
+        "feedgov.v1.AdminService"}) {
+    EXPECT_EQ(HealthCheck(env, name),
+              std::make_pair(grpc::StatusCode::OK, kServing)) << name;
+  }
+  EXPECT_THAT(ExposedServiceNames(),
+              ::testing::UnorderedElementsAre(
+                  "feedgov.v1.FeedService", "feedgov.v1.CatalogService",
+                  "feedgov.v1.EditorService", "feedgov.v1.UserControlService",
+                  "feedgov.v1.AdminService"));
+  // A name the server does not serve.
+  EXPECT_EQ(HealthCheck(env, "feedgov.v1.NoSuchService").first,
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(HealthCheck(env, "feedservice").first, grpc::StatusCode::NOT_FOUND);
+  // Shutting down: every name reports NOT_SERVING while calls drain; checked
+  // on the health service itself, before the server is gone.
+  auto* health = env.server().health();
+  ASSERT_NE(health, nullptr);
+  health->SetServingStatus(false);
+  EXPECT_EQ(HealthCheck(env, "").second, kNotServing);
+  EXPECT_EQ(HealthCheck(env, "feedgov.v1.FeedService").second, kNotServing);
 }
 
 }  // namespace

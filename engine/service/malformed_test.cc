@@ -85,6 +85,101 @@ TEST_F(MalformedTest, UnknownSurfaceAndPageSize) {
   ExpectStillServing();
 }
 
+// Bytes a client with a broken encoder (or another schema) sends: invalid
+// UTF-8 in a proto3 string field, and bytes that are no protobuf message.
+class UndecodableRequestTest : public MalformedTest {
+ protected:
+  grpc::Status Raw(const std::string& method, const std::string& bytes,
+                   const std::string& who = "admin") {
+    return RawUnaryCall(env_.channel(), ServerEnv::Ctx(who).get(), method, bytes);
+  }
+};
+
+TEST_F(UndecodableRequestTest, InvalidUtf8NamesTheField) {
+  v1::RankRequest rank = RankReq(1);
+  rank.set_surface("ho\xffme");
+  grpc::Status s = Raw("/feedgov.v1.FeedService/Rank", rank.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "invalid UTF-8 in request field `surface` "
+            "(feedgov.v1.RankRequest.surface): byte 0xff at offset 2 of 5; "
+            "string fields take UTF-8 text");
+  // Nested and repeated fields are named by their path.
+  v1::UpsertItemsRequest upsert;
+  NewItem(upsert, 99000010, Dim());
+  auto* item = NewItem(upsert, 99000011, Dim());
+  item->add_labels()->set_name("illegal.rumors");
+  item->add_labels()->set_name("bad.\xc3(");
+  s = Raw("/feedgov.v1.CatalogService/UpsertItems", upsert.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("field `items[1].labels[1].name` "
+                        "(feedgov.v1.ItemLabel.name): byte 0xc3 at offset 4"));
+  EXPECT_FALSE(env_.engine().catalog()->FindRow(99000010).has_value());
+  v1::CreateInterventionRequest create;
+  create.mutable_intervention()->set_reason("\xed\xa0\x80");  // A surrogate.
+  s = Raw("/feedgov.v1.EditorService/CreateIntervention", create.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("`intervention.reason`"));
+  ExpectStillServing();
+}
+
+TEST_F(UndecodableRequestTest, BytesThatAreNoMessageAreInvalidArgument) {
+  // Field 1 (surface) says 5 bytes follow, 2 do.
+  grpc::Status s = Raw("/feedgov.v1.FeedService/Rank", std::string("\x0a\x05ho", 4));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "undecodable request: the 4 bytes are not a feedgov.v1.RankRequest "
+            "protobuf message (field 1 at byte 0: length 5 past the end, 2 "
+            "bytes left)");
+  s = Raw("/feedgov.v1.AdminService/Stats", std::string("\xff\xff\xff", 3));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("not a feedgov.v1.StatsRequest protobuf message"));
+  ExpectStillServing();
+}
+
+TEST_F(UndecodableRequestTest, TokenIsCheckedFirst) {
+  v1::RankRequest rank = RankReq(1);
+  rank.set_surface("\xff");
+  grpc::Status s = Raw("/feedgov.v1.FeedService/Rank", rank.SerializeAsString(), "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(UndecodableRequestTest, CountedInStatsAndLoggedAtALimitedRate) {
+  v1::RankRequest rank = RankReq(1);
+  rank.set_surface("\xff");
+  const std::string bad_utf8 = rank.SerializeAsString();
+  const absl::Time start = absl::Now();
+  constexpr int kCalls = 40;
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_EQ(Raw("/feedgov.v1.FeedService/Rank", bad_utf8).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  ASSERT_EQ(Raw("/feedgov.v1.FeedService/Rank", "\x0a").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  v1::StatsResponse stats;
+  ASSERT_TRUE(env_.admin()->Stats(ServerEnv::Ctx("admin").get(), v1::StatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.invalid_utf8_requests(), kCalls);
+  EXPECT_EQ(stats.undecodable_requests(), 1);
+  EXPECT_GE(stats.errors(), kCalls + 1);
+  // At most kRejectLogLinesPerSecond lines of a kind in each started second.
+  const std::string log = env_.log();
+  int lines = 0;
+  for (size_t at = log.find("kind=invalid_utf8"); at != std::string::npos;
+       at = log.find("kind=invalid_utf8", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, kRejectLogLinesPerSecond * (static_cast<int>(seconds) + 1))
+      << log;
+  EXPECT_THAT(log, HasSubstr("rpc=FeedService.Rank role=admin "
+                             "code=INVALID_ARGUMENT"));
+  EXPECT_THAT(log, HasSubstr("error=invalid UTF-8 in request field `surface`"));
+  EXPECT_THAT(log, HasSubstr("kind=undecodable"));
+}
+
 TEST_F(MalformedTest, HugeBatchesAreRefused) {
   v1::UpsertItemsRequest req;
   for (int i = 0; i < kMaxUpsertBatch + 1; ++i) NewItem(req, 99100000 + i, Dim());

@@ -14,6 +14,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+// The deprecated *_unix_s fields are set on purpose (they must keep working).
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 namespace feedgov::service::testing {
 namespace {
 
@@ -178,6 +181,78 @@ TEST_F(UndecodableRequestTest, CountedInStatsAndLoggedAtALimitedRate) {
                              "code=INVALID_ARGUMENT"));
   EXPECT_THAT(log, HasSubstr("error=invalid UTF-8 in request field `surface`"));
   EXPECT_THAT(log, HasSubstr("kind=undecodable"));
+}
+
+// Times in the API are microseconds (`*_unix_us`); the older seconds
+// fields still work, and a request that sets both must agree.
+TEST_F(MalformedTest, MicrosecondTimesAndTheDeprecatedSecondsFields) {
+  constexpr int64_t kSec = 1'600'000'000;
+  // first_seen_unix_us is used; sub-second parts are floored.
+  v1::UpsertItemsRequest upsert;
+  NewItem(upsert, 99000020, Dim())->set_first_seen_unix_us(kSec * 1'000'000 + 999'999);
+  NewItem(upsert, 99000021, Dim())->set_first_seen_unix_s(kSec + 1);  // Deprecated.
+  auto* both = NewItem(upsert, 99000022, Dim());
+  both->set_first_seen_unix_us(kSec * 1'000'000 + 2'000'000);
+  both->set_first_seen_unix_s(kSec + 2);  // Agrees.
+  auto* label = both->add_labels();
+  label->set_name("positive.core_values");
+  label->set_confidence(0.9f);
+  label->set_source(v1::LABEL_SOURCE_REVIEWER);
+  label->set_time_unix_us(kSec * 1'000'000 + 3'500'000);
+  ASSERT_TRUE(Upsert(upsert).ok()) << Upsert(upsert).error_message();
+  auto first_seen = [&](ItemId id) {
+    return env_.engine().catalog()->item(*env_.engine().catalog()->FindRow(id)).first_seen;
+  };
+  EXPECT_EQ(first_seen(99000020), kSec);
+  EXPECT_EQ(first_seen(99000021), kSec + 1);
+  EXPECT_EQ(first_seen(99000022), kSec + 2);
+
+  // Disagreeing pairs name both fields and their values.
+  v1::UpsertItemsRequest bad;
+  auto* item = NewItem(bad, 99000023, Dim());
+  item->set_first_seen_unix_us(kSec * 1'000'000);
+  item->set_first_seen_unix_s(kSec + 60);
+  grpc::Status s = Upsert(bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            absl::StrCat("item 99000023: first_seen_unix_us ", kSec * 1'000'000,
+                         " and first_seen_unix_s ", kSec + 60,
+                         " disagree; set first_seen_unix_us only "
+                         "(first_seen_unix_s is deprecated)"));
+  v1::SetLabelsRequest labels;
+  auto* update = labels.add_items();
+  update->set_item_id(318);
+  auto* l = update->add_labels();
+  l->set_name("positive.core_values");
+  l->set_confidence(0.5f);
+  l->set_source(v1::LABEL_SOURCE_REVIEWER);
+  l->set_time_unix_us(5'000'000);
+  l->set_time_unix_s(4);
+  v1::SetLabelsResponse labels_resp;
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), labels, &labels_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("time_unix_us 5000000 and time_unix_s 4 disagree"));
+  // Seconds too large to be given in microseconds are refused.
+  l->clear_time_unix_us();
+  l->set_time_unix_s(int64_t{1} << 60);
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), labels, &labels_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("time_unix_s 1152921504606846976 outside "
+                        "[-9223372036854, 9223372036854]"));
+
+  // Output fills both fields: the label written above, as Rank shows it.
+  l->set_time_unix_s(0);
+  l->set_time_unix_us(kSec * 1'000'000 + 7'250'000);
+  ASSERT_TRUE(env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(),
+                                        labels, &labels_resp).ok());
+  const std::vector<Label> stored = env_.engine().labels()->LabelsFor(318);
+  v1::ItemLabel out;
+  ASSERT_EQ(stored.size(), 1u);
+  LabelToProto(stored[0], &out);
+  EXPECT_EQ(out.time_unix_s(), kSec + 7);
+  EXPECT_EQ(out.time_unix_us(), (kSec + 7) * 1'000'000);
 }
 
 TEST_F(MalformedTest, HugeBatchesAreRefused) {

@@ -180,6 +180,42 @@ TEST(ServiceE2eTest, AcknowledgedWritesSurviveShutdownAndRestart) {
   EXPECT_EQ(list[0].position, 2);  // Stored 0-based.
 }
 
+// RankedItem.score of a pinned item is 0, as documented (api_common.proto,
+// docs/api.md): the editor placed it, nothing ranked it; reasons say
+// EDITOR_PIN and pin_id names the pin. Ranked items keep their scores.
+TEST(ServiceE2eTest, PinnedItemReportsScoreZeroWithReasonEditorPin) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  v1::CreateInterventionRequest req;
+  auto* iv = req.mutable_intervention();
+  iv->set_kind(v1::INTERVENTION_KIND_PIN);
+  iv->set_item_id(318);
+  iv->set_position(8);  // Not a key slot of cn-ecology's home.
+  iv->set_surface("home");
+  iv->set_reason("editorial pick");
+  v1::Intervention made;
+  grpc::Status s =
+      env.editor()->CreateIntervention(env.Ctx("editor").get(), req, &made);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::RankResponse page = MustRank(env, "feed-service", RankReq(1, 10));
+  ASSERT_EQ(page.items_size(), 10);
+  int pinned = 0;
+  for (const v1::RankedItem& item : page.items()) {
+    if (item.item_id() == 318) {
+      ++pinned;
+      EXPECT_EQ(item.position(), 8);
+      EXPECT_EQ(item.score(), 0.0);
+      EXPECT_THAT(item.reasons(), ::testing::Contains("EDITOR_PIN"));
+      EXPECT_EQ(item.pin_id(), made.id());
+    } else {
+      EXPECT_GT(item.score(), 0.0) << item.item_id();
+      EXPECT_TRUE(item.pin_id().empty());
+    }
+  }
+  EXPECT_EQ(pinned, 1);
+  EXPECT_EQ(page.counters().pins_applied(), 1);
+}
+
 // grpc.health.v1.Health/Check with HealthCheckRequest{service: name}; the
 // status code and the response's ServingStatus (-1 when not OK).
 std::pair<grpc::StatusCode, int> HealthCheck(ServerEnv& env,

@@ -97,6 +97,8 @@ def main():
         page = feed.Rank(fs.RankRequest(surface="home", user_id=1, page_size=5),
                          metadata=auth(feed_tok))
         assert page.items[1].item_id == 318 and "EDITOR_PIN" in page.items[1].reasons
+        # A pinned item's score is 0 (docs/api.md); ranked items' are not.
+        assert page.items[1].score == 0.0 and page.items[0].score > 0.0, page
 
         # The scheme is case-insensitive (RFC 7235).
         lower = (("authorization", "bearer " + feed_tok),)

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <ostream>
 
 #include "absl/strings/ascii.h"
@@ -151,8 +153,13 @@ absl::Status AppendToken(const std::string& path, absl::string_view token,
   if (principal.user) absl::StrAppend(&line, " ", *principal.user);
   line.push_back('\n');
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EISDIR) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a directory, not a tokens file"));
+  }
   if (fd < 0) {
-    return absl::InternalError(absl::StrCat("cannot open ", path, " for append"));
+    return absl::InternalError(absl::StrCat("cannot open ", path, " for append: ",
+                                            std::strerror(errno)));
   }
   bool ok = ::write(fd, line.data(), line.size()) ==
                 static_cast<ssize_t>(line.size()) &&

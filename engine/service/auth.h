@@ -75,7 +75,8 @@ bool IsWellFormedToken(absl::string_view token);
 absl::StatusOr<std::string> GenerateToken();
 
 // Appends a line for `token` to `path` (created with mode 0600 if missing),
-// fsync'ed. INVALID_ARGUMENT for a bad name / role-user combination.
+// fsync'ed. INVALID_ARGUMENT for a bad name / role-user combination, or
+// when `path` is a directory.
 absl::Status AppendToken(const std::string& path, absl::string_view token,
                          const Principal& principal);
 

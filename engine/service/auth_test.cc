@@ -55,6 +55,17 @@ TEST(TokensFileTest, AppendRefusesNonPositiveUserIds) {
   EXPECT_OK(AppendToken(path, token, {Role::kUser, "user-4", 4}));
 }
 
+TEST(TokensFileTest, ADirectoryIsNamedNotOpened) {
+  const std::string dir = ::feedgov::testing::MakeTempDir("feedgov_tokens_dir");
+  EXPECT_THAT(AppendToken(dir, "fgv_" + std::string(64, '2'),
+                          {Role::kAdmin, "ops", std::nullopt}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       dir + " is a directory, not a tokens file"));
+  EXPECT_THAT(TokenStore::Open(dir),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       dir + " is a directory, not a file"));
+}
+
 TEST(TokenTest, GeneratedTokensAreWellFormedAndDistinct) {
   ASSERT_OK_AND_ASSIGN(std::string a, GenerateToken());
   ASSERT_OK_AND_ASSIGN(std::string b, GenerateToken());

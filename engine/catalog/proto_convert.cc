@@ -30,6 +30,11 @@ absl::StatusOr<LabelSource> LabelSourceFromProto(v1::LabelSource source) {
   }
 }
 
+// ItemLabel.time_unix_s is deprecated in the API (time_unix_us replaces
+// it, engine/service/convert.cc); snapshot and journal files keep it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 v1::ItemLabel LabelToProto(const Label& label) {
   v1::ItemLabel p;
   p.set_name(label.name);
@@ -48,6 +53,8 @@ absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& p) {
   }
   return Label{p.name(), p.confidence(), *source, p.time_unix_s()};
 }
+
+#pragma GCC diagnostic pop
 
 void ItemToProto(const Item& item, v1::SnapshotItem* p) {
   p->set_id(item.id);

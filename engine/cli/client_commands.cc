@@ -345,7 +345,7 @@ int RunClientLabel(const Args& args) {
     }
     l->set_confidence(conf);
     l->set_source(v1::LABEL_SOURCE_REVIEWER);
-    l->set_time_unix_s(now);
+    l->set_time_unix_us(service::ApiMicros(now));
   }
   v1::SetLabelsResponse resp;
   grpc::Status s = v1::CatalogService::NewStub(c->channel)

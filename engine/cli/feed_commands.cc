@@ -1,4 +1,5 @@
 // feedgov ingest | eval | rank | policy lint
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -201,6 +202,14 @@ int RunPolicyLint(const Args& args) {
   if (f.positional().size() != 1) {
     std::cerr << "feedgov policy lint: expected exactly one FILE\n";
     return 2;
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(f.positional()[0], ec)) {
+    return Fail("policy lint",
+                absl::InvalidArgumentError(absl::StrCat(
+                    f.positional()[0],
+                    " is a directory; lint takes a policy pack file (e.g. "
+                    "policies/cn-ecology.textproto)")));
   }
   absl::Status s = LintPolicyFile(f.positional()[0], f.Get("taxonomy"));
   if (!s.ok()) return Fail("policy lint", s);

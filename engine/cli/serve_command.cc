@@ -94,7 +94,7 @@ int RunServe(const Args& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto tokens = service::TokenStore::Open(f.Get("tokens"));
+  auto tokens = service::TokenStore::Open(f.Get("tokens"), &std::cerr);
   if (!tokens.ok()) return Fail("serve", tokens.status());
   OpenOptions o;
   o.snapshot_dir = f.Get("snapshot");

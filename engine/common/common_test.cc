@@ -192,6 +192,53 @@ TEST(WriteFileAtomic, ReplacesContentsWhole) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ReadFile, ADirectoryIsNamedNotRead) {
+  const std::string dir =
+      (std::filesystem::temp_directory_path() / "feedgov_common_readdir").string();
+  std::filesystem::create_directories(dir);
+  absl::StatusOr<std::string> got = ReadFile(dir);
+  EXPECT_EQ(got.status(), absl::InvalidArgumentError(
+                              dir + " is a directory, not a file"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(CheckWritableOutputDir, AcceptsNewEmptyOrMarkedAndNamesEverythingElse) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::temp_directory_path() / "feedgov_common_outdir";
+  fs::remove_all(base);
+  fs::create_directories(base / "empty");
+  fs::create_directories(base / "snap");
+  fs::create_directories(base / "other");
+  ASSERT_TRUE(WriteFileAtomic((base / "snap/MARK").string(), "x").ok());
+  ASSERT_TRUE(WriteFileAtomic((base / "other/notes").string(), "x").ok());
+  ASSERT_TRUE(WriteFileAtomic((base / "file").string(), "x").ok());
+  auto check = [&](const std::string& rel) {
+    return CheckWritableOutputDir((base / rel).string(), "MARK");
+  };
+  EXPECT_TRUE(check("new").ok());
+  EXPECT_TRUE(check("empty").ok());
+  EXPECT_TRUE(check("snap").ok());
+  EXPECT_TRUE(check("snap/").ok());
+  const std::string b = base.string();
+  EXPECT_EQ(check("missing/new"),
+            absl::NotFoundError("output " + b + "/missing/new: parent directory " +
+                                b + "/missing does not exist"));
+  EXPECT_EQ(check("file/new"),
+            absl::InvalidArgumentError("output " + b + "/file/new: " + b +
+                                       "/file is not a directory"));
+  EXPECT_EQ(check("file"),
+            absl::InvalidArgumentError("output " + b +
+                                       "/file exists and is not a directory; "
+                                       "not replacing it"));
+  EXPECT_EQ(check("other"),
+            absl::FailedPreconditionError(
+                "output " + b + "/other is a directory with other contents "
+                "(no MARK); not replacing it"));
+  EXPECT_EQ(CheckWritableOutputDir("", "MARK"),
+            absl::InvalidArgumentError("output path is empty"));
+  fs::remove_all(base);
+}
+
 TEST(Utf8, AcceptsValidAndLocatesTheFirstInvalidSequence) {
   EXPECT_TRUE(IsValidUtf8("Amélie (2001) 天使爱美丽 🎬"));
   EXPECT_EQ(FirstInvalidUtf8("Caf\xe9 (1999)"), 3u);        // Latin-1 é.

@@ -26,12 +26,54 @@ absl::Status ErrnoError(absl::string_view what, const std::string& path) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a directory, not a file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return absl::DataLossError(absl::StrCat("read error in ", path));
   return ss.str();
+}
+
+absl::Status CheckWritableOutputDir(const std::string& path,
+                                    absl::string_view marker_file) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return absl::InvalidArgumentError("output path is empty");
+  fs::path out(path);
+  if (!out.has_filename()) out = out.parent_path();  // "snap/" is "snap".
+  const fs::path parent = out.has_parent_path() ? out.parent_path() : ".";
+  std::error_code ec;
+  const fs::file_status parent_st = fs::status(parent, ec);
+  if (!fs::exists(parent_st)) {
+    return absl::NotFoundError(absl::StrCat(
+        "output ", path, ": parent directory ", parent.string(),
+        " does not exist"));
+  }
+  if (!fs::is_directory(parent_st)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "output ", path, ": ", parent.string(), " is not a directory"));
+  }
+  if (::access(parent.c_str(), W_OK | X_OK) != 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "output ", path, ": parent directory ", parent.string(),
+        " is not writable (", std::strerror(errno), ")"));
+  }
+  const fs::file_status st = fs::symlink_status(out, ec);
+  if (!fs::exists(st)) return absl::OkStatus();
+  if (!fs::is_directory(st)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "output ", path, " exists and is not a directory; not replacing it"));
+  }
+  if (fs::is_empty(out, ec) || fs::exists(out / std::string(marker_file), ec)) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "output ", path, " is a directory with other contents (no ",
+      marker_file, "); not replacing it"));
 }
 
 absl::Status SyncDirectory(const std::string& dir) {

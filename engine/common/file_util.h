@@ -13,8 +13,20 @@
 
 namespace feedgov {
 
-// Whole file as bytes. NOT_FOUND if missing, DATA_LOSS on a read error.
+// Whole file as bytes. NOT_FOUND if missing, INVALID_ARGUMENT "<path> is a
+// directory, not a file", DATA_LOSS on a read error.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+// Checks, before any work is done, that an output directory can be
+// written to `path` the way the snapshot writer installs one (a temporary
+// sibling renamed over `path`): OK when the parent directory exists and is
+// writable, and `path` is absent, an empty directory, or a directory that
+// holds `marker_file` (a previous output, e.g. a snapshot's manifest).
+// Errors name `path`: NOT_FOUND (parent missing), INVALID_ARGUMENT (parent
+// or `path` is not a directory), PERMISSION_DENIED (parent not writable),
+// FAILED_PRECONDITION (a directory with other contents; never replaced).
+absl::Status CheckWritableOutputDir(const std::string& path,
+                                    absl::string_view marker_file);
 
 // "<source dir>/<relative>", e.g. DefaultPath("policies/cn-ecology.textproto"):
 // default file locations resolved against the source tree the binary was

@@ -114,6 +114,7 @@ absl::Status RunIngest(const IngestOptions& o) {
         "and --items (JSON Lines items with embeddings)");
   }
   FEEDGOV_RETURN_IF_ERROR(o.quarantine.Validate());
+  FEEDGOV_RETURN_IF_ERROR(CheckWritableOutputDir(o.out_dir, kSnapshotManifestName));
   Quarantine quarantine(o.quarantine);
   const absl::Time t0 = absl::Now();
   FEEDGOV_ASSIGN_OR_RETURN(

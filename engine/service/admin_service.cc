@@ -71,6 +71,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
           resp->set_policy_version(pack->version);
           resp->set_requests(gate_.requests());
           resp->set_errors(gate_.errors());
+          resp->set_invalid_utf8_requests(gate_.invalid_utf8_requests());
+          resp->set_undecodable_requests(gate_.undecodable_requests());
           resp->set_uptime_s(
               absl::ToInt64Seconds(absl::Now() - gate_.started()));
           return absl::OkStatus();

@@ -5,6 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <ostream>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -149,8 +153,13 @@ absl::Status AppendToken(const std::string& path, absl::string_view token,
   if (principal.user) absl::StrAppend(&line, " ", *principal.user);
   line.push_back('\n');
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EISDIR) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a directory, not a tokens file"));
+  }
   if (fd < 0) {
-    return absl::InternalError(absl::StrCat("cannot open ", path, " for append"));
+    return absl::InternalError(absl::StrCat("cannot open ", path, " for append: ",
+                                            std::strerror(errno)));
   }
   bool ok = ::write(fd, line.data(), line.size()) ==
                 static_cast<ssize_t>(line.size()) &&
@@ -161,9 +170,10 @@ absl::Status AppendToken(const std::string& path, absl::string_view token,
 }
 
 absl::StatusOr<std::unique_ptr<TokenStore>> TokenStore::Open(
-    const std::string& path) {
+    const std::string& path, std::ostream* log) {
   std::unique_ptr<TokenStore> store(new TokenStore);
   store->path_ = path;
+  store->log_ = log;
   absl::MutexLock lock(&store->mu_);
   absl::Status s = store->LoadLocked();
   if (!s.ok()) return s;
@@ -182,21 +192,41 @@ std::unique_ptr<TokenStore> TokenStore::FromEntries(
 
 absl::Status TokenStore::LoadLocked() {
   struct stat st;
+  int64_t mtime_ns = -2;  // The version "missing".
+  int64_t size = -2;
+  absl::Status status;
   if (::stat(path_.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat("tokens file ", path_, " not found"));
+    status =
+        absl::NotFoundError(absl::StrCat("tokens file ", path_, " not found"));
+  } else {
+    mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+    size = st.st_size;
+    if (mtime_ns == mtime_ns_ && size == size_) return absl::OkStatus();
+    if (mtime_ns == failed_mtime_ns_ && size == failed_size_) return failed_;
+    absl::StatusOr<std::string> text = ReadFile(path_);
+    absl::StatusOr<std::vector<TokenEntry>> entries =
+        text.ok() ? ParseTokensFile(path_, *text) : text.status();
+    if (entries.ok()) {
+      by_hash_.clear();
+      for (TokenEntry& e : *entries) by_hash_[e.hash_hex] = std::move(e.principal);
+      mtime_ns_ = mtime_ns;
+      size_ = size;
+      failed_mtime_ns_ = failed_size_ = -1;
+      failed_ = absl::OkStatus();
+      return absl::OkStatus();
+    }
+    status = entries.status();
   }
-  const int64_t mtime_ns =
-      int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
-  if (mtime_ns == mtime_ns_ && st.st_size == size_) return absl::OkStatus();
-  auto text = ReadFile(path_);
-  if (!text.ok()) return text.status();
-  auto entries = ParseTokensFile(path_, *text);
-  if (!entries.ok()) return entries.status();
-  by_hash_.clear();
-  for (TokenEntry& e : *entries) by_hash_[e.hash_hex] = std::move(e.principal);
-  mtime_ns_ = mtime_ns;
-  size_ = st.st_size;
-  return absl::OkStatus();
+  const bool reported = mtime_ns == failed_mtime_ns_ && size == failed_size_;
+  failed_mtime_ns_ = mtime_ns;
+  failed_size_ = size;
+  failed_ = status;
+  // A reload (tokens were loaded before) that fails: say so once.
+  if (log_ != nullptr && mtime_ns_ != -1 && !reported) {
+    *log_ << "tokens file reload failed, previous tokens stay in force: "
+          << status.message() << std::endl;
+  }
+  return status;
 }
 
 absl::Status TokenStore::Refresh() {
@@ -211,8 +241,9 @@ absl::StatusOr<Principal> TokenStore::Authenticate(
     return absl::UnauthenticatedError(
         "missing bearer token: send metadata 'authorization: Bearer <token>'");
   }
-  constexpr absl::string_view kBearer = "Bearer ";
-  if (!absl::StartsWith(authorization, kBearer) ||
+  // The scheme is case-insensitive (RFC 7235 section 2.1); the token is not.
+  constexpr absl::string_view kBearer = "bearer ";
+  if (!absl::StartsWithIgnoreCase(authorization, kBearer) ||
       !IsWellFormedToken(authorization.substr(kBearer.size()))) {
     return absl::UnauthenticatedError("malformed token");
   }

@@ -19,14 +19,18 @@
 //
 // Thread-safety: TokenStore is thread-safe. Lookup() re-reads the file when
 // its modification time or size changed (tokens added while the server runs
-// apply without a restart); a file that became invalid keeps the previous
-// tokens in force and the error is returned by Refresh().
+// apply without a restart); a file that became invalid (or unreadable)
+// keeps the previous tokens in force, the error is returned by Refresh()
+// and written once per version of the file to the log given to Open():
+// "tokens file reload failed, previous tokens stay in force:
+// tokens.txt:3: ...".
 #ifndef FEEDGOV_ENGINE_SERVICE_AUTH_H_
 #define FEEDGOV_ENGINE_SERVICE_AUTH_H_
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -71,20 +75,26 @@ bool IsWellFormedToken(absl::string_view token);
 absl::StatusOr<std::string> GenerateToken();
 
 // Appends a line for `token` to `path` (created with mode 0600 if missing),
-// fsync'ed. INVALID_ARGUMENT for a bad name / role-user combination.
+// fsync'ed. INVALID_ARGUMENT for a bad name / role-user combination, or
+// when `path` is a directory.
 absl::Status AppendToken(const std::string& path, absl::string_view token,
                          const Principal& principal);
 
 class TokenStore {
  public:
-  // Loads `path`. NOT_FOUND / INVALID_ARGUMENT as ParseTokensFile.
-  static absl::StatusOr<std::unique_ptr<TokenStore>> Open(const std::string& path);
+  // Loads `path`. NOT_FOUND / INVALID_ARGUMENT as ParseTokensFile. A failed
+  // reload later is reported on `log` (not owned, outlives the store; null:
+  // not reported), one line per version of the file.
+  static absl::StatusOr<std::unique_ptr<TokenStore>> Open(
+      const std::string& path, std::ostream* log = nullptr);
   // From entries already parsed (tests); never re-reads a file.
   static std::unique_ptr<TokenStore> FromEntries(std::vector<TokenEntry> entries);
 
   // Authenticates the value of the `authorization` header (empty when the
-  // header is absent). UNAUTHENTICATED: "missing bearer token" (absent),
-  // "malformed token" (not "Bearer <well-formed token>"), "unknown token".
+  // header is absent). The scheme "Bearer" is matched case-insensitively
+  // (RFC 7235 section 2.1, RFC 6750), the token exactly.
+  // UNAUTHENTICATED: "missing bearer token" (absent), "malformed token" (not
+  // "Bearer <well-formed token>"), "unknown token".
   absl::StatusOr<Principal> Authenticate(absl::string_view authorization);
 
   // Re-reads the file if it changed. Error: the file is unreadable or
@@ -96,10 +106,16 @@ class TokenStore {
   absl::Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::string path_;  // Empty: fixed entries.
+  std::ostream* log_ = nullptr;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Principal> by_hash_ ABSL_GUARDED_BY(mu_);
   int64_t mtime_ns_ ABSL_GUARDED_BY(mu_) = -1;
   int64_t size_ ABSL_GUARDED_BY(mu_) = -1;
+  // The version of the file the last failed load saw, and its error: the
+  // same broken file is neither parsed nor reported again.
+  int64_t failed_mtime_ns_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t failed_size_ ABSL_GUARDED_BY(mu_) = -1;
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace feedgov::service

@@ -3,6 +3,7 @@
 #include "engine/service/auth.h"
 
 #include <fstream>
+#include <sstream>
 
 #include "engine/common/sha256.h"
 #include "engine/testing/status_matchers.h"
@@ -54,6 +55,17 @@ TEST(TokensFileTest, AppendRefusesNonPositiveUserIds) {
   EXPECT_OK(AppendToken(path, token, {Role::kUser, "user-4", 4}));
 }
 
+TEST(TokensFileTest, ADirectoryIsNamedNotOpened) {
+  const std::string dir = ::feedgov::testing::MakeTempDir("feedgov_tokens_dir");
+  EXPECT_THAT(AppendToken(dir, "fgv_" + std::string(64, '2'),
+                          {Role::kAdmin, "ops", std::nullopt}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       dir + " is a directory, not a tokens file"));
+  EXPECT_THAT(TokenStore::Open(dir),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       dir + " is a directory, not a file"));
+}
+
 TEST(TokenTest, GeneratedTokensAreWellFormedAndDistinct) {
   ASSERT_OK_AND_ASSIGN(std::string a, GenerateToken());
   ASSERT_OK_AND_ASSIGN(std::string b, GenerateToken());
@@ -80,6 +92,50 @@ TEST(TokenStoreTest, AuthenticateOutcomes) {
               StatusIs(absl::StatusCode::kUnauthenticated, "malformed token"));
   EXPECT_THAT(store->Authenticate("Bearer fgv_" + std::string(64, '2')),
               StatusIs(absl::StatusCode::kUnauthenticated, "unknown token"));
+}
+
+// RFC 7235 section 2.1 / RFC 6750: the auth scheme is case-insensitive.
+TEST(TokenStoreTest, BearerSchemeIsCaseInsensitive) {
+  const std::string token = "fgv_" + std::string(64, '1');
+  TokenEntry e;
+  e.hash_hex = Sha256Hex(token);
+  e.principal = {Role::kEditor, "ed", std::nullopt};
+  auto store = TokenStore::FromEntries({e});
+  for (const char* scheme : {"Bearer ", "bearer ", "BEARER ", "bEaReR "}) {
+    absl::StatusOr<Principal> p = store->Authenticate(scheme + token);
+    ASSERT_TRUE(p.ok()) << scheme << ": " << p.status();
+    EXPECT_EQ(p->name, "ed");
+  }
+  // The token itself is not case-folded, and other schemes stay refused.
+  EXPECT_THAT(store->Authenticate("Bearer fgv_" + std::string(64, 'A')),
+              StatusIs(absl::StatusCode::kUnauthenticated, "malformed token"));
+  EXPECT_THAT(store->Authenticate("Basic " + token),
+              StatusIs(absl::StatusCode::kUnauthenticated, "malformed token"));
+  EXPECT_THAT(store->Authenticate("Bearer" + token),
+              StatusIs(absl::StatusCode::kUnauthenticated, "malformed token"));
+}
+
+// A reload that finds a malformed line keeps the previous tokens and logs
+// the error with file:line, once per change of the file.
+TEST(TokenStoreTest, MalformedReloadKeepsTokensAndLogsFileLine) {
+  const std::string path =
+      ::feedgov::testing::MakeTempDir("feedgov_tokens") + "/tokens.txt";
+  ASSERT_OK_AND_ASSIGN(std::string first, GenerateToken());
+  ASSERT_OK(AppendToken(path, first, {Role::kAdmin, "ops", std::nullopt}));
+  std::ostringstream log;
+  ASSERT_OK_AND_ASSIGN(auto store, TokenStore::Open(path, &log));
+  {
+    std::ofstream out(path, std::ios::app);
+    out << "nothex editor x\n";
+  }
+  EXPECT_OK(store->Authenticate("Bearer " + first));  // Old tokens in force.
+  EXPECT_OK(store->Authenticate("Bearer " + first));
+  const std::string want = absl::StrCat(
+      "tokens file reload failed, previous tokens stay in force: ", path,
+      ":2: hash must be 64 lower-case hex chars");
+  EXPECT_THAT(log.str(), ::testing::HasSubstr(want));
+  // Logged once for this version of the file, not once per request.
+  EXPECT_EQ(log.str().find(want), log.str().rfind(want)) << log.str();
 }
 
 TEST(TokenStoreTest, AppendedTokensApplyWithoutRestartAndHashesOnlyAreStored) {

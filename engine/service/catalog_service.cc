@@ -111,8 +111,11 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
       item.genres.assign(in.genres().begin(), in.genres().end());
       item.tags.assign(in.tags().begin(), in.tags().end());  // Normalized by the writer.
       item.author = in.author();
-      item.first_seen =
-          in.first_seen_unix_s() != 0 ? in.first_seen_unix_s() : now;
+      absl::StatusOr<UnixSeconds> first_seen = FirstSeenFromProto(in);
+      if (!first_seen.ok()) {
+        return Annotate(first_seen.status(), absl::StrCat("item ", in.item_id()));
+      }
+      item.first_seen = *first_seen != 0 ? *first_seen : now;
       items.push_back(std::move(item));
     }
     absl::MutexLock lock(&gate_.write_mu());

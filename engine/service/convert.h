@@ -7,9 +7,15 @@
 //
 // API conventions: positions are 1-based (engine pins are 0-based); times are
 // Unix microseconds UTC (0 = "now" for a window start, "no end" for its end).
+// Where the engine keeps whole seconds (UnixSeconds: label times, first
+// seen), a microsecond value is floored to the second, and the deprecated
+// seconds field it replaces is still read (ApiSeconds) and written.
 // Thread-safety: pure functions.
 #ifndef FEEDGOV_ENGINE_SERVICE_CONVERT_H_
 #define FEEDGOV_ENGINE_SERVICE_CONVERT_H_
+
+#include <cstdint>
+#include <limits>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,6 +28,7 @@
 #include "engine/store/user_settings_store.h"
 #include "engine/user/interest_tags.h"
 #include "engine/user/user_controls.h"
+#include "feedgov/v1/catalog_service.pb.h"
 #include "feedgov/v1/editor_service.pb.h"
 #include "feedgov/v1/feed_service.pb.h"
 #include "feedgov/v1/label.pb.h"
@@ -39,9 +46,29 @@ using ::feedgov::Echo;  // engine/common/utf8.h
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// Labels. FromProto: INVALID_ARGUMENT "label 'x': source unspecified".
+// Largest |seconds| whose microseconds fit an int64: 9,223,372,036,854.
+inline constexpr int64_t kMaxApiSeconds =
+    std::numeric_limits<int64_t>::max() / 1'000'000;
+
+// An API time given as `us_name` (microseconds) and the deprecated
+// `s_name` (seconds), 0 meaning unset, as the engine's whole seconds:
+// floor(us / 1e6) when `us` is set, else `s`. INVALID_ARGUMENT when both
+// are set and floor(us / 1e6) != s ("first_seen_unix_us 5000000 and
+// first_seen_unix_s 4 disagree; ..."), or `s` is outside
+// [-kMaxApiSeconds, kMaxApiSeconds].
+absl::StatusOr<UnixSeconds> ApiSeconds(absl::string_view us_name, int64_t us,
+                                       absl::string_view s_name, int64_t s);
+// Seconds as microseconds (|s| <= kMaxApiSeconds; saturated beyond).
+int64_t ApiMicros(UnixSeconds s);
+
+// Labels: time_unix_us and the deprecated time_unix_s, both written.
+// FromProto: INVALID_ARGUMENT "label 'x': source unspecified", or
+// ApiSeconds' errors prefixed with "label 'x': ".
 void LabelToProto(const Label& label, v1::ItemLabel* out);
 absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& label);
+// CatalogItem's first_seen_unix_us / first_seen_unix_s (0 when neither is
+// set); errors as ApiSeconds.
+absl::StatusOr<UnixSeconds> FirstSeenFromProto(const v1::CatalogItem& item);
 
 void RankResponseToProto(const RankResponse& in, v1::RankResponse* out);
 // Inverse, for printing on the client side (reasons parsed back to bits).

@@ -219,36 +219,96 @@ TEST(ServiceE2eTest, InterventionTimeZoneIsValidatedStoredAndListed) {
   EXPECT_EQ(list.interventions(0).end_unix_us(), 1801411200LL * 1000000);
 }
 
-TEST(ServiceE2eTest, HealthServiceReportsServing) {
+
+// RankedItem.score of a pinned item is 0, as documented (api_common.proto,
+// docs/api.md): the editor placed it, nothing ranked it; reasons say
+// EDITOR_PIN and pin_id names the pin. Ranked items keep their scores.
+TEST(ServiceE2eTest, PinnedItemReportsScoreZeroWithReasonEditorPin) {
   ServerEnv env;
   ASSERT_OK(env.status());
-  grpc::ByteBuffer request_bytes, response_bytes;
-  // grpc.health.v1.HealthCheckRequest{service: ""} is the empty message.
-  grpc::GenericStub generic(env.channel());
+  v1::CreateInterventionRequest req;
+  auto* iv = req.mutable_intervention();
+  iv->set_kind(v1::INTERVENTION_KIND_PIN);
+  iv->set_item_id(318);
+  iv->set_position(8);  // Not a key slot of cn-ecology's home.
+  iv->set_surface("home");
+  iv->set_reason("editorial pick");
+  v1::Intervention made;
+  grpc::Status s =
+      env.editor()->CreateIntervention(env.Ctx("editor").get(), req, &made);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::RankResponse page = MustRank(env, "feed-service", RankReq(1, 10));
+  ASSERT_EQ(page.items_size(), 10);
+  int pinned = 0;
+  for (const v1::RankedItem& item : page.items()) {
+    if (item.item_id() == 318) {
+      ++pinned;
+      EXPECT_EQ(item.position(), 8);
+      EXPECT_EQ(item.score(), 0.0);
+      EXPECT_THAT(item.reasons(), ::testing::Contains("EDITOR_PIN"));
+      EXPECT_EQ(item.pin_id(), made.id());
+    } else {
+      EXPECT_GT(item.score(), 0.0) << item.item_id();
+      EXPECT_TRUE(item.pin_id().empty());
+    }
+  }
+  EXPECT_EQ(pinned, 1);
+  EXPECT_EQ(page.counters().pins_applied(), 1);
+}
+
+// grpc.health.v1.Health/Check with HealthCheckRequest{service: name}; the
+// status code and the response's ServingStatus (-1 when not OK).
+std::pair<grpc::StatusCode, int> HealthCheck(ServerEnv& env,
+                                             const std::string& service) {
+  // HealthCheckRequest{service} = field 1, length-delimited (names < 128 B).
+  std::string request;
+  if (!service.empty()) {
+    request = std::string(1, '\x0a') + static_cast<char>(service.size()) + service;
+  }
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  grpc::Slice empty;
-  request_bytes = grpc::ByteBuffer(&empty, 1);
-  grpc::Status status;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                    &request_bytes, &response_bytes, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_all();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response_bytes.Dump(&slices).ok());
-  std::string bytes;
-  for (auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  // HealthCheckResponse{status: SERVING (1)} = field 1 varint 1.
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  std::string response;
+  grpc::Status s = RawUnaryCall(env.channel(), &ctx,
+                                "/grpc.health.v1.Health/Check", request, &response);
+  if (!s.ok()) return {s.error_code(), -1};
+  // HealthCheckResponse{status} = field 1 varint; SERVING = 1 (an absent
+  // field is UNKNOWN = 0).
+  if (response.empty()) return {s.error_code(), 0};
+  EXPECT_EQ(response.size(), 2u);
+  EXPECT_EQ(response[0], '\x08');
+  return {s.error_code(), response[1]};
+}
+
+TEST(ServiceE2eTest, HealthServiceReportsServingPerService) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  constexpr int kServing = 1, kNotServing = 2;
+  // "" is the server as a whole.
+  EXPECT_EQ(HealthCheck(env, ""), std::make_pair(grpc::StatusCode::OK, kServing));
+  // Every service the server exposes, by its full name.
+  for (const char* name :
+       {"feedgov.v1.FeedService", "feedgov.v1.CatalogService",
+        "feedgov.v1.EditorService", "feedgov.v1.UserControlService",
+        "feedgov.v1.AdminService"}) {
+    EXPECT_EQ(HealthCheck(env, name),
+              std::make_pair(grpc::StatusCode::OK, kServing)) << name;
+  }
+  EXPECT_THAT(ExposedServiceNames(),
+              ::testing::UnorderedElementsAre(
+                  "feedgov.v1.FeedService", "feedgov.v1.CatalogService",
+                  "feedgov.v1.EditorService", "feedgov.v1.UserControlService",
+                  "feedgov.v1.AdminService"));
+  // A name the server does not serve.
+  EXPECT_EQ(HealthCheck(env, "feedgov.v1.NoSuchService").first,
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(HealthCheck(env, "feedservice").first, grpc::StatusCode::NOT_FOUND);
+  // Shutting down: every name reports NOT_SERVING while calls drain; checked
+  // on the health service itself, before the server is gone.
+  auto* health = env.server().health();
+  ASSERT_NE(health, nullptr);
+  health->SetServingStatus(false);
+  EXPECT_EQ(HealthCheck(env, "").second, kNotServing);
+  EXPECT_EQ(HealthCheck(env, "feedgov.v1.FeedService").second, kNotServing);
 }
 
 }  // namespace

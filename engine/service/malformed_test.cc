@@ -14,6 +14,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+// The deprecated *_unix_s fields are set on purpose (they must keep working).
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
 namespace feedgov::service::testing {
 namespace {
 
@@ -83,6 +86,173 @@ TEST_F(MalformedTest, UnknownSurfaceAndPageSize) {
   bad_token.set_page_token("garbage!!");
   EXPECT_EQ(Rank(bad_token).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   ExpectStillServing();
+}
+
+// Bytes a client with a broken encoder (or another schema) sends: invalid
+// UTF-8 in a proto3 string field, and bytes that are no protobuf message.
+class UndecodableRequestTest : public MalformedTest {
+ protected:
+  grpc::Status Raw(const std::string& method, const std::string& bytes,
+                   const std::string& who = "admin") {
+    return RawUnaryCall(env_.channel(), ServerEnv::Ctx(who).get(), method, bytes);
+  }
+};
+
+TEST_F(UndecodableRequestTest, InvalidUtf8NamesTheField) {
+  v1::RankRequest rank = RankReq(1);
+  rank.set_surface("ho\xffme");
+  grpc::Status s = Raw("/feedgov.v1.FeedService/Rank", rank.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "invalid UTF-8 in request field `surface` "
+            "(feedgov.v1.RankRequest.surface): byte 0xff at offset 2 of 5; "
+            "string fields take UTF-8 text");
+  // Nested and repeated fields are named by their path.
+  v1::UpsertItemsRequest upsert;
+  NewItem(upsert, 99000010, Dim());
+  auto* item = NewItem(upsert, 99000011, Dim());
+  item->add_labels()->set_name("illegal.rumors");
+  item->add_labels()->set_name("bad.\xc3(");
+  s = Raw("/feedgov.v1.CatalogService/UpsertItems", upsert.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("field `items[1].labels[1].name` "
+                        "(feedgov.v1.ItemLabel.name): byte 0xc3 at offset 4"));
+  EXPECT_FALSE(env_.engine().catalog()->FindRow(99000010).has_value());
+  v1::CreateInterventionRequest create;
+  create.mutable_intervention()->set_reason("\xed\xa0\x80");  // A surrogate.
+  s = Raw("/feedgov.v1.EditorService/CreateIntervention", create.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("`intervention.reason`"));
+  ExpectStillServing();
+}
+
+TEST_F(UndecodableRequestTest, BytesThatAreNoMessageAreInvalidArgument) {
+  // Field 1 (surface) says 5 bytes follow, 2 do.
+  grpc::Status s = Raw("/feedgov.v1.FeedService/Rank", std::string("\x0a\x05ho", 4));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_message(),
+            "undecodable request: the 4 bytes are not a feedgov.v1.RankRequest "
+            "protobuf message (field 1 at byte 0: length 5 past the end, 2 "
+            "bytes left)");
+  s = Raw("/feedgov.v1.AdminService/Stats", std::string("\xff\xff\xff", 3));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("not a feedgov.v1.StatsRequest protobuf message"));
+  ExpectStillServing();
+}
+
+TEST_F(UndecodableRequestTest, TokenIsCheckedFirst) {
+  v1::RankRequest rank = RankReq(1);
+  rank.set_surface("\xff");
+  grpc::Status s = Raw("/feedgov.v1.FeedService/Rank", rank.SerializeAsString(), "");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(UndecodableRequestTest, CountedInStatsAndLoggedAtALimitedRate) {
+  v1::RankRequest rank = RankReq(1);
+  rank.set_surface("\xff");
+  const std::string bad_utf8 = rank.SerializeAsString();
+  const absl::Time start = absl::Now();
+  constexpr int kCalls = 40;
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_EQ(Raw("/feedgov.v1.FeedService/Rank", bad_utf8).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  ASSERT_EQ(Raw("/feedgov.v1.FeedService/Rank", "\x0a").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  v1::StatsResponse stats;
+  ASSERT_TRUE(env_.admin()->Stats(ServerEnv::Ctx("admin").get(), v1::StatsRequest(), &stats).ok());
+  EXPECT_EQ(stats.invalid_utf8_requests(), kCalls);
+  EXPECT_EQ(stats.undecodable_requests(), 1);
+  EXPECT_GE(stats.errors(), kCalls + 1);
+  // At most kRejectLogLinesPerSecond lines of a kind in each started second.
+  const std::string log = env_.log();
+  int lines = 0;
+  for (size_t at = log.find("kind=invalid_utf8"); at != std::string::npos;
+       at = log.find("kind=invalid_utf8", at + 1)) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, kRejectLogLinesPerSecond * (static_cast<int>(seconds) + 1))
+      << log;
+  EXPECT_THAT(log, HasSubstr("rpc=FeedService.Rank role=admin "
+                             "code=INVALID_ARGUMENT"));
+  EXPECT_THAT(log, HasSubstr("error=invalid UTF-8 in request field `surface`"));
+  EXPECT_THAT(log, HasSubstr("kind=undecodable"));
+}
+
+// Times in the API are microseconds (`*_unix_us`); the older seconds
+// fields still work, and a request that sets both must agree.
+TEST_F(MalformedTest, MicrosecondTimesAndTheDeprecatedSecondsFields) {
+  constexpr int64_t kSec = 1'600'000'000;
+  // first_seen_unix_us is used; sub-second parts are floored.
+  v1::UpsertItemsRequest upsert;
+  NewItem(upsert, 99000020, Dim())->set_first_seen_unix_us(kSec * 1'000'000 + 999'999);
+  NewItem(upsert, 99000021, Dim())->set_first_seen_unix_s(kSec + 1);  // Deprecated.
+  auto* both = NewItem(upsert, 99000022, Dim());
+  both->set_first_seen_unix_us(kSec * 1'000'000 + 2'000'000);
+  both->set_first_seen_unix_s(kSec + 2);  // Agrees.
+  auto* label = both->add_labels();
+  label->set_name("positive.core_values");
+  label->set_confidence(0.9f);
+  label->set_source(v1::LABEL_SOURCE_REVIEWER);
+  label->set_time_unix_us(kSec * 1'000'000 + 3'500'000);
+  ASSERT_TRUE(Upsert(upsert).ok()) << Upsert(upsert).error_message();
+  auto first_seen = [&](ItemId id) {
+    return env_.engine().catalog()->item(*env_.engine().catalog()->FindRow(id)).first_seen;
+  };
+  EXPECT_EQ(first_seen(99000020), kSec);
+  EXPECT_EQ(first_seen(99000021), kSec + 1);
+  EXPECT_EQ(first_seen(99000022), kSec + 2);
+
+  // Disagreeing pairs name both fields and their values.
+  v1::UpsertItemsRequest bad;
+  auto* item = NewItem(bad, 99000023, Dim());
+  item->set_first_seen_unix_us(kSec * 1'000'000);
+  item->set_first_seen_unix_s(kSec + 60);
+  grpc::Status s = Upsert(bad);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            absl::StrCat("item 99000023: first_seen_unix_us ", kSec * 1'000'000,
+                         " and first_seen_unix_s ", kSec + 60,
+                         " disagree; set first_seen_unix_us only "
+                         "(first_seen_unix_s is deprecated)"));
+  v1::SetLabelsRequest labels;
+  auto* update = labels.add_items();
+  update->set_item_id(318);
+  auto* l = update->add_labels();
+  l->set_name("positive.core_values");
+  l->set_confidence(0.5f);
+  l->set_source(v1::LABEL_SOURCE_REVIEWER);
+  l->set_time_unix_us(5'000'000);
+  l->set_time_unix_s(4);
+  v1::SetLabelsResponse labels_resp;
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), labels, &labels_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("time_unix_us 5000000 and time_unix_s 4 disagree"));
+  // Seconds too large to be given in microseconds are refused.
+  l->clear_time_unix_us();
+  l->set_time_unix_s(int64_t{1} << 60);
+  s = env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(), labels, &labels_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              HasSubstr("time_unix_s 1152921504606846976 outside "
+                        "[-9223372036854, 9223372036854]"));
+
+  // Output fills both fields: the label written above, as Rank shows it.
+  l->set_time_unix_s(0);
+  l->set_time_unix_us(kSec * 1'000'000 + 7'250'000);
+  ASSERT_TRUE(env_.catalog()->SetLabels(ServerEnv::Ctx("moderator").get(),
+                                        labels, &labels_resp).ok());
+  const std::vector<Label> stored = env_.engine().labels()->LabelsFor(318);
+  v1::ItemLabel out;
+  ASSERT_EQ(stored.size(), 1u);
+  LabelToProto(stored[0], &out);
+  EXPECT_EQ(out.time_unix_s(), kSec + 7);
+  EXPECT_EQ(out.time_unix_us(), (kSec + 7) * 1'000'000);
 }
 
 TEST_F(MalformedTest, HugeBatchesAreRefused) {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_format.h"
 #include "engine/common/status_macros.h"
 #include "engine/service/convert.h"
+#include "engine/service/request_decoder.h"
 
 namespace feedgov::service {
 namespace {
@@ -56,7 +57,23 @@ RequestGate::RequestGate(ServiceDeps deps)
       started_(absl::Now()),
       admission_(deps_.admission),
       control_admission_(ControlLane(deps_.admission)),
-      rank_workers_(deps_.admission.max_running) {}
+      rank_workers_(deps_.admission.max_running),
+      log_(deps_.log, kRejectLogLinesPerSecond, deps_.clock) {}
+
+grpc::Status RequestGate::RefuseUndecodable(grpc::ServerContext* ctx,
+                                            const char* method,
+                                            const absl::Status& decode_error) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Principal> who = Authenticate(ctx);
+  if (!who.ok()) return Finish(method, "-", start, who.status());
+  const RequestDefect defect = DefectOf(decode_error);
+  (defect == RequestDefect::kInvalidUtf8 ? invalid_utf8_ : undecodable_)
+      .fetch_add(1);
+  return Finish(method, std::string(RoleName(who->role)), start, decode_error,
+                RequestDefectName(defect == RequestDefect::kNone
+                                      ? RequestDefect::kUndecodable
+                                      : defect));
+}
 
 absl::Status RequestGate::Admit(grpc::ServerContext* ctx, const char* method,
                                 AdmissionQueue** lane) {
@@ -79,16 +96,21 @@ absl::StatusOr<Principal> RequestGate::Authenticate(grpc::ServerContext* ctx) {
 }
 
 grpc::Status RequestGate::Finish(const char* method, const std::string& role,
-                                 absl::Time start, const absl::Status& status) {
+                                 absl::Time start, const absl::Status& status,
+                                 absl::string_view kind) {
   requests_.fetch_add(1);
   if (!status.ok()) errors_.fetch_add(1);
   if (deps_.log != nullptr) {
     const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
     std::string line =
-        absl::StrFormat("rpc=%s role=%s code=%s ms=%.2f\n", method, role,
+        absl::StrFormat("rpc=%s role=%s code=%s ms=%.2f", method, role,
                         absl::StatusCodeToString(status.code()), ms);
-    absl::MutexLock lock(&log_mu_);
-    *deps_.log << line << std::flush;
+    if (kind.empty()) {
+      log_.Write(line);
+    } else {
+      absl::StrAppend(&line, " kind=", kind, " error=", status.message());
+      log_.WriteLimited(kind, line);
+    }
   }
   return ToGrpcStatus(status);
 }

@@ -17,6 +17,14 @@
 // DEADLINE_EXCEEDED / CANCELLED when its deadline passes or its client
 // cancels while it waits. The logged ms include the wait.
 //
+// A request whose bytes cannot be decoded (invalid UTF-8 in a string
+// field, not a protobuf message of the request type; request_decoder.h)
+// never reaches a service: RefuseUndecodable checks the token
+// (UNAUTHENTICATED first), then answers INVALID_ARGUMENT naming the field,
+// counts it (invalid_utf8_requests / undecodable_requests, in
+// AdminService.Stats) and logs it with `kind=...` and the error, at most
+// kRejectLogLinesPerSecond lines per kind and second (rate_limited_log.h).
+//
 // Also here: the request bounds and the checks several services share.
 //
 // Thread-safety: thread-safe.
@@ -40,6 +48,7 @@
 #include "engine/service/admission.h"
 #include "engine/service/auth.h"
 #include "engine/service/engine_workers.h"
+#include "engine/service/rate_limited_log.h"
 #include "engine/user/user_controls.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
@@ -64,6 +73,8 @@ inline constexpr int kMaxAuditLimit = 1000;
 inline constexpr int kMaxTagTop = 10000;
 // Slots of the control lane (every RPC but FeedService.Rank).
 inline constexpr int kControlLaneSlots = 2;
+// Log lines per second for each kind of undecodable request.
+inline constexpr int kRejectLogLinesPerSecond = 5;
 
 struct ServiceDeps {
   FeedEngine* engine = nullptr;  // Required; outlives the services.
@@ -107,6 +118,14 @@ class RequestGate {
   EngineWorkers& rank_workers() { return rank_workers_; }
   int64_t requests() const { return requests_.load(); }
   int64_t errors() const { return errors_.load(); }
+  // Requests refused by RefuseUndecodable, by defect.
+  int64_t invalid_utf8_requests() const { return invalid_utf8_.load(); }
+  int64_t undecodable_requests() const { return undecodable_.load(); }
+
+  // A request whose bytes could not be decoded; `decode_error` is
+  // DecodeRequest's INVALID_ARGUMENT (see the file comment).
+  grpc::Status RefuseUndecodable(grpc::ServerContext* ctx, const char* method,
+                                 const absl::Status& decode_error);
   absl::Time started() const { return started_; }
 
  private:
@@ -115,8 +134,11 @@ class RequestGate {
   // deadline and cancellation. On OK the caller releases `*lane`.
   absl::Status Admit(grpc::ServerContext* ctx, const char* method,
                      AdmissionQueue** lane);
+  // Counts, logs and maps `status`; `kind` non-empty: a rate-limited line
+  // with the kind and the error.
   grpc::Status Finish(const char* method, const std::string& role,
-                      absl::Time start, const absl::Status& status);
+                      absl::Time start, const absl::Status& status,
+                      absl::string_view kind = "");
 
   const ServiceDeps deps_;
   const absl::Time started_;
@@ -124,9 +146,11 @@ class RequestGate {
   AdmissionQueue control_admission_;
   EngineWorkers rank_workers_;
   absl::Mutex write_mu_;
-  absl::Mutex log_mu_;
+  RateLimitedLog log_;
   std::atomic<int64_t> requests_{0};
   std::atomic<int64_t> errors_{0};
+  std::atomic<int64_t> invalid_utf8_{0};
+  std::atomic<int64_t> undecodable_{0};
 };
 
 template <typename Fn>

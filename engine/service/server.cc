@@ -134,12 +134,21 @@ absl::StatusOr<std::unique_ptr<FeedgovServer>> FeedgovServer::Start(
                      " (address in use or not local?)"));
   }
   if (auto* health = server->server_->GetHealthCheckService()) {
+    // "" is the server as a whole; each service by its full name. Any
+    // other name is NOT_FOUND.
     health->SetServingStatus(true);
+    for (const std::string& name : ExposedServiceNames()) {
+      health->SetServingStatus(name, true);
+    }
   }
   return server;
 }
 
 FeedgovServer::~FeedgovServer() { Shutdown(absl::Seconds(5)); }
+
+grpc::HealthCheckServiceInterface* FeedgovServer::health() {
+  return server_ == nullptr ? nullptr : server_->GetHealthCheckService();
+}
 
 std::string FeedgovServer::address() const {
   return absl::StrCat(host_, ":", port_);

@@ -2,7 +2,10 @@
 //
 // FeedgovServer: the gRPC server (`feedgov serve`). Hosts the feedgov.v1
 // services (services.h), the standard health-checking service
-// (grpc.health.v1.Health, SERVING while up) and server reflection.
+// (grpc.health.v1.Health: SERVING while up, NOT_SERVING from Shutdown on,
+// for "" (the server) and for each service's full name, e.g.
+// "feedgov.v1.FeedService"; NOT_FOUND for any other name) and server
+// reflection.
 //
 // Security: plaintext is allowed only on a loopback listen address
 // (127.0.0.0/8, [::1], localhost) unless allow_insecure_remote is set;
@@ -32,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/service/services.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server.h"
 
 namespace feedgov::service {
@@ -87,6 +91,8 @@ class FeedgovServer {
   void Shutdown(absl::Duration grace);
 
   Services& services() { return *services_; }
+  // The grpc.health.v1 service's statuses (null before start).
+  grpc::HealthCheckServiceInterface* health();
 
  private:
   FeedgovServer() = default;

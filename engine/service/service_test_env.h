@@ -10,10 +10,12 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -29,6 +31,7 @@
 #include "feedgov/v1/editor_service.grpc.pb.h"
 #include "feedgov/v1/feed_service.grpc.pb.h"
 #include "feedgov/v1/user_control_service.grpc.pb.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 
@@ -158,6 +161,44 @@ class ServerEnv {
   std::unique_ptr<FeedgovServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// A unary call of `method` ("/feedgov.v1.FeedService/Rank") with raw
+// request bytes, as a client with another schema (or a broken one) sends
+// them; the response bytes go to `*response` when given.
+inline grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                                 grpc::ClientContext* ctx,
+                                 const std::string& method,
+                                 const std::string& request,
+                                 std::string* response = nullptr) {
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_bytes(&slice, 1);
+  grpc::ByteBuffer response_bytes;
+  grpc::GenericStub generic(channel);
+  grpc::Status status;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  generic.UnaryCall(ctx, method, grpc::StubOptions(), &request_bytes,
+                    &response_bytes, [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = std::move(s);
+                      done = true;
+                      cv.notify_all();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (response != nullptr && status.ok()) {
+    std::vector<grpc::Slice> slices;
+    if (!response_bytes.Dump(&slices).ok()) {
+      return grpc::Status(grpc::StatusCode::INTERNAL, "response Dump failed");
+    }
+    response->clear();
+    for (const grpc::Slice& s : slices) {
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
+}
 
 inline v1::RankRequest RankReq(std::optional<UserId> user, int page_size = 10,
                                const std::string& surface = "home") {

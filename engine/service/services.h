@@ -4,7 +4,10 @@
 // (docs/api.md), each in its own file: FeedService (feed_service.h),
 // CatalogService (catalog_service.h), EditorService (editor_service.h),
 // UserControlService (user_control_service.h) and AdminService
-// (admin_service.h). Every RPC goes through one RequestGate
+// (admin_service.h). They are registered through DecodingServices
+// (request_decoder.h), which decode each request themselves so that bytes
+// that are no valid request get INVALID_ARGUMENT naming the field. Every
+// RPC goes through one RequestGate
 // (request_gate.h): authentication, the role matrix, admission, status
 // mapping and the request log.
 //
@@ -27,6 +30,8 @@
 #define FEEDGOV_ENGINE_SERVICE_SERVICES_H_
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/service/request_gate.h"
@@ -39,6 +44,12 @@
 #include "grpcpp/server_builder.h"
 
 namespace feedgov::service {
+
+class DecodingService;
+
+// The full names of the feedgov.v1 services the server exposes (each has a
+// grpc.health.v1 status of its own).
+std::vector<std::string> ExposedServiceNames();
 
 // All services, registered on one builder.
 class Services {
@@ -53,6 +64,8 @@ class Services {
 
  private:
   Services() = default;
+  // Every method of every service into wired_ (INTERNAL if one is missing).
+  absl::Status Wire();
 
   std::unique_ptr<RequestGate> gate_;
   std::unique_ptr<UserControls> controls_;
@@ -61,6 +74,8 @@ class Services {
   std::unique_ptr<v1::EditorService::Service> editor_;
   std::unique_ptr<v1::AdminService::Service> admin_;
   std::unique_ptr<v1::UserControlService::Service> user_;
+  // What RegisterWith registers: the services above, method by method.
+  std::vector<std::unique_ptr<DecodingService>> wired_;
 };
 
 }  // namespace feedgov::service

@@ -786,5 +786,57 @@ TEST_F(CliTest, FailedIngestNamesTheProblemAndLeavesOutputUntouched) {
   EXPECT_FALSE(fs::exists(Scratch() + "/never"));
 }
 
+// A directory where a file is wanted is named as such, not parsed.
+TEST_F(CliTest, DirectoriesWhereAFileIsWantedAreNamed) {
+  const std::string policies = SourceDir() + "/policies";
+  Result lint = RunCli({"policy", "lint", policies});
+  EXPECT_EQ(lint.code, 1) << lint;
+  EXPECT_THAT(lint.err, HasSubstr(absl::StrCat(
+                            policies, " is a directory; lint takes a policy "
+                            "pack file (e.g. policies/cn-ecology.textproto)")));
+  Result rank = RunCli({"rank", "--snapshot", *snapshot_, "--user", "1",
+                        "--policy", policies});
+  EXPECT_EQ(rank.code, 1) << rank;
+  EXPECT_THAT(rank.err, HasSubstr(policies + " is a directory, not a file"));
+  Result serve = RunCli({"serve", "--snapshot", *snapshot_, "--state-dir",
+                         Scratch() + "/never-state", "--tokens", Scratch()});
+  EXPECT_EQ(serve.code, 1) << serve;
+  EXPECT_THAT(serve.err, HasSubstr(Scratch() + " is a directory, not a file"));
+  const std::string state = MakeTempDir("feedgov_cli_labelmap_state");
+  Result label_map = RunCli({"user", "add-tag", "--state-dir", state,
+                             "--snapshot", *snapshot_, "--user", "1", "--tag",
+                             "drama", "--label-map", policies});
+  EXPECT_EQ(label_map.code, 1) << label_map;
+  EXPECT_THAT(label_map.err, HasSubstr(policies + " is a directory, not a file"));
+}
+
+// `ingest --out` is checked before the data is read or a model trained.
+TEST_F(CliTest, IngestChecksTheOutputPathBeforeTraining) {
+  const std::string data = DataDir("movielens_latest_small");
+  const std::string dir = MakeTempDir("feedgov_cli_out_check");
+  auto ingest = [&](const std::string& out) {
+    return RunCli({"ingest", "--data", data, "--out", out});
+  };
+  // Typo in the parent directory.
+  Result missing = ingest(dir + "/no-such-dir/snap");
+  EXPECT_EQ(missing.code, 1) << missing;
+  EXPECT_THAT(missing.err, HasSubstr("parent directory " + dir +
+                                     "/no-such-dir does not exist"));
+  // An existing regular file, and a file where the parent should be.
+  WriteFile(dir + "/notes.txt", "keep me");
+  Result file = ingest(dir + "/notes.txt");
+  EXPECT_EQ(file.code, 1) << file;
+  EXPECT_THAT(file.err, HasSubstr("exists and is not a directory"));
+  Result under_file = ingest(dir + "/notes.txt/snap");
+  EXPECT_EQ(under_file.code, 1) << under_file;
+  EXPECT_THAT(under_file.err, HasSubstr("notes.txt is not a directory"));
+  EXPECT_EQ(ReadAll(dir + "/notes.txt"), "keep me");
+  // None of them read the data or trained: no progress was printed.
+  for (const Result* r : {&missing, &file, &under_file}) {
+    EXPECT_THAT(r->out, ::testing::Not(HasSubstr("read ")));
+    EXPECT_THAT(r->out, ::testing::Not(HasSubstr("loss")));
+  }
+}
+
 }  // namespace
 }  // namespace feedgov

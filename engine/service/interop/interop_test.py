@@ -6,10 +6,15 @@ EditorService.CreateIntervention / ListInterventions and UserControlService
 answers, plus UNAUTHENTICATED without a token and PERMISSION_DENIED for a
 wrong role.
 
+Also: the bearer scheme in any case, an undecodable request (invalid
+UTF-8 sent as raw bytes) answered INVALID_ARGUMENT naming the field, the
+health service per service name, and label times in microseconds.
+
 Usage (ctest runs this): interop_test.py FEEDGOV_BINARY PROTO_DIR WORK_DIR DATA_DIR
-Stubs are generated into WORK_DIR by protoc with grpc_python_plugin
-(Debian protobuf-compiler, protobuf-compiler-grpc); must run under
-/usr/bin/python3 (Debian python3-grpcio, python3-protobuf).
+Stubs are generated into WORK_DIR at test time by
+`python3 -m grpc_tools.protoc` (Debian python3-grpc-tools, the path
+docs/api.md gives clients); must run under /usr/bin/python3 (Debian
+python3-grpcio, python3-protobuf, python3-grpc-tools).
 """
 import os
 import shutil
@@ -27,11 +32,10 @@ def main():
     os.makedirs(gen)
     protos = [os.path.join("feedgov/v1", p) for p in sorted(os.listdir(
         os.path.join(proto_dir, "feedgov/v1"))) if p.endswith(".proto")]
-    # The system protoc (3.21, proto3 `optional`) with grpc_python_plugin;
-    # python3-grpc-tools bundles an older protoc without `optional`.
-    subprocess.run(["protoc", "-I" + proto_dir, "--python_out=" + gen,
-                    "--grpc_out=" + gen,
-                    "--plugin=protoc-gen-grpc=" + shutil.which("grpc_python_plugin")]
+    # Debian's python3-grpc-tools bundles protoc 3.5 (no proto3 `optional`:
+    # the protos use one-field oneofs instead, so every .proto compiles).
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-I" + proto_dir,
+                    "--python_out=" + gen, "--grpc_python_out=" + gen]
                    + protos, check=True)
     sys.path.insert(0, gen)
     import grpc
@@ -93,6 +97,46 @@ def main():
         page = feed.Rank(fs.RankRequest(surface="home", user_id=1, page_size=5),
                          metadata=auth(feed_tok))
         assert page.items[1].item_id == 318 and "EDITOR_PIN" in page.items[1].reasons
+        # A pinned item's score is 0 (docs/api.md); ranked items' are not.
+        assert page.items[1].score == 0.0 and page.items[0].score > 0.0, page
+
+        # The scheme is case-insensitive (RFC 7235).
+        lower = (("authorization", "bearer " + feed_tok),)
+        assert len(feed.Rank(fs.RankRequest(surface="home", page_size=3),
+                             metadata=lower).items) == 3
+
+        # Label times: microseconds, the deprecated seconds filled too.
+        labels = [l for i in page.items for l in i.labels]
+        assert labels, page
+        for l in labels:
+            assert l.time_unix_us == l.time_unix_s * 1000000, l
+
+        # Bytes a client's encoder got wrong: invalid UTF-8 in `surface`.
+        raw = channel.unary_unary("/feedgov.v1.FeedService/Rank",
+                                  request_serializer=None,
+                                  response_deserializer=None)
+        try:
+            raw(b"\x0a\x04ho\xffe\x18\x05", metadata=auth(feed_tok))
+            raise AssertionError("invalid UTF-8 accepted")
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e
+            assert "`surface` (feedgov.v1.RankRequest.surface)" in e.details(), e
+
+        # Health per service name ("" = the server).
+        health = channel.unary_unary("/grpc.health.v1.Health/Check",
+                                     request_serializer=None,
+                                     response_deserializer=None)
+
+        def check(name):
+            data = name.encode()
+            return health(b"\x0a" + bytes([len(data)]) + data if data else b"")
+        assert check("") == b"\x08\x01"  # SERVING
+        assert check("feedgov.v1.FeedService") == b"\x08\x01"
+        try:
+            check("feedgov.v1.Nope")
+            raise AssertionError("unknown service name answered")
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND, e
 
         # UserControlService: user 1 switches personalization off and
         # deletes a tag with its own token; the feed service's next Rank for
@@ -150,6 +194,7 @@ def main():
         err = server.stderr.read()
     assert rc == 0, "serve exited %d: %s" % (rc, err)
     assert "rpc=FeedService.Rank role=feed-service code=OK" in err, err
+    assert "kind=invalid_utf8 error=invalid UTF-8 in request field `surface`" in err, err
     print("interop OK")
 
 

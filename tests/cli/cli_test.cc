@@ -515,9 +515,10 @@ class Server {
     }
   }
   ~Server() { Stop(); }
-  int Stop() {
+  // SIGTERM (graceful) or SIGKILL (what leaves a stale LOCK file behind).
+  int Stop(int signal = SIGTERM) {
     if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
+    kill(pid_, signal);
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = 0;
@@ -638,6 +639,13 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
                         "--user", "1", "--format", "json"});
   EXPECT_EQ(rank.code, 0) << rank;
   EXPECT_EQ(server.Stop(), 0);
+
+  // A server killed outright leaves its LOCK file behind; the kernel has
+  // released the lock, so nothing is blocked by it.
+  Server killed(*snapshot_, state, tokens);
+  ASSERT_FALSE(killed.address().empty()) << killed.first_line();
+  killed.Stop(SIGKILL);
+  EXPECT_THAT(ReadAll(state + "/LOCK"), HasSubstr("command serve"));
 
   // Once the server has stopped, offline writes work again.
   Result after =

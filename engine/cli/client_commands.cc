@@ -260,8 +260,12 @@ int RunClientInterventions(const Args& args) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::Intervention& iv : resp.interventions()) {
     const Intervention shown = FromServer(iv);
-    rows.push_back({iv.id(), DescribeIntervention(shown),
-                    iv.revoked() ? "revoked" : "in force/scheduled",
+    // The server's state (ACTIVE, SCHEDULED, BLOCKED, ENDED, REVOKED) and,
+    // for a blocked pin, why.
+    std::string state = absl::AsciiStrToLower(iv.state());
+    if (state.empty()) state = iv.revoked() ? "revoked" : "in force/scheduled";
+    if (!iv.state_reason().empty()) absl::StrAppend(&state, ": ", iv.state_reason());
+    rows.push_back({iv.id(), DescribeIntervention(shown), state,
                     FormatWindow(shown), iv.editor(), iv.reason(),
                     iv.article_ref()});
   }

@@ -7,7 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/catalog/item_limits.h"
-#include "engine/catalog/proto_convert.h"
+#include "engine/catalog/api_convert.h"
 #include "engine/common/status_macros.h"
 #include "feedgov/v1/catalog_service.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -49,7 +49,12 @@ absl::StatusOr<ParsedItem> ParseRow(absl::string_view line, const Taxonomy& taxo
   row.item.genres.assign(proto.genres().begin(), proto.genres().end());
   row.item.tags.assign(proto.tags().begin(), proto.tags().end());
   row.item.author = proto.author();
-  row.item.first_seen = proto.first_seen_unix_s();
+  absl::StatusOr<UnixSeconds> first_seen = ApiFirstSeen(proto);
+  if (!first_seen.ok()) {
+    bad->reason = "item_limits";
+    return Annotate(first_seen.status(), absl::StrCat("item ", row.item.id));
+  }
+  row.item.first_seen = *first_seen;
   if (absl::Status s = ValidateItem(row.item); !s.ok()) {
     bad->reason = "item_limits";
     return s;
@@ -79,7 +84,7 @@ absl::StatusOr<ParsedItem> ParseRow(absl::string_view line, const Taxonomy& taxo
   row.embedding.assign(proto.embedding().begin(), proto.embedding().end());
   bad->reason = "label";
   for (const v1::ItemLabel& l : proto.labels()) {
-    absl::StatusOr<Label> parsed = LabelFromProto(l);
+    absl::StatusOr<Label> parsed = ApiLabelFromProto(l);
     if (!parsed.ok())
       return Annotate(parsed.status(), absl::StrCat("item ", row.item.id));
     Label label = *std::move(parsed);

@@ -6,9 +6,13 @@
 // (engine/proto/feedgov/v1/catalog_service.proto), e.g.
 //
 //   {"itemId": "7", "title": "...", "genres": ["News"], "author": "ap",
-//    "embedding": [0.1, -0.3, ...], "firstSeenUnixS": "1700000000",
+//    "embedding": [0.1, -0.3, ...], "firstSeenUnixUs": "1700000000000000",
 //    "labels": [{"name": "positive.science", "confidence": 0.9,
-//                "source": "LABEL_SOURCE_MODEL", "timeUnixS": "1700000000"}]}
+//                "source": "LABEL_SOURCE_MODEL",
+//                "timeUnixUs": "1700000000000000"}]}
+//
+// Times as the API takes them (engine/catalog/api_convert.h: microseconds,
+// floored to seconds; the deprecated seconds fields are still read).
 //
 // Every row is checked as an API upsert would be: a JSON object of that
 // message (unknown fields refused), item fields within

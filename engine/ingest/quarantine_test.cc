@@ -109,7 +109,7 @@ TEST(ItemsJsonlQuarantine, BadVectorsAndFieldsAreSetAsideGoodItemsServed) {
   const std::string dir = MakeTempDir("feedgov_quarantine_jsonl");
   const std::string path = dir + "/items.jsonl";
   Write(path,
-        R"({"itemId": "1", "title": "a", "embedding": [1, 0, 0], "firstSeenUnixS": "1700000000"}
+        R"({"itemId": "1", "title": "a", "embedding": [1, 0, 0], "firstSeenUnixUs": "1700000000123456"}
 {"itemId": "2", "title": "b", "embedding": [0, 1, 0], "labels": [{"name": "bad.vulgar", "confidence": 0.8, "source": "LABEL_SOURCE_MODEL"}]}
 {"itemId": "3", "embedding": ["NaN", 1, 0]}
 {"itemId": "4", "embedding": ["Infinity", 1, 0]}

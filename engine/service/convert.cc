@@ -22,31 +22,6 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
                       status.error_message());
 }
 
-absl::StatusOr<UnixSeconds> ApiSeconds(absl::string_view us_name, int64_t us,
-                                       absl::string_view s_name, int64_t s) {
-  if (s < -kMaxApiSeconds || s > kMaxApiSeconds) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(s_name, " ", s, " outside [", -kMaxApiSeconds, ", ",
-                     kMaxApiSeconds, "] (seconds whose ", us_name,
-                     " fits 64 bits)"));
-  }
-  if (us == 0) return s;
-  // Floor, also for times before 1970: -1 us is second -1, not 0.
-  const UnixSeconds floored = us / 1'000'000 - (us % 1'000'000 < 0 ? 1 : 0);
-  if (s != 0 && s != floored) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(us_name, " ", us, " and ", s_name, " ", s, " disagree; set ",
-                     us_name, " only (", s_name, " is deprecated)"));
-  }
-  return floored;
-}
-
-int64_t ApiMicros(UnixSeconds s) {
-  if (s > kMaxApiSeconds) return std::numeric_limits<int64_t>::max();
-  if (s < -kMaxApiSeconds) return std::numeric_limits<int64_t>::min();
-  return s * 1'000'000;
-}
-
 // The deprecated seconds fields are read and written here, at the API
 // edge, on purpose (and in engine/catalog/proto_convert.cc for the files).
 #pragma GCC diagnostic push
@@ -58,20 +33,11 @@ void LabelToProto(const Label& label, v1::ItemLabel* out) {
 }
 
 absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& label) {
-  absl::StatusOr<UnixSeconds> time = ApiSeconds(
-      "time_unix_us", label.time_unix_us(), "time_unix_s", label.time_unix_s());
-  if (!time.ok()) {
-    return Annotate(time.status(),
-                    absl::StrCat("label '", Echo(label.name()), "'"));
-  }
-  FEEDGOV_ASSIGN_OR_RETURN(Label out, ::feedgov::LabelFromProto(label));
-  out.time = *time;
-  return out;
+  return ApiLabelFromProto(label);
 }
 
 absl::StatusOr<UnixSeconds> FirstSeenFromProto(const v1::CatalogItem& item) {
-  return ApiSeconds("first_seen_unix_us", item.first_seen_unix_us(),
-                    "first_seen_unix_s", item.first_seen_unix_s());
+  return ApiFirstSeen(item);
 }
 
 #pragma GCC diagnostic pop

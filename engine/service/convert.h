@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "engine/catalog/api_convert.h"
 #include "engine/common/types.h"
 #include "engine/common/utf8.h"
 #include "engine/intervention/intervention.h"
@@ -46,20 +47,11 @@ using ::feedgov::Echo;  // engine/common/utf8.h
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
-// Largest |seconds| whose microseconds fit an int64: 9,223,372,036,854.
-inline constexpr int64_t kMaxApiSeconds =
-    std::numeric_limits<int64_t>::max() / 1'000'000;
-
-// An API time given as `us_name` (microseconds) and the deprecated
-// `s_name` (seconds), 0 meaning unset, as the engine's whole seconds:
-// floor(us / 1e6) when `us` is set, else `s`. INVALID_ARGUMENT when both
-// are set and floor(us / 1e6) != s ("first_seen_unix_us 5000000 and
-// first_seen_unix_s 4 disagree; ..."), or `s` is outside
-// [-kMaxApiSeconds, kMaxApiSeconds].
-absl::StatusOr<UnixSeconds> ApiSeconds(absl::string_view us_name, int64_t us,
-                                       absl::string_view s_name, int64_t s);
-// Seconds as microseconds (|s| <= kMaxApiSeconds; saturated beyond).
-int64_t ApiMicros(UnixSeconds s);
+// API times: Unix microseconds, the deprecated seconds beside them
+// (engine/catalog/api_convert.h).
+using ::feedgov::ApiMicros;
+using ::feedgov::ApiSeconds;
+using ::feedgov::kMaxApiSeconds;
 
 // Labels: time_unix_us and the deprecated time_unix_s, both written.
 // FromProto: INVALID_ARGUMENT "label 'x': source unspecified", or

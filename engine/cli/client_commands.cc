@@ -270,7 +270,7 @@ int RunClientInterventions(const Args& args) {
                     iv.article_ref()});
   }
   std::cout << FormatTable(
-      {"id", "what", "state", "window (as entered; end exclusive)", "editor",
+      {"id", "what", "state", "window (in its --zone, else UTC; end exclusive)", "editor",
        "reason", "article"},
       rows, 80);
   return 0;

@@ -77,8 +77,8 @@ int Fail(const std::string& command, const absl::Status& status);
 
 // For an offline write refused because a running server owns `state_dir`
 // (engine/runtime/state_dir_lock.h): `status` with the command to use
-// instead appended, "; use: feedgov client --server ADDR --token-file
-// <token_hint> <client_verb> <args>", where args are `args` without the
+// instead appended, "; use: feedgov client <client_verb> --server ADDR
+// --token-file <token_hint> <args>", where args are `args` without the
 // offline-only flags (--state-dir, --snapshot, --policy, --taxonomy,
 // --label-map, and --editor: through the API the token's name is the
 // editor). Any other status is returned unchanged.

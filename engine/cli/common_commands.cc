@@ -87,8 +87,8 @@ absl::Status SuggestClient(const absl::Status& status,
     absl::StrAppend(&rest, " ", ShellWord(args[i]));
   }
   return absl::FailedPreconditionError(absl::StrCat(
-      status.message(), "; use: feedgov client --server ", (*owner)->address,
-      " --token-file ", token_hint, " ", client_verb, rest));
+      status.message(), "; use: feedgov client ", client_verb, " --server ",
+      (*owner)->address, " --token-file ", token_hint, rest));
 }
 
 }  // namespace feedgov::cli

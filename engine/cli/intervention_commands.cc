@@ -19,6 +19,7 @@
 #include "engine/common/time_util.h"
 #include "engine/runtime/open_engine.h"
 #include "engine/runtime/state_dir.h"
+#include "engine/runtime/state_dir_lock.h"
 
 namespace feedgov::cli {
 namespace {
@@ -50,6 +51,17 @@ absl::StatusOr<Session> OpenSession(const ParsedFlags& f, bool with_engine,
       return absl::NotFoundError(absl::StrCat(
           "no feedgov state in ", f.Get("state-dir"), " (", db,
           " is missing or empty)"));
+    }
+  }
+  if (options.access == StateDirAccess::kWrite) {
+    // Refuse before the snapshot is loaded (a second or more) when a live
+    // owner holds the directory; StateDir::Open checks again, atomically.
+    auto owner = FindStateDirOwner(f.Get("state-dir"));
+    if (!owner.ok()) return owner.status();
+    if (owner->has_value()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("state dir ", f.Get("state-dir"), " is owned by ",
+                       DescribeStateDirOwner(**owner)));
     }
   }
   if (with_engine) {
@@ -223,7 +235,7 @@ int RunInterventionsList(const Args& args) {
                     iv.reason, iv.article_ref});
   }
   std::cout << FormatTable(
-      {"id", "kind", "state", "what", "window (as entered; end exclusive)",
+      {"id", "kind", "state", "what", "window (in its --zone, else UTC; end exclusive)",
        "editor", "reason", "article"},
       rows, 80);
   return 0;

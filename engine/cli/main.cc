@@ -18,7 +18,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"ingest", "Build a snapshot from a MovieLens-format directory", RunIngest},
+    {"ingest", "Build a snapshot from a MovieLens-format directory or a JSON Lines file of items with embeddings", RunIngest},
     {"eval", "Offline evaluation: Recall@20 / NDCG@20 of ALS, popularity, random", RunEval},
     {"rank", "Print one ranked, governed page of a surface for a user", RunRank},
     {"policy lint", "Validate a policy pack", RunPolicyLint},

@@ -1,5 +1,7 @@
 #include "engine/ingest/ingest.h"
 
+#include <filesystem>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -41,16 +43,41 @@ RowMatrixXf ItemEmbeddings(const std::vector<Item>& items,
   return out;
 }
 
-// Writes the quarantine report (when a row was set aside) and says so.
+std::string ReportPath(const IngestOptions& o) {
+  return o.quarantine_report_path.empty()
+             ? absl::StrCat(o.out_dir, ".quarantine.json")
+             : o.quarantine_report_path;
+}
+
+// Writes the quarantine report when a row was set aside (and says so);
+// else removes a report an earlier ingest left there, so the report beside
+// a snapshot is always its own.
 absl::Status ReportQuarantine(const IngestOptions& o, const Quarantine& q) {
-  if (q.size() == 0) return absl::OkStatus();
-  const std::string path = o.quarantine_report_path.empty()
-                               ? absl::StrCat(o.out_dir, ".quarantine.json")
-                               : o.quarantine_report_path;
+  const std::string path = ReportPath(o);
+  if (q.size() == 0) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return absl::OkStatus();
+  }
   FEEDGOV_RETURN_IF_ERROR(Annotate(WriteFileAtomic(path, q.ReportJson()),
                                    "write quarantine report"));
   Say(o.progress, absl::StrCat(q.Summary(), "; report: ", path));
   return absl::OkStatus();
+}
+
+// A failed read's error; with the rows set aside so far in the report
+// when the quarantine refused more (the snapshot is not written).
+absl::Status FailedRead(const IngestOptions& o, const Quarantine& q,
+                        absl::Status error) {
+  if (q.size() == 0) return error;
+  absl::Status reported = ReportQuarantine(o, q);
+  return absl::Status(
+      error.code(),
+      absl::StrCat(error.message(), reported.ok()
+                                        ? absl::StrCat("; report of the rows "
+                                                       "set aside: ",
+                                                       ReportPath(o))
+                                        : ""));
 }
 
 SnapshotContents Contents(std::shared_ptr<const Catalog> catalog,
@@ -74,8 +101,10 @@ absl::Status IngestItemsFile(const IngestOptions& o,
                              const v1::ModelConfig& config,
                              const Taxonomy& taxonomy, Quarantine& quarantine) {
   const absl::Time t0 = absl::Now();
-  FEEDGOV_ASSIGN_OR_RETURN(ItemsFile file,
-                           ReadItemsJsonl(o.items_path, taxonomy, &quarantine));
+  absl::StatusOr<ItemsFile> read =
+      ReadItemsJsonl(o.items_path, taxonomy, &quarantine);
+  if (!read.ok()) return FailedRead(o, quarantine, read.status());
+  ItemsFile file = *std::move(read);
   Say(o.progress, absl::StrFormat("read %s: %d items of dimension %d",
                                   o.items_path, file.items.size(),
                                   file.embeddings.cols()));
@@ -135,8 +164,10 @@ absl::Status RunIngest(const IngestOptions& o) {
   }
   MovieLensOptions ml;
   ml.popularity_half_life_days = config.scoring().popularity_half_life_days();
-  FEEDGOV_ASSIGN_OR_RETURN(MovieLensData data,
-                           ReadMovieLens(o.data_dir, ml, &quarantine));
+  absl::StatusOr<MovieLensData> read =
+      ReadMovieLens(o.data_dir, ml, &quarantine);
+  if (!read.ok()) return FailedRead(o, quarantine, read.status());
+  MovieLensData data = *std::move(read);
   Say(o.progress,
       absl::StrFormat("read %s: %d items, %d ratings, %d tag applications",
                       o.data_dir, data.items.size(), data.ratings.size(),

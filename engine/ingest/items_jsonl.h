@@ -2,12 +2,13 @@
 //
 // A catalog from a JSON Lines file of items that carry their own embedding
 // (from any embedding model): one feedgov.v1.CatalogItem per line, in the
-// proto3 JSON mapping of the CatalogService's UpsertItems
+// proto3 JSON mapping (camelCase names; snake_case accepted too; 64-bit
+// integers as strings or numbers) of the CatalogService's UpsertItems
 // (engine/proto/feedgov/v1/catalog_service.proto), e.g.
 //
 //   {"itemId": "7", "title": "...", "genres": ["News"], "author": "ap",
 //    "embedding": [0.1, -0.3, ...], "firstSeenUnixUs": "1700000000000000",
-//    "labels": [{"name": "positive.science", "confidence": 0.9,
+//    "labels": [{"name": "positive.development_and_lives", "confidence": 0.9,
 //                "source": "LABEL_SOURCE_MODEL",
 //                "timeUnixUs": "1700000000000000"}]}
 //

@@ -3,8 +3,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/common/utf8.h"
-#include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace feedgov {
 
@@ -35,27 +33,49 @@ absl::Status Quarantine::Add(absl::string_view file, int64_t line,
   return absl::OkStatus();
 }
 
+namespace {
+
+// `s` as a JSON string literal (RFC 8259; `s` is valid UTF-8).
+std::string JsonString(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<int>(c), absl::kZeroPad2));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
 std::string Quarantine::ReportJson() const {
-  // Built as a protobuf Struct so every string is escaped as JSON requires.
-  google::protobuf::Struct report;
-  auto& fields = *report.mutable_fields();
-  fields["rows_quarantined"].set_number_value(static_cast<double>(size()));
-  auto& by_reason = *fields["by_reason"].mutable_struct_value()->mutable_fields();
+  // Fixed key order, rows in file order: reports diff cleanly.
+  std::string json =
+      absl::StrCat("{\n  \"rows_quarantined\": ", size(), ",\n  \"by_reason\": {");
+  const char* sep = "\n";
   for (const auto& [reason, n] : counts_) {
-    by_reason[reason].set_number_value(static_cast<double>(n));
+    absl::StrAppend(&json, sep, "    ", JsonString(reason), ": ", n);
+    sep = ",\n";
   }
-  auto* rows = fields["rows"].mutable_list_value();
+  absl::StrAppend(&json, counts_.empty() ? "},\n" : "\n  },\n", "  \"rows\": [");
+  sep = "\n";
   for (const QuarantinedRow& r : rows_) {
-    auto& row = *rows->add_values()->mutable_struct_value()->mutable_fields();
-    row["file"].set_string_value(r.file);
-    row["line"].set_number_value(static_cast<double>(r.line));
-    row["reason"].set_string_value(r.reason);
-    row["message"].set_string_value(r.message);
+    absl::StrAppend(&json, sep, "    {\"file\": ", JsonString(r.file),
+                    ", \"line\": ", r.line, ", \"reason\": ", JsonString(r.reason),
+                    ", \"message\": ", JsonString(r.message), "}");
+    sep = ",\n";
   }
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  (void)google::protobuf::util::MessageToJsonString(report, &json, options);
+  absl::StrAppend(&json, rows_.empty() ? "]\n}\n" : "\n  ]\n}\n");
   return json;
 }
 

@@ -103,6 +103,15 @@ TEST(MovieLensQuarantine, IngestWritesGoodItemsAndAReportOrFailsWhenStrict) {
   EXPECT_THAT(RunIngest(o), StatusIs(absl::StatusCode::kInvalidArgument,
                                      "too many bad rows: 8 set aside, at most 7"));
   EXPECT_FALSE(std::filesystem::exists(strict_out));
+  // The refused ingest still reports the rows it set aside.
+  EXPECT_TRUE(std::filesystem::exists(strict_out + ".quarantine.json"));
+  // A clean ingest to the first output removes the earlier report.
+  Write(dir + "/movies.csv", "movieId,title,genres\n1,One (1999),Drama\n");
+  Write(dir + "/ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,1000\n");
+  o.out_dir = out;
+  o.quarantine.max_rows = 10;
+  ASSERT_OK(RunIngest(o));
+  EXPECT_FALSE(std::filesystem::exists(out + ".quarantine.json"));
 }
 
 TEST(ItemsJsonlQuarantine, BadVectorsAndFieldsAreSetAsideGoodItemsServed) {

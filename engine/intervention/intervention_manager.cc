@@ -245,12 +245,12 @@ absl::Status InterventionManager::CheckConflicts(
     if (other.position == request.position) {
       return absl::FailedPreconditionError(absl::StrCat(
           "pin conflicts with existing pin ", id, " (", Describe(other),
-          "); use replace ", id, " to supersede it"));
+          "); replace ", id, " to supersede it (ReplaceIntervention; --replace ", id, " on the CLI)"));
     }
     if (other.item_id == request.item_id) {
       return absl::FailedPreconditionError(absl::StrCat(
           "item ", request.item_id, " is already pinned by ", id, " (",
-          Describe(other), "); use replace ", id, " to move it"));
+          Describe(other), "); replace ", id, " to move it (ReplaceIntervention; --replace ", id, " on the CLI)"));
     }
   }
   return absl::OkStatus();

@@ -160,7 +160,7 @@ TYPED_TEST(InterventionManagerTest, ConflictMatrix) {
        Pin("home", 0, 7, T("2026-11-30T11:00:00Z"), T("2026-11-30T13:00:00Z")),
        false, "pin conflicts with existing pin iv-000001"},
       {"same surface+position, identical window", Pin("home", 0, 7, s, e),
-       false, "use replace iv-000001"},
+       false, "replace iv-000001 to supersede it"},
       {"same surface+position, open-ended covering",
        Pin("home", 0, 7, T("2026-11-30T07:00:00Z"), absl::InfiniteFuture()),
        false, "iv-000001"},

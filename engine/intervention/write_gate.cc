@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "engine/common/status_macros.h"
 #include "engine/governance/pin_check.h"
 #include "engine/governance/verdict.h"
@@ -158,7 +159,11 @@ PinCheck MakePinCheck(const PolicyRegistry* policies,
       if (!s.ok()) return std::string(s.message());
     }
     absl::Status s = CheckTarget(*pack, catalog->Snapshot(), pin, current);
-    return s.ok() ? std::string() : std::string(s.message());
+    if (s.ok()) return std::string();
+    // The gate's refusal, said of a pin already written.
+    absl::string_view why = s.message();
+    absl::ConsumePrefix(&why, "pin refused: ");
+    return absl::StrCat("not placed: ", why);
   };
 }
 

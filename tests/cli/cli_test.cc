@@ -559,8 +559,9 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
                   ", listening on ", server.address(), ", since ")))
       << boost;
   EXPECT_THAT(boost.err, HasSubstr(absl::StrCat(
-                             "use: feedgov client --server ", server.address(),
-                             " --token-file EDITOR_TOKEN_FILE boost "
+                             "use: feedgov client boost --server ",
+                             server.address(),
+                             " --token-file EDITOR_TOKEN_FILE "
                              "--item 5 --factor 2 --reason offline")))
       << boost;
   // Other writers too: a user control and a revoke.
@@ -568,7 +569,9 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
                         *snapshot_, "--user", "1", "--personalization", "off"});
   EXPECT_EQ(user.code, 1) << user;
   EXPECT_THAT(user.err, HasSubstr("is owned by a running server")) << user;
-  EXPECT_THAT(user.err, HasSubstr("user-set --user 1 --personalization off"))
+  EXPECT_THAT(user.err, HasSubstr("use: feedgov client user-set --server "))
+      << user;
+  EXPECT_THAT(user.err, HasSubstr("--token-file TOKEN_FILE --user 1 --personalization off"))
       << user;
   // A second server refuses to start.
   Server second(*snapshot_, state, tokens);
@@ -626,7 +629,7 @@ TEST_F(CliTest, OfflineWritesBesideALiveServerAreRefusedAndTheApiStillWrites) {
   EXPECT_EQ(hide.code, 0) << hide;
   Result shown = client({"interventions", "--all"});
   EXPECT_EQ(shown.code, 0) << shown;
-  EXPECT_THAT(shown.out, HasSubstr("blocked: pin refused: item 2 is "
+  EXPECT_THAT(shown.out, HasSubstr("blocked: not placed: item 2 is "
                                    "suppressed by iv-000006"))
       << shown;
   EXPECT_THAT(shown.out, HasSubstr("revoked")) << shown;

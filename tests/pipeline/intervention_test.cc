@@ -199,7 +199,8 @@ TEST_F(InterventionTest, PinsOfDeletedItemsAreRefusedAndBlockedOnDeletion) {
   EXPECT_TRUE(Blocked().empty());
   ASSERT_OK(engine_->DeleteItems({pinned}));
   EXPECT_THAT(Blocked(), ::testing::ElementsAre(
-                             absl::StrCat("pin of deleted item ", pinned)));
+                             absl::StrCat("not placed: pin of deleted item ",
+                                          pinned)));
 }
 
 // One gate for pins, boosts and buries (write_gate.h).
@@ -249,7 +250,9 @@ TEST_F(InterventionTest, PinnedAndSuppressedItemIsNotServed) {
   EXPECT_EQ(Find(after, item), nullptr);
   EXPECT_EQ(after.counters.pins_blocked, 1);
   EXPECT_EQ(after.counters.suppressed, 1);
-  EXPECT_THAT(Blocked(), ::testing::ElementsAre(HasSubstr("is suppressed by")));
+  EXPECT_THAT(Blocked(), ::testing::ElementsAre(::testing::StartsWith(
+                             "not placed: item ")));
+  EXPECT_THAT(Blocked()[0], HasSubstr("is suppressed by"));
 }
 
 TEST_F(InterventionTest, PinsBeatTheQuotaWhichFillsTheRemainingKeySlots) {

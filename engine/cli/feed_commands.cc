@@ -62,10 +62,11 @@ int RunIngest(const Args& args) {
   o.items_path = f.Get("items");
   o.out_dir = f.Get("out");
   o.quarantine.strict = f.Bool("strict");
-  if (!absl::SimpleAtoi(f.Get("max-bad-rows"), &o.quarantine.max_rows)) {
+  if (!absl::SimpleAtoi(f.Get("max-bad-rows"), &o.quarantine.max_rows) ||
+      o.quarantine.max_rows < 0 || o.quarantine.max_rows > 10'000'000) {
     return Fail("ingest", absl::InvalidArgumentError(absl::StrCat(
                               "--max-bad-rows: '", f.Get("max-bad-rows"),
-                              "' is not an integer")));
+                              "' is not an integer in [0, 10000000]")));
   }
   if (f.Get("quarantine-report") != "<out>.quarantine.json")
     o.quarantine_report_path = f.Get("quarantine-report");

@@ -110,6 +110,10 @@ int RunServe(const Args& args) {
       StateDir::Open(f.Get("state-dir"), engine->get(), &RealClock::Get(),
                      {StateDirAccess::kWrite, "serve"});
   if (!state.ok()) return Fail("serve", state.status());
+  // Windows start and end with no write to notice them: record expiries
+  // and pins blocked or placed again by a suppression's window every 5 s.
+  absl::Status recorder = (*state)->StartRecorder(absl::Seconds(5));
+  if (!recorder.ok()) return Fail("serve", recorder);
   std::cerr << "feedgov serve: replayed " << (*state)->replayed_journal_entries()
             << " catalog journal entries from " << f.Get("state-dir")
             << std::endl;

@@ -151,7 +151,13 @@ TEST(WindowTime, BadZonesAndTextsNameFieldAndValue) {
                 "--zone: unknown time zone 'Mars/Olympus_Mons'"),
             std::string::npos)
       << unknown.status();
-  // Names are IANA names, never paths.
+  // Names are IANA names, never paths, nor host-dependent files of the
+  // zoneinfo directory (found by review).
+  for (const char* host : {"localtime", "posixrules", "Factory",
+                           "posix/Asia/Shanghai", "right/UTC"}) {
+    EXPECT_FALSE(LoadIanaZone("time_zone", host).ok()) << host;
+  }
+  EXPECT_TRUE(LoadIanaZone("time_zone", "UTC").ok());
   EXPECT_FALSE(LoadIanaZone("time_zone", "../../etc/passwd").ok());
   EXPECT_FALSE(LoadIanaZone("time_zone", "").ok());
   EXPECT_TRUE(LoadIanaZone("time_zone", "UTC").ok());

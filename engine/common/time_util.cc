@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 
@@ -33,6 +34,14 @@ namespace {
 // so a name can never point outside /usr/share/zoneinfo.
 bool WellFormedZoneName(absl::string_view name) {
   if (name.empty() || name.size() > 64) return false;
+  // Files of /usr/share/zoneinfo that are not zones of the tz database, or
+  // depend on the host: the local zone, POSIX rule defaults, "Factory", and
+  // the duplicate posix/ and right/ (leap-second) trees.
+  for (absl::string_view host : {"localtime", "posixrules", "Factory"}) {
+    if (name == host) return false;
+  }
+  if (absl::StartsWith(name, "posix/") || absl::StartsWith(name, "right/"))
+    return false;
   for (absl::string_view part : absl::StrSplit(name, '/')) {
     if (part.empty() || part == "." || part == "..") return false;
     for (char c : part) {

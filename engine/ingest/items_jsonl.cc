@@ -98,6 +98,23 @@ absl::StatusOr<ParsedItem> ParseRow(absl::string_view line, const Taxonomy& taxo
   return row;
 }
 
+// Reads the next line of `in` (without its '\n') into `line`, keeping at
+// most kMaxJsonlLineBytes + 1 bytes of it (memory stays bounded whatever
+// the file holds); `*length` is the line's full length. False at the end
+// of the file.
+bool NextLine(std::istream& in, std::string& line, size_t* length) {
+  line.clear();
+  *length = 0;
+  std::streambuf* buf = in.rdbuf();
+  int c = buf->sbumpc();
+  if (c == std::char_traits<char>::eof()) return false;
+  for (; c != std::char_traits<char>::eof() && c != '\n'; c = buf->sbumpc()) {
+    if (line.size() <= kMaxJsonlLineBytes) line.push_back(static_cast<char>(c));
+    ++*length;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<ItemsFile> ReadItemsJsonl(const std::string& path,
@@ -110,13 +127,14 @@ absl::StatusOr<ItemsFile> ReadItemsJsonl(const std::string& path,
   absl::flat_hash_set<ItemId> ids;
   int64_t dim = 0;
   std::string line;
-  for (int64_t number = 1; std::getline(in, line); ++number) {
+  size_t length = 0;
+  for (int64_t number = 1; NextLine(in, line, &length); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     Bad bad;
     absl::StatusOr<ParsedItem> row = Invalid("line_too_long");
-    if (line.size() > kMaxJsonlLineBytes) {
+    if (length > kMaxJsonlLineBytes) {
       bad.reason = "line_too_long";
-      row = Invalid(absl::StrCat("line of ", line.size(), " bytes, at most ",
+      row = Invalid(absl::StrCat("line of ", length, " bytes, at most ",
                                  kMaxJsonlLineBytes));
     } else {
       row = ParseRow(line, taxonomy, dim, &bad);
@@ -136,6 +154,9 @@ absl::StatusOr<ItemsFile> ReadItemsJsonl(const std::string& path,
     }
     dim = static_cast<int64_t>(row->embedding.size());
     rows.push_back(*std::move(row));
+  }
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat(path, ": read error"));
   }
   if (rows.empty()) {
     return absl::InvalidArgumentError(

@@ -165,5 +165,29 @@ TEST(ItemsJsonlQuarantine, BadVectorsAndFieldsAreSetAsideGoodItemsServed) {
   EXPECT_TRUE(std::filesystem::exists(o.out_dir + ".quarantine.json"));
 }
 
+// A line longer than the limit is set aside without being held in memory,
+// and the rows after it are still read (found by review: a 800 MB line
+// lost the rest of the file).
+TEST(ItemsJsonlQuarantine, AnOverlongLineIsSetAsideAndReadingGoesOn) {
+  const std::string dir = MakeTempDir("feedgov_quarantine_long");
+  const std::string path = dir + "/items.jsonl";
+  Write(path, R"({"itemId": "1", "embedding": [1, 0]})"
+              "\n" + std::string(kMaxJsonlLineBytes + 10, 'x') + "\n" +
+              R"({"itemId": "2", "embedding": [0, 1]})"
+              "\n" + R"({"itemId": "3", "embedding": [1, 1]})");  // No final \n.
+  ASSERT_OK_AND_ASSIGN(Taxonomy taxonomy,
+                       Taxonomy::Load(DefaultPath("policies/labels.textproto")));
+  Quarantine q;
+  ASSERT_OK_AND_ASSIGN(ItemsFile file, ReadItemsJsonl(path, taxonomy, &q));
+  ASSERT_EQ(file.items.size(), 3u);
+  EXPECT_EQ(file.items[2].id, 3);
+  ASSERT_EQ(q.size(), 1);
+  EXPECT_EQ(q.rows()[0].line, 2);
+  EXPECT_EQ(q.rows()[0].reason, "line_too_long");
+  EXPECT_THAT(q.rows()[0].message,
+              HasSubstr(absl::StrCat("line of ", kMaxJsonlLineBytes + 10,
+                                     " bytes, at most ", kMaxJsonlLineBytes)));
+}
+
 }  // namespace
 }  // namespace feedgov

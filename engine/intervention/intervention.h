@@ -56,6 +56,16 @@ inline constexpr double kMinBuryFactor = 0.01;
 inline constexpr int kMaxPinPosition = 500;
 // Length limits on free-text fields, in bytes.
 inline constexpr size_t kMaxEditorLength = 128;
+
+// A near-duplicate suppression covers the items whose float cosine to its
+// seed (retrieval/brute_force.h RowSimilarity) is >= cosine_threshold -
+// kNearDuplicateSlack: float rounding puts an exact duplicate of a unit
+// vector just under 1, and a threshold of 1 must still cover it. The
+// overlay (serving) and the write gate use this one definition.
+inline constexpr double kNearDuplicateSlack = 1e-6;
+inline float NearDuplicateFloor(double cosine_threshold) {
+  return static_cast<float>(cosine_threshold - kNearDuplicateSlack);
+}
 inline constexpr size_t kMaxReasonLength = 2000;
 inline constexpr size_t kMaxShortFieldLength = 256;  // surface, author, article_ref
 

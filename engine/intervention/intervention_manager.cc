@@ -145,10 +145,9 @@ absl::StatusOr<int> InterventionManager::RecordPinStatesLocked(
   int recorded = 0;
   for (auto& [id, entry] : entries_) {
     const Intervention& iv = entry.intervention;
-    if (iv.kind != InterventionKind::kPin || iv.revoked || iv.end <= now)
-      continue;
-    std::string why = pin_check_(iv, current);
-    if (why == entry.blocked_why) continue;
+    if (iv.kind != InterventionKind::kPin || !iv.ActiveAt(now)) continue;
+    std::string why = pin_check_(iv, current, now);
+    if (why.empty() == entry.blocked_why.empty()) continue;  // No change.
     AuditEvent e;
     e.time = now;
     e.actor = std::string(kSystemActor);

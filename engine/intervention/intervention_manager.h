@@ -69,11 +69,12 @@ namespace feedgov {
 using WriteGate = std::function<absl::Status(
     const Intervention& request, const InterventionSnapshot& current)>;
 
-// Why an unrevoked, unended pin would not be placed now, or "" when it
-// would (engine/intervention/write_gate.h builds the production one from
-// the gate's rules). Same calling rules as WriteGate.
-using PinCheck = std::function<std::string(const Intervention& pin,
-                                           const InterventionSnapshot& current)>;
+// Why a pin in force at `now` is not placed (on any surface it covers) at
+// `now`, or "" when it is (engine/intervention/write_gate.h builds the
+// production one from the gate's rules, with the suppressions in force at
+// `now`). Same calling rules as WriteGate.
+using PinCheck = std::function<std::string(
+    const Intervention& pin, const InterventionSnapshot& current, absl::Time now)>;
 
 // Where an intervention stands now (ListWithState).
 enum class InterventionState {
@@ -150,12 +151,14 @@ class InterventionManager {
   // never BLOCKED.
   absl::Status SetPinCheck(PinCheck check) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Re-evaluates every unrevoked, unended pin with the pin check and
-  // appends, once per change, BLOCKED (message = why) when a pin stopped
-  // being placed and UNBLOCKED when it is placed again (actor "system").
-  // Runs after every write of this manager; callers run it after whatever
-  // else can change a pin's fate (label and catalog writes, a policy
-  // reload). Returns how many entries were recorded; the store's error.
+  // Re-evaluates every pin in force now with the pin check and appends,
+  // once per change of state, BLOCKED (message = why) when a pin stopped
+  // being placed and UNBLOCKED when it is placed again (actor "system"); a
+  // new reason while blocked is not a change. Runs after every write of
+  // this manager; callers run it after whatever else can change a pin's
+  // fate (label and catalog writes, a policy reload) and periodically, for
+  // suppression windows that start or end (the server: every few seconds).
+  // Returns how many entries were recorded; the store's error.
   absl::StatusOr<int> RecordPinStates() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Current immutable snapshot; never null. Lock-free.

@@ -326,7 +326,8 @@ TYPED_TEST(InterventionManagerTest, PinStateChangesAreAuditedOnce) {
   ASSERT_OK(this->manager_->Create(Pin("home", 0, 5, start, absl::InfiniteFuture())));
   ASSERT_OK(this->manager_->Create(Pin("home", 1, 6, start, absl::InfiniteFuture())));
   auto blocked = std::make_shared<std::set<ItemId>>();
-  auto check = [blocked](const Intervention& pin, const InterventionSnapshot&) {
+  auto check = [blocked](const Intervention& pin, const InterventionSnapshot&,
+                         absl::Time) {
     return blocked->contains(pin.item_id)
                ? absl::StrCat("item ", pin.item_id, " was deleted")
                : std::string();

@@ -115,7 +115,7 @@ InterventionOverlay::NearDuplicates(const CatalogState& state, ItemId seed,
   if (auto seed_row = state.catalog->FindRow(seed)) {
     FEEDGOV_ASSIGN_OR_RETURN(auto hits, state.retriever->SearchAboveThreshold(
                                             state.catalog->embedding(*seed_row),
-                                            static_cast<float>(threshold),
+                                            NearDuplicateFloor(threshold),
                                             Retriever::kMaxK, nullptr));
     for (const Hit& h : hits) {
       if (h.row != *seed_row) rows->push_back(h.row);  // Not the seed itself.

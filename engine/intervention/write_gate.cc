@@ -9,6 +9,7 @@
 #include "engine/common/status_macros.h"
 #include "engine/governance/pin_check.h"
 #include "engine/governance/verdict.h"
+#include "engine/retrieval/brute_force.h"
 
 namespace feedgov {
 namespace {
@@ -33,22 +34,35 @@ bool Overlap(const Intervention& a, const Intervention& b) {
   return surfaces && a.start < b.end && b.start < a.end;
 }
 
-double Cosine(const Catalog& catalog, Row a, Row b) {
-  const absl::Span<const float> x = catalog.embedding(a);
-  const absl::Span<const float> y = catalog.embedding(b);
-  double dot = 0;
-  for (size_t i = 0; i < x.size(); ++i) dot += double{x[i]} * y[i];
-  return dot;
+// The cosine the overlay's near-duplicate search computes (float,
+// retrieval/brute_force.h), so the gate and serving agree.
+float Cosine(const Catalog& catalog, Row seed, Row row) {
+  return RowSimilarity(catalog.embeddings(), row,
+                       NormalizeQuery(catalog.embedding(seed)));
 }
+
+// Which suppressions count: at write time those whose window overlaps the
+// request's (it would collide with them); for a pin already written, those
+// in force now (what serving applies).
+struct SuppressionScope {
+  bool in_force_now = false;
+  absl::Time now;
+  bool Counts(const Intervention& request, const Intervention& s) const {
+    return in_force_now ? s.ActiveAt(now) : Overlap(request, s);
+  }
+};
 
 // The suppression among `current` that covers `iv`'s item, if any.
 absl::Status CheckNotSuppressed(const Intervention& iv,
                                 const InterventionSnapshot& current,
-                                const Catalog& catalog) {
+                                const Catalog& catalog,
+                                const SuppressionScope& scope) {
   const Row row = *catalog.FindRow(iv.item_id);
   const Item& item = catalog.item(row);
   for (const Intervention& s : current.interventions()) {
-    if (!Overlap(iv, s)) continue;
+    if (!scope.Counts(iv, s)) continue;
+    if (!iv.surface.empty() && !s.surface.empty() && s.surface != iv.surface)
+      continue;
     bool covers = false;
     switch (s.kind) {
       case InterventionKind::kSuppressItem:
@@ -60,8 +74,8 @@ absl::Status CheckNotSuppressed(const Intervention& iv,
       case InterventionKind::kSuppressNearDuplicates:
         if (s.item_id != iv.item_id) {
           const auto seed = catalog.FindRow(s.item_id);
-          covers = seed.has_value() &&
-                   Cosine(catalog, *seed, row) >= s.cosine_threshold;
+          covers = seed.has_value() && Cosine(catalog, *seed, row) >=
+                                           NearDuplicateFloor(s.cosine_threshold);
         }
         break;
       default:
@@ -114,7 +128,8 @@ absl::Status CheckVerdictOn(const PolicyPack& pack, const Surface& surface,
 // Every rule of the file comment but the surface check.
 absl::Status CheckTarget(const PolicyPack& pack, const CatalogSnapshot& snap,
                          const Intervention& iv,
-                         const InterventionSnapshot& current) {
+                         const InterventionSnapshot& current,
+                         const SuppressionScope& scope) {
   if (NeedsItem(iv.kind) && !snap.state->catalog->FindRow(iv.item_id)) {
     return absl::NotFoundError(
         absl::StrCat(KindName(iv.kind), " of unknown item ", iv.item_id));
@@ -125,7 +140,7 @@ absl::Status CheckTarget(const PolicyPack& pack, const CatalogSnapshot& snap,
         absl::StrCat(KindName(iv.kind), " of deleted item ", iv.item_id));
   }
   FEEDGOV_RETURN_IF_ERROR(
-      CheckNotSuppressed(iv, current, *snap.state->catalog));
+      CheckNotSuppressed(iv, current, *snap.state->catalog, scope));
   const std::vector<Label>& labels = snap.labels->LabelsFor(iv.item_id);
   for (const Surface& s : pack.surfaces) {
     if (!iv.surface.empty() && s.id != iv.surface) continue;
@@ -145,23 +160,35 @@ WriteGate MakeInterventionGate(const PolicyRegistry* policies,
     if (!iv.surface.empty()) {
       FEEDGOV_RETURN_IF_ERROR(pack->SurfaceOrError(iv.surface).status());
     }
-    return CheckTarget(*pack, catalog->Snapshot(), iv, current);
+    return CheckTarget(*pack, catalog->Snapshot(), iv, current,
+                       SuppressionScope{});
   };
 }
 
 PinCheck MakePinCheck(const PolicyRegistry* policies,
                       const CatalogWriter* catalog) {
   return [policies, catalog](const Intervention& pin,
-                             const InterventionSnapshot& current) {
+                             const InterventionSnapshot& current,
+                             absl::Time now) {
     const std::shared_ptr<const PolicyPack> pack = policies->current();
-    if (!pin.surface.empty()) {
-      absl::Status s = pack->SurfaceOrError(pin.surface).status();
-      if (!s.ok()) return std::string(s.message());
+    const CatalogSnapshot snap = catalog->Snapshot();
+    const SuppressionScope scope{true, now};
+    // A pin is blocked when it is placed on none of the surfaces it
+    // covers (an all-surfaces pin one surface refuses is still placed).
+    std::string first_refusal;
+    for (const Surface& s : pack->surfaces) {
+      if (!pin.surface.empty() && s.id != pin.surface) continue;
+      Intervention on = pin;
+      on.surface = s.id;
+      absl::Status placed = CheckTarget(*pack, snap, on, current, scope);
+      if (placed.ok()) return std::string();
+      if (first_refusal.empty()) first_refusal = std::string(placed.message());
     }
-    absl::Status s = CheckTarget(*pack, catalog->Snapshot(), pin, current);
-    if (s.ok()) return std::string();
-    // The gate's refusal, said of a pin already written.
-    absl::string_view why = s.message();
+    if (first_refusal.empty()) {  // No surface: the pack dropped it.
+      absl::Status s = pack->SurfaceOrError(pin.surface).status();
+      first_refusal = s.ok() ? "no surface of the policy" : std::string(s.message());
+    }
+    absl::string_view why = first_refusal;
     absl::ConsumePrefix(&why, "pin refused: ");
     return absl::StrCat("not placed: ", why);
   };

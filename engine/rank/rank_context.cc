@@ -1,5 +1,7 @@
 #include "engine/rank/rank_context.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 #include "engine/response/page_token.h"
@@ -38,7 +40,10 @@ absl::StatusOr<v1::PageTokenState> OpenChain(const RankRequest& request,
 
 // A token is only ever produced by the response stage; anything else is
 // refused (the tag already rejects tokens not signed with this key).
-absl::Status CheckChain(const v1::PageTokenState& chain, int page_size) {
+// The page size a chain allows: the request's, cut so that the chain
+// serves at most kMaxItemsPerChain items (its last page is shorter).
+// OUT_OF_RANGE once the chain has served them all.
+absl::StatusOr<int> CheckChain(const v1::PageTokenState& chain, int page_size) {
   const int64_t next = chain.next_position();
   if (next < 0 || next > kMaxItemsPerChain ||
       chain.served_item_ids_size() > next ||
@@ -48,13 +53,14 @@ absl::Status CheckChain(const v1::PageTokenState& chain, int page_size) {
         "malformed page token: inconsistent chain state; start a new chain "
         "with an empty page token");
   }
-  if (next + page_size > kMaxItemsPerChain ||
-      chain.served_item_ids_size() + page_size > kMaxItemsPerChain) {
+  const int64_t left = kMaxItemsPerChain - std::max<int64_t>(
+                                              next, chain.served_item_ids_size());
+  if (left <= 0) {
     return absl::OutOfRangeError(absl::StrCat("a token chain serves at most ",
                                               kMaxItemsPerChain,
                                               " items; start a new chain"));
   }
-  return absl::OkStatus();
+  return static_cast<int>(std::min<int64_t>(page_size, left));
 }
 
 }  // namespace
@@ -94,9 +100,9 @@ absl::StatusOr<RankContext> OpenRankContext(const RankRequest& request,
   ctx.audience = minors ? Audience::kMinors : Audience::kGeneral;
   FEEDGOV_ASSIGN_OR_RETURN(ctx.surface,
                            ctx.pack->SurfaceFor(request.surface, ctx.audience));
-  FEEDGOV_RETURN_IF_ERROR(CheckChain(ctx.chain, request.page_size));
+  FEEDGOV_ASSIGN_OR_RETURN(ctx.page_size,
+                           CheckChain(ctx.chain, request.page_size));
   ctx.start = static_cast<int>(ctx.chain.next_position());
-  ctx.page_size = request.page_size;
   ctx.now = sources.clock->Now();
   ctx.view = sources.views->Get(ctx.pack, *ctx.surface, ctx.audience,
                                 ctx.catalog.state->catalog, ctx.catalog.labels);

@@ -1,5 +1,6 @@
 #include "engine/response/response_builder.h"
 
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +22,30 @@ RankedItem ItemAt(const SlateSlot& slot, const Catalog& catalog,
   r.key_slot = slot.key_slot;
   r.labels = labels.LabelsFor(item.id);
   return r;
+}
+
+// Why a page is empty.
+std::string EmptyPageText(const PageOutcome& o, int remaining, bool stuck) {
+  const std::string& surface = o.surface->id;
+  if (o.eligible_count == 0 && o.start == 0) {
+    return absl::StrCat(
+        "nothing is eligible on surface `", surface,
+        "` for this request (every item is dropped by the policy, "
+        "suppressed, deleted or excluded by the user's controls): empty "
+        "page, end of the feed");
+  }
+  if (remaining <= 0) {
+    return "end of the feed: every eligible item was served on earlier pages";
+  }
+  if (stuck) {
+    return absl::StrCat(
+        "no eligible item may be placed on surface `", surface,
+        "`: every position is a key slot and the policy keeps the ",
+        remaining, " remaining eligible item(s) out of key slots; end of the "
+        "feed");
+  }
+  return "this page holds only key slots and no eligible item may occupy "
+         "them; the next page goes on";
 }
 
 }  // namespace
@@ -82,15 +107,12 @@ RankResponse BuildResponse(PageOutcome outcome, const SlateResult& slate,
                            " key slot(s) filled with eligible neutral items")
             : ""));
   }
+  // An empty page on a surface whose every position is a key slot: what
+  // is left is kept out of key slots and can never be placed.
+  const int remaining = outcome.eligible_count - organic_used;
+  const bool stuck = slots.empty() && outcome.surface->all_key_slots;
   if (slots.empty()) {
-    out.degradations.push_back(
-        outcome.start == 0
-            ? absl::StrCat("nothing is eligible on surface `", out.surface,
-                           "` for this request (every item is dropped by the "
-                           "policy, suppressed, deleted or excluded by the "
-                           "user's controls): empty page, end of the feed")
-            : "end of the feed: every eligible item was served on earlier "
-              "pages");
+    out.degradations.push_back(EmptyPageText(outcome, remaining, stuck));
   }
   if (slate.unfilled_key_slots > 0) {
     out.degradations.push_back(absl::StrCat(
@@ -98,9 +120,11 @@ RankResponse BuildResponse(PageOutcome outcome, const SlateResult& slate,
         " key slot(s) left empty: no eligible item may occupy them"));
   }
 
-  // The chain goes on while eligible items or later pins remain.
-  const int remaining = outcome.eligible_count - organic_used;
-  if ((remaining > 0 || outcome.later_pins) &&
+  // The chain goes on while eligible items that can still be placed, or
+  // later pins, remain, up to kMaxItemsPerChain positions.
+  const int next = outcome.start + outcome.page_size;
+  if (((remaining > 0 && !stuck) || outcome.later_pins) &&
+      next < kMaxItemsPerChain &&
       chain.served_item_ids_size() < kMaxItemsPerChain) {
     chain.set_next_position(outcome.start + outcome.page_size);
     chain.set_positives_in_quota_window(slate.positives_in_window_after);

@@ -169,6 +169,34 @@ TEST_F(ResponseBuilderTest, NothingEligibleIsAnEmptyFinalPageThatSaysWhy) {
                           "earlier pages"));
 }
 
+// Every position of `popup` is a key slot: eligible items the policy keeps
+// out of key slots can never be placed, so an empty page ends the feed
+// (found by review: empty pages with tokens until the chain limit).
+TEST_F(ResponseBuilderTest, AnEmptyPageWhereEverySlotIsAKeySlotEndsTheFeed) {
+  PageOutcome o = Outcome();
+  o.surface = pack_->FindSurface("popup");
+  ASSERT_TRUE(o.surface->all_key_slots);
+  o.degradations.clear();
+  o.eligible_count = 40;  // Eligible, all kept out of key slots.
+  RankResponse r = BuildResponse(o, SlateResult(), {}, Chain(), kKey);
+  EXPECT_TRUE(r.next_page_token.empty());
+  EXPECT_THAT(r.degradations,
+              ElementsAre(::testing::HasSubstr(
+                  "every position is a key slot and the policy keeps the 40 "
+                  "remaining eligible item(s) out of key slots")));
+  // On a surface with later non-key positions the chain goes on.
+  o.surface = pack_->FindSurface("home");
+  r = BuildResponse(o, SlateResult(), {}, Chain(), kKey);
+  EXPECT_FALSE(r.next_page_token.empty());
+  // No token past the chain's last position.
+  o = Outcome();
+  o.start = kMaxItemsPerChain - 3;
+  o.page_size = 3;
+  EXPECT_TRUE(BuildResponse(o, SlateResult(), {Slot(1, 71, 4997, kPersonalized)},
+                            Chain(), kKey)
+                  .next_page_token.empty());
+}
+
 TEST_F(ResponseBuilderTest, TheChainEndsWhenNothingIsLeftUnlessAPinIs) {
   const std::vector<SlateSlot> slots = {Slot(1, 71, 10, kPersonalized),
                                         Slot(3, 73, 11, kPersonalized)};

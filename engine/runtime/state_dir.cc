@@ -95,7 +95,32 @@ absl::Status Replay(const JournalEntry& entry, FeedEngine& engine) {
 
 }  // namespace
 
+absl::Status StateDir::StartRecorder(absl::Duration period) {
+  if (read_only() || recorder_.joinable()) {
+    return absl::FailedPreconditionError(
+        "StartRecorder: needs a writable state dir and runs once");
+  }
+  InterventionManager* manager = interventions_.get();
+  recorder_ = std::thread([this, manager, period] {
+    while (!stop_recorder_.WaitForNotificationWithTimeout(period)) {
+      for (absl::Status s : {manager->RecordExpirations().status(),
+                             manager->RecordPinStates().status()}) {
+        if (!s.ok()) {
+          std::cerr << "feedgov: recording interventions' state changes in the "
+                       "audit log failed: "
+                    << s << std::endl;
+        }
+      }
+    }
+  });
+  return absl::OkStatus();
+}
+
 StateDir::~StateDir() {
+  if (recorder_.joinable()) {
+    stop_recorder_.Notify();
+    recorder_.join();
+  }
   if (engine_ != nullptr) {
     engine_->SetCommitHook({});
     engine_->SetAfterWriteHook({});
@@ -167,9 +192,10 @@ absl::StatusOr<std::unique_ptr<StateDir>> StateDir::Open(
     InterventionManager* manager = s->interventions_.get();
     engine->SetInterventionSource([manager] { return manager->snapshot(); });
     // Pins that stop being placed (a label, a deletion, a suppression, a
-    // policy) are recorded once, when it happens, by the state dir's owner
-    // (a read-only reader beside it writes nothing).
-    if (!s->read_only()) {
+    // policy) are recorded once, when it happens, by a writer of the state
+    // dir (a reader - rank, list, verify, perhaps with a what-if policy -
+    // writes nothing).
+    if (options.access == StateDirAccess::kWrite) {
       FEEDGOV_RETURN_IF_ERROR(manager->SetPinCheck(
           MakePinCheck(&engine->policies(), &engine->catalog_writer())));
       engine->SetAfterWriteHook([manager] {

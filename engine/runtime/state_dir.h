@@ -35,8 +35,11 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "engine/common/clock.h"
 #include "engine/intervention/intervention_manager.h"
 #include "engine/rank/feed_engine.h"
@@ -106,6 +109,15 @@ class StateDir {
   // Number of catalog journal entries replayed at Open.
   int64_t replayed_journal_entries() const { return replayed_; }
 
+  // Starts a thread that, every `period`, records what changes with time
+  // alone: EXPIRE entries for windows that ended and BLOCKED / UNBLOCKED
+  // entries for pins whose suppressions started or ended
+  // (InterventionManager::RecordExpirations, RecordPinStates); errors are
+  // logged to stderr. For a long-running owner (`feedgov serve`). Stopped
+  // by the destructor. Call at most once; FAILED_PRECONDITION for a
+  // read-only state dir.
+  absl::Status StartRecorder(absl::Duration period);
+
  private:
   StateDir() = default;
 
@@ -118,6 +130,8 @@ class StateDir {
   std::unique_ptr<CatalogJournal> journal_;
   std::unique_ptr<InterventionManager> interventions_;
   int64_t replayed_ = 0;
+  absl::Notification stop_recorder_;
+  std::thread recorder_;  // Joined by the destructor.
 };
 
 }  // namespace feedgov

@@ -203,6 +203,71 @@ TEST_F(InterventionTest, PinsOfDeletedItemsAreRefusedAndBlockedOnDeletion) {
                                           pinned)));
 }
 
+// A pin's state follows what serving applies now (found by review): a
+// future suppression blocks it only once it starts and no longer once it
+// ends; a suppression on one surface does not block an all-surfaces pin;
+// a second reason while blocked is not a second BLOCKED entry.
+TEST_F(InterventionTest, PinStatesFollowWhatIsServedNow) {
+  ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));
+  const ItemId item = page.items[60].item_id;
+  // Reviewed and positive: every surface's key slots may hold it.
+  ASSERT_OK(::feedgov::testing::AddLabel(*engine_, item, "positive.core_values",
+                                         0.9f));
+  ASSERT_OK_AND_ASSIGN(Intervention pin, Pin(item, 7, ""));
+  Intervention later = Base(InterventionKind::kSuppressItem, item, "");
+  later.start = clock_.Now() + absl::Hours(1);
+  later.end = clock_.Now() + absl::Hours(2);
+  ASSERT_OK(state_->interventions().Create(later));
+  EXPECT_TRUE(Blocked().empty());  // Not yet.
+  ASSERT_OK(state_->interventions().Create(
+      Base(InterventionKind::kSuppressItem, item, "popup")));
+  EXPECT_TRUE(Blocked().empty());  // Still placed on the other surfaces.
+  clock_.Advance(absl::Minutes(61));
+  EXPECT_EQ(*state_->interventions().RecordPinStates(), 1);
+  EXPECT_THAT(Blocked(), ::testing::ElementsAre(HasSubstr("is suppressed by")));
+  ASSERT_OK_AND_ASSIGN(RankResponse blocked, engine_->Rank(Req("home", 1, 500)));
+  EXPECT_EQ(Find(blocked, item), nullptr);
+  // Another reason while blocked: no new entry.
+  ASSERT_OK(state_->interventions().Create(
+      Base(InterventionKind::kSuppressItem, item, "")));
+  EXPECT_EQ(Blocked().size(), 1u);
+  ASSERT_OK(state_->interventions().Revoke(
+      state_->interventions().List(false).back().id, "editor-1", "undo"));
+  clock_.Advance(absl::Hours(1));  // The timed suppression ended.
+  EXPECT_EQ(*state_->interventions().RecordPinStates(), 1);
+  ASSERT_OK_AND_ASSIGN(auto audit, state_->intervention_store().ListAudit());
+  EXPECT_EQ(audit.back().event.action, AuditAction::kUnblocked);
+  EXPECT_EQ(audit.back().event.intervention_id, pin.id);
+  ASSERT_OK_AND_ASSIGN(RankResponse back, engine_->Rank(Req("home", 1)));
+  ASSERT_NE(Find(back, item), nullptr);
+  EXPECT_EQ(Find(back, item)->position, 8);
+}
+
+// An exact duplicate is covered by a near-duplicate suppression at
+// threshold 1, the same for the gate and for serving (found by review).
+TEST_F(InterventionTest, ExactDuplicateIsCoveredAtThresholdOneEverywhere) {
+  const auto catalog = engine_->catalog();
+  const ItemId seed = catalog->item(5).id;
+  Item copy = catalog->item(5);
+  copy.id = 990001;
+  RowMatrixXf e(1, catalog->dim());
+  for (int c = 0; c < catalog->dim(); ++c) e(0, c) = catalog->embedding(5)[c] * 3;
+  ASSERT_OK(engine_->UpsertItems({copy}, e, {}));
+  Intervention near = Base(InterventionKind::kSuppressNearDuplicates, seed, "");
+  near.cosine_threshold = 1.0;
+  ASSERT_OK(state_->interventions().Create(near));
+  EXPECT_THAT(Factor(InterventionKind::kBury, 990001, 0.5, "feed"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "is suppressed by"));
+  std::vector<RankResponse> pages;
+  ASSERT_OK(PageThrough(*engine_, Req("feed", std::nullopt, 500), 5000, &pages));
+  bool seed_served = false;
+  for (const RankResponse& p : pages) {
+    EXPECT_EQ(Find(p, 990001), nullptr);
+    seed_served |= Find(p, seed) != nullptr;
+  }
+  EXPECT_TRUE(seed_served);  // Its copy would have sat beside it.
+}
+
 // One gate for pins, boosts and buries (write_gate.h).
 TEST_F(InterventionTest, BoostsAndBuriesFollowThePinRules) {
   ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));

@@ -93,10 +93,12 @@ absl::Status CheckNotSuppressed(const Intervention& iv,
 }
 
 absl::Status CheckVerdictOn(const PolicyPack& pack, const Surface& surface,
-                            const Intervention& iv,
+                            Audience audience, const Intervention& iv,
                             const std::vector<Label>& labels) {
-  const ItemVerdict v = EvaluateItem(pack, surface, Audience::kGeneral, labels);
-  const std::string kind = KindName(iv.kind);
+  const ItemVerdict v = EvaluateItem(pack, surface, audience, labels);
+  const std::string kind =
+      audience == Audience::kMinors ? absl::StrCat(KindName(iv.kind), " (minors)")
+                                    : KindName(iv.kind);
   if (v.dropped) {
     return absl::FailedPreconditionError(absl::StrCat(
         kind, " refused: policy '", pack.id, "' v", pack.version,
@@ -107,7 +109,7 @@ absl::Status CheckVerdictOn(const PolicyPack& pack, const Surface& surface,
       CheckPin(v.dropped, v.key_slot_allowed, surface.IsKeySlot(iv.position)) ==
           PinRefusal::kKeptOutOfKeySlot) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "pin refused: position ", iv.position + 1, " of surface `", surface.id,
+        kind, " refused: position ", iv.position + 1, " of surface `", surface.id,
         "` is a key slot and policy '", pack.id, "' keeps item ", iv.item_id,
         " out of key slots (", v.kept_out_by,
         "); pick a position outside the key slots"));
@@ -117,7 +119,7 @@ absl::Status CheckVerdictOn(const PolicyPack& pack, const Surface& surface,
                    v.kept_out_by != kKeptOutUnlabeled;
   if (iv.kind == InterventionKind::kBoost && bad && surface.has_key_slots()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "boost refused: policy '", pack.id, "' keeps item ", iv.item_id,
+        kind, " refused: policy '", pack.id, "' keeps item ", iv.item_id,
         " out of the key slots of surface `", surface.id, "` (", v.kept_out_by,
         "); a boost never promotes what governance keeps out of prominent "
         "positions"));
@@ -144,7 +146,13 @@ absl::Status CheckTarget(const PolicyPack& pack, const CatalogSnapshot& snap,
   const std::vector<Label>& labels = snap.labels->LabelsFor(iv.item_id);
   for (const Surface& s : pack.surfaces) {
     if (!iv.surface.empty() && s.id != iv.surface) continue;
-    FEEDGOV_RETURN_IF_ERROR(CheckVerdictOn(pack, s, iv, labels));
+    FEEDGOV_RETURN_IF_ERROR(
+        CheckVerdictOn(pack, s, Audience::kGeneral, iv, labels));
+    // A minors zone is for minors: their rules decide there too.
+    if (s.kind == SurfaceKind::kMinorsZone && pack.minors.has_value()) {
+      FEEDGOV_RETURN_IF_ERROR(
+          CheckVerdictOn(pack, s, Audience::kMinors, iv, labels));
+    }
   }
   return absl::OkStatus();
 }

@@ -25,7 +25,10 @@
 //     covers on an overlapping surface and window (FAILED_PRECONDITION
 //     naming the suppression: revoke it first).
 // Verdicts are evaluated for the general audience on every surface the
-// intervention covers, with the current pack, catalog and labels.
+// intervention covers and, on a minors zone (SURFACE_KIND_MINORS_ZONE), for
+// the minors audience as well, with the current pack, catalog and labels.
+// (On other surfaces a minors request may still refuse a pin the general
+// audience allows; the page says so: pins_blocked.)
 //
 // MakePinCheck applies the same rules to a pin already written, for the
 // manager's BLOCKED / UNBLOCKED audit entries (intervention_manager.h):

@@ -268,6 +268,23 @@ TEST_F(InterventionTest, ExactDuplicateIsCoveredAtThresholdOneEverywhere) {
   EXPECT_TRUE(seed_served);  // Its copy would have sat beside it.
 }
 
+// On a minors zone the minors rules decide too (found by review: a pin the
+// minors rules keep out of key slots was accepted there, then blocked on
+// every minors request).
+TEST_F(InterventionTest, AMinorsZonePinFollowsTheMinorsRules) {
+  ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));
+  const ItemId item = page.items[30].item_id;
+  ASSERT_OK(::feedgov::testing::AddLabel(*engine_, item, "bad.vulgar", 0.4f));
+  const ItemVerdict adults = ::feedgov::testing::VerdictOf(
+      *engine_, *engine_->policy(), "minors_zone", Audience::kGeneral, item);
+  const ItemVerdict minors = ::feedgov::testing::VerdictOf(
+      *engine_, *engine_->policy(), "minors_zone", Audience::kMinors, item);
+  ASSERT_FALSE(adults.dropped);
+  ASSERT_TRUE(minors.dropped || !minors.key_slot_allowed);
+  EXPECT_THAT(Pin(item, 1, "minors_zone"),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "(minors) refused"));
+}
+
 // One gate for pins, boosts and buries (write_gate.h).
 TEST_F(InterventionTest, BoostsAndBuriesFollowThePinRules) {
   ASSERT_OK_AND_ASSIGN(RankResponse page, engine_->Rank(Req("home", 1, 100)));

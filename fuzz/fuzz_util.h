@@ -11,6 +11,7 @@
 #include <string>
 
 #include "engine/governance/taxonomy.h"
+#include "google/protobuf/stubs/logging.h"
 
 // Aborts with the failed property when `cond` is false. Every fuzz target
 // checks the contracts of the code it drives with this, not only "does not
@@ -25,6 +26,12 @@
   } while (0)
 
 namespace feedgov::fuzz {
+
+// Protobuf logs every rejected message (e.g. invalid UTF-8 in a string
+// field) on stderr; rejecting is the expected outcome here, so the logs
+// are silenced in every target (set before the first input).
+inline const bool kProtobufLogsSilenced =
+    (google::protobuf::SetLogHandler(nullptr), true);
 
 // The repository root (compile definition FEEDGOV_SOURCE_DIR).
 inline std::string SourcePath(const std::string& relative) {

@@ -73,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   absl::StatusOr<fuzz::Records> records = fuzz::ReadAll(text);
   if (!records.ok()) return 0;
-  absl::StatusOr<fuzz::Records> again = fuzz::ReadAll(fuzz::WriteQuoted(*records));
+  absl::StatusOr<fuzz::Records> again =
+      fuzz::ReadAll(fuzz::WriteQuoted(*records));
   FEEDGOV_FUZZ_CHECK(again.ok());
   FEEDGOV_FUZZ_CHECK(*again == *records);
   return 0;

@@ -16,13 +16,13 @@
 // Aborts with the failed property when `cond` is false. Every fuzz target
 // checks the contracts of the code it drives with this, not only "does not
 // crash".
-#define FEEDGOV_FUZZ_CHECK(cond)                                         \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__,     \
-                   __LINE__, #cond);                                     \
-      std::abort();                                                      \
-    }                                                                    \
+#define FEEDGOV_FUZZ_CHECK(cond)                                               \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      std::fprintf(stderr, "%s:%d: property failed: %s\n", __FILE__, __LINE__, \
+                   #cond);                                                     \
+      std::abort();                                                            \
+    }                                                                          \
   } while (0)
 
 namespace feedgov::fuzz {

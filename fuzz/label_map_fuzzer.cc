@@ -75,20 +75,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace feedgov;
   const Taxonomy& taxonomy = fuzz::RepositoryTaxonomy();
   const std::string text(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<LabelMap> map = ParseLabelMap("fuzz.textproto", text, taxonomy);
+  absl::StatusOr<LabelMap> map =
+      ParseLabelMap("fuzz.textproto", text, taxonomy);
   if (!map.ok()) {
-    FEEDGOV_FUZZ_CHECK(map.status().code() == absl::StatusCode::kInvalidArgument);
-    FEEDGOV_FUZZ_CHECK(absl::StartsWith(map.status().message(), "fuzz.textproto:"));
+    FEEDGOV_FUZZ_CHECK(map.status().code() ==
+                       absl::StatusCode::kInvalidArgument);
+    FEEDGOV_FUZZ_CHECK(
+        absl::StartsWith(map.status().message(), "fuzz.textproto:"));
     return 0;
   }
   fuzz::CheckMap(taxonomy, *map);
   v1::LabelMap proto;
-  FEEDGOV_FUZZ_CHECK(google::protobuf::TextFormat::ParseFromString(text, &proto));
+  FEEDGOV_FUZZ_CHECK(
+      google::protobuf::TextFormat::ParseFromString(text, &proto));
   std::string printed;
-  FEEDGOV_FUZZ_CHECK(google::protobuf::TextFormat::PrintToString(proto, &printed));
+  FEEDGOV_FUZZ_CHECK(
+      google::protobuf::TextFormat::PrintToString(proto, &printed));
   absl::StatusOr<LabelMap> again = ParseLabelMap("printed", printed, taxonomy);
   FEEDGOV_FUZZ_CHECK(again.ok());
-  FEEDGOV_FUZZ_CHECK(again->id == map->id && again->num_entries == map->num_entries &&
-                     again->by_genre == map->by_genre && again->by_tag == map->by_tag);
+  FEEDGOV_FUZZ_CHECK(
+      again->id == map->id && again->num_entries == map->num_entries &&
+      again->by_genre == map->by_genre && again->by_tag == map->by_tag);
   return 0;
 }

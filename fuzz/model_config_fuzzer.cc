@@ -50,16 +50,19 @@ void CheckRanges(const v1::ModelConfig& c) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace feedgov;
   const absl::string_view text(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<v1::ModelConfig> config = ParseModelConfig(text, "fuzz.textproto");
+  absl::StatusOr<v1::ModelConfig> config =
+      ParseModelConfig(text, "fuzz.textproto");
   if (!config.ok()) {
     FEEDGOV_FUZZ_CHECK(config.status().code() ==
                        absl::StatusCode::kInvalidArgument);
-    FEEDGOV_FUZZ_CHECK(absl::StartsWith(config.status().message(), "fuzz.textproto"));
+    FEEDGOV_FUZZ_CHECK(
+        absl::StartsWith(config.status().message(), "fuzz.textproto"));
     return 0;
   }
   fuzz::CheckRanges(*config);
   std::string printed;
-  FEEDGOV_FUZZ_CHECK(google::protobuf::TextFormat::PrintToString(*config, &printed));
+  FEEDGOV_FUZZ_CHECK(
+      google::protobuf::TextFormat::PrintToString(*config, &printed));
   absl::StatusOr<v1::ModelConfig> again = ParseModelConfig(printed, "printed");
   FEEDGOV_FUZZ_CHECK(again.ok());
   FEEDGOV_FUZZ_CHECK(

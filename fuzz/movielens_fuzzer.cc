@@ -9,8 +9,8 @@
 // decayed popularity in [0, num_ratings], tags canonical, sorted, unique).
 #include <unistd.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -39,7 +39,8 @@ const std::string& ScratchDir() {
 }
 
 void Write(const std::string& name, absl::string_view bytes) {
-  std::ofstream out(ScratchDir() + "/" + name, std::ios::binary | std::ios::trunc);
+  std::ofstream out(ScratchDir() + "/" + name,
+                    std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   FEEDGOV_FUZZ_CHECK(out.good());
 }

@@ -85,7 +85,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Tampering: change one byte of the decoded bytes (payload or tag).
   std::string raw = payload + tag;
   raw[size % raw.size()] ^= 0x01;
-  fuzz::CheckMalformed(
-      DecodePageToken(absl::WebSafeBase64Escape(raw), kKey));
+  fuzz::CheckMalformed(DecodePageToken(absl::WebSafeBase64Escape(raw), kKey));
   return 0;
 }

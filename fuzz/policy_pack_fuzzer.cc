@@ -81,7 +81,8 @@ void CheckSurface(const PolicyPack& pack, const Surface& s) {
     }
   }
   for (Audience a : {Audience::kGeneral, Audience::kMinors}) {
-    for (const Rule* r : pack.RulesFor(s, a)) FEEDGOV_FUZZ_CHECK(r->AppliesTo(s.id));
+    for (const Rule* r : pack.RulesFor(s, a))
+      FEEDGOV_FUZZ_CHECK(r->AppliesTo(s.id));
     const double bound = pack.BoostBound(s, a);
     FEEDGOV_FUZZ_CHECK(bound >= 1.0);
     (void)pack.SurfaceFor(s.id, a);
@@ -102,7 +103,8 @@ void CheckPack(const PolicyPack& pack) {
       FEEDGOV_FUZZ_CHECK(pack.FindSurface(s) != nullptr);
     }
   }
-  absl::StatusOr<const Surface*> unknown = pack.SurfaceOrError("no such surface");
+  absl::StatusOr<const Surface*> unknown =
+      pack.SurfaceOrError("no such surface");
   FEEDGOV_FUZZ_CHECK(unknown.status().code() ==
                      absl::StatusCode::kInvalidArgument);
   absl::Status lint = CheckPolicyCoverage(pack);
@@ -162,9 +164,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   fuzz::CheckPack(**pack);
   v1::PolicyPack proto;
-  FEEDGOV_FUZZ_CHECK(google::protobuf::TextFormat::ParseFromString(text, &proto));
+  FEEDGOV_FUZZ_CHECK(
+      google::protobuf::TextFormat::ParseFromString(text, &proto));
   std::string printed;
-  FEEDGOV_FUZZ_CHECK(google::protobuf::TextFormat::PrintToString(proto, &printed));
+  FEEDGOV_FUZZ_CHECK(
+      google::protobuf::TextFormat::PrintToString(proto, &printed));
   auto again = ParsePolicyPack("printed", printed, taxonomy);
   FEEDGOV_FUZZ_CHECK(again.ok());
   FEEDGOV_FUZZ_CHECK(fuzz::SamePack(**pack, **again));

@@ -73,8 +73,8 @@ void Rank(const Principal& who, absl::string_view bytes) {
   if (!r->page_token.empty()) {
     absl::StatusOr<v1::PageTokenState> state =
         DecodePageToken(r->page_token, "fuzz-key");
-    FEEDGOV_FUZZ_CHECK(state.ok() ||
-                       state.status().code() == absl::StatusCode::kInvalidArgument);
+    FEEDGOV_FUZZ_CHECK(state.ok() || state.status().code() ==
+                                         absl::StatusCode::kInvalidArgument);
   }
 }
 
@@ -98,8 +98,10 @@ void CheckValidIntervention(const Intervention& iv) {
     case InterventionKind::kSuppressItem:
       break;
   }
-  FEEDGOV_FUZZ_CHECK(!iv.editor.empty() && iv.editor.size() <= kMaxEditorLength);
-  FEEDGOV_FUZZ_CHECK(!iv.reason.empty() && iv.reason.size() <= kMaxReasonLength);
+  FEEDGOV_FUZZ_CHECK(!iv.editor.empty() &&
+                     iv.editor.size() <= kMaxEditorLength);
+  FEEDGOV_FUZZ_CHECK(!iv.reason.empty() &&
+                     iv.reason.size() <= kMaxReasonLength);
   FEEDGOV_FUZZ_CHECK(iv.surface.size() <= kMaxShortFieldLength &&
                      iv.author.size() <= kMaxShortFieldLength &&
                      iv.article_ref.size() <= kMaxShortFieldLength);
@@ -130,7 +132,8 @@ void CreateIntervention(const Principal& who, absl::string_view bytes) {
   // Faithful: back to the API message and again gives the same request.
   v1::Intervention back;
   service::InterventionToProto(*iv, &back);
-  absl::StatusOr<Intervention> again = service::InterventionFromProto(back, now);
+  absl::StatusOr<Intervention> again =
+      service::InterventionFromProto(back, now);
   FEEDGOV_FUZZ_CHECK(again.ok());
   FEEDGOV_FUZZ_CHECK(SameIntervention(*again, *iv));
   iv->editor = who.name;  // As EditorService does: the caller is the actor.
@@ -164,8 +167,9 @@ void UpsertLabels(absl::string_view bytes) {
       const v1::ItemLabel& p = item.labels(i);
       FEEDGOV_FUZZ_CHECK(l.name == p.name() && l.time == p.time_unix_s());
       FEEDGOV_FUZZ_CHECK(l.name.size() <= service::kMaxNameBytes);
-      FEEDGOV_FUZZ_CHECK(l.confidence == p.confidence() ||
-                         (std::isnan(l.confidence) && std::isnan(p.confidence())));
+      FEEDGOV_FUZZ_CHECK(
+          l.confidence == p.confidence() ||
+          (std::isnan(l.confidence) && std::isnan(p.confidence())));
       // The catalog writer's check: a label it accepts is in range.
       if (ValidateLabel(l).ok()) {
         FEEDGOV_FUZZ_CHECK(!l.name.empty() && std::isfinite(l.confidence) &&
@@ -195,8 +199,8 @@ void UserTag(const Principal& who, absl::string_view bytes) {
   }
   absl::Status tag = service::CheckTag(req.tag());
   const bool blank = absl::StripAsciiWhitespace(req.tag()).empty();
-  FEEDGOV_FUZZ_CHECK(tag.ok() ==
-                     (!blank && req.tag().size() <= UserSettings::kMaxTextLength));
+  FEEDGOV_FUZZ_CHECK(
+      tag.ok() == (!blank && req.tag().size() <= UserSettings::kMaxTextLength));
 }
 
 void ListTags(const Principal& who, absl::string_view bytes) {
@@ -213,14 +217,25 @@ void ListTags(const Principal& who, absl::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace feedgov::fuzz;
   if (size < 2) return 0;
-  const absl::string_view bytes(reinterpret_cast<const char*>(data) + 2, size - 2);
+  const absl::string_view bytes(reinterpret_cast<const char*>(data) + 2,
+                                size - 2);
   const feedgov::service::Principal who = PrincipalOf(data[1]);
   switch (data[0] % 5) {
-    case 0: Rank(who, bytes); break;
-    case 1: CreateIntervention(who, bytes); break;
-    case 2: UpsertLabels(bytes); break;
-    case 3: UserTag(who, bytes); break;
-    case 4: ListTags(who, bytes); break;
+    case 0:
+      Rank(who, bytes);
+      break;
+    case 1:
+      CreateIntervention(who, bytes);
+      break;
+    case 2:
+      UpsertLabels(bytes);
+      break;
+    case 3:
+      UserTag(who, bytes);
+      break;
+    case 4:
+      ListTags(who, bytes);
+      break;
   }
   return 0;
 }

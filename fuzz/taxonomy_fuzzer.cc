@@ -27,12 +27,11 @@ void CheckInvariants(const Taxonomy& t) {
     FEEDGOV_FUZZ_CHECK(t.Find(e.name) == &e);
     FEEDGOV_FUZZ_CHECK(e.item >= 1);
     FEEDGOV_FUZZ_CHECK(!e.description.empty());
-    const std::string prefix =
-        std::string(LabelClassName(e.label_class)) + ".";
+    const std::string prefix = std::string(LabelClassName(e.label_class)) + ".";
     FEEDGOV_FUZZ_CHECK(absl::StartsWith(e.name, prefix));
-    const int article = e.label_class == LabelClass::kPositive ? 5
+    const int article = e.label_class == LabelClass::kPositive  ? 5
                         : e.label_class == LabelClass::kIllegal ? 6
-                                                                 : 7;
+                                                                : 7;
     FEEDGOV_FUZZ_CHECK(e.article == article);
     std::vector<int> exact = t.Match(e.name);
     FEEDGOV_FUZZ_CHECK(exact.size() == 1 && exact[0] == i);
@@ -66,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FEEDGOV_FUZZ_CHECK(
       google::protobuf::TextFormat::ParseFromString(text, &proto));
   std::string printed;
-  FEEDGOV_FUZZ_CHECK(google::protobuf::TextFormat::PrintToString(proto, &printed));
+  FEEDGOV_FUZZ_CHECK(
+      google::protobuf::TextFormat::PrintToString(proto, &printed));
   absl::StatusOr<Taxonomy> again = Taxonomy::Parse("printed", printed);
   FEEDGOV_FUZZ_CHECK(again.ok());
   FEEDGOV_FUZZ_CHECK(again->version() == t->version());

@@ -69,7 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!entries.ok()) {
     FEEDGOV_FUZZ_CHECK(entries.status().code() ==
                        absl::StatusCode::kInvalidArgument);
-    FEEDGOV_FUZZ_CHECK(absl::StartsWith(entries.status().message(), "tokens.txt:"));
+    FEEDGOV_FUZZ_CHECK(
+        absl::StartsWith(entries.status().message(), "tokens.txt:"));
     return 0;
   }
   fuzz::CheckEntries(*entries);

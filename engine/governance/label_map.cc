@@ -52,10 +52,11 @@ absl::StatusOr<LabelMap> ParseLabelMap(const std::string& path,
       return err("genre", "exactly one of genre and tag must be set");
     }
     if (!e.tag().empty() && !Normalized(e.tag())) {
-      return err("tag", absl::StrCat("tag '", e.tag(),
-                                     "' is not normalized (lower-case, trimmed, "
-                                     "inner whitespace one space: '",
-                                     CanonicalTag(e.tag()), "')"));
+      return err("tag",
+                 absl::StrCat("tag '", e.tag(),
+                              "' is not normalized (lower-case, trimmed, "
+                              "inner whitespace one space: '",
+                              CanonicalTag(e.tag()), "')"));
     }
     if (taxonomy.IndexOf(e.label()) < 0) {
       return err("label", absl::StrCat("label '", e.label(),

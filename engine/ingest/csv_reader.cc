@@ -67,7 +67,9 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
       continue;
     }
     if (ch == '\n' || ch == '\r') {
-      if (ch == '\r' && buf_->sgetc() == '\n') ch = static_cast<char>(buf_->sbumpc());
+      if (ch == '\r' && buf_->sgetc() == '\n') {
+        ch = static_cast<char>(buf_->sbumpc());
+      }
       if (ch == '\n') ++next_line_;
       fields->push_back(std::move(field));
       return true;

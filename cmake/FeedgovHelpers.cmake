@@ -42,6 +42,9 @@ endfunction()
 #   FEEDGOV_DATA_DIR (shared data) and FEEDGOV_SOURCE_DIR in the environment.
 function(feedgov_cc_test)
   cmake_parse_arguments(FG "" "NAME;TIMEOUT" "SRCS;DEPS;LABELS" ${ARGN})
+  if(FEEDGOV_FUZZ)  # the fuzz build holds fuzz targets only
+    return()
+  endif()
   feedgov_sources_missing(missing ${FG_SRCS})
   if(FEEDGOV_SKIP_INCOMPLETE AND missing)
     message(WARNING "skipping incomplete test ${FG_NAME}")

@@ -31,7 +31,8 @@ struct LabelMap {
 
 // Loads and validates a label map. INVALID_ARGUMENT "path:line: entry N:
 // ..." for: syntax, missing id, an entry with both or neither of genre/tag,
-// a tag that is not normalized (lower-case, trimmed), a label not in
+// a tag not in the item tags' normal form (CanonicalTag, common/tags.h:
+// lower-case, trimmed, inner whitespace runs one space), a label not in
 // `taxonomy`, confidence outside (0, 1], the same (key, label) twice.
 // NOT_FOUND if the file is missing.
 absl::StatusOr<LabelMap> LoadLabelMap(const std::string& path,

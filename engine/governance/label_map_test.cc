@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "engine/testing/status_matchers.h"
 #include "engine/testing/test_data.h"
@@ -182,6 +183,20 @@ TEST(LabelMapErrors, UnknownLabelNamesFileAndLine) {
                             *tax),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "m.textproto:2: entry 1: tag 'Gore' is not normalized"));
+  // Found by fuzz/label_map_fuzzer.cc: lower-case and trimmed, but with a
+  // whitespace run inside, which no item tag (CanonicalTag) can equal.
+  for (const char* tag : {"bloody  gore", "bloody\tgore"}) {
+    EXPECT_THAT(
+        ParseLabelMap("m.textproto",
+                      absl::StrCat("id: \"m\"\nentry { tag: \"", tag,
+                                   "\" label: \"bad.gore_horror\" "
+                                   "confidence: 0.6 }\n"),
+                      *tax),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 "not normalized (lower-case, trimmed, inner whitespace one "
+                 "space: 'bloody gore')"))
+        << tag;
+  }
   EXPECT_THAT(ParseLabelMap("m.textproto",
                             "id: \"m\"\nentry { tag: \"gore\" label: "
                             "\"bad.gore_horror\" confidence: 1.2 }\n",

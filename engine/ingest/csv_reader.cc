@@ -26,8 +26,8 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   int c = buf_->sgetc();
   while (c == '\n' || c == '\r') {
     buf_->sbumpc();
-    if (c == '\r' && buf_->sgetc() == '\n') buf_->sbumpc();
-    ++next_line_;
+    if (c == '\r' && buf_->sgetc() == '\n') c = buf_->sbumpc();
+    if (c == '\n') ++next_line_;  // Lines count LFs (see the header).
     c = buf_->sgetc();
   }
   if (c == kEof) return false;
@@ -67,8 +67,10 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
       continue;
     }
     if (ch == '\n' || ch == '\r') {
-      if (ch == '\r' && buf_->sgetc() == '\n') buf_->sbumpc();
-      ++next_line_;
+      if (ch == '\r' && buf_->sgetc() == '\n') {
+        ch = static_cast<char>(buf_->sbumpc());
+      }
+      if (ch == '\n') ++next_line_;
       fields->push_back(std::move(field));
       return true;
     }

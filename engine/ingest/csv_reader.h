@@ -2,9 +2,11 @@
 //
 // A streaming RFC 4180 CSV reader: comma-separated fields, optional double
 // quotes around a field, "" inside a quoted field for one quote, and commas,
-// CR and LF allowed inside quoted fields. Records end with LF or CRLF; the
-// last record may lack a terminator. Completely empty lines (zero characters)
-// are skipped; a line holding only spaces is a record with one field.
+// CR and LF allowed inside quoted fields. Records end with LF, CRLF or a
+// lone CR (old Mac files); the last record may lack a terminator. Completely
+// empty lines (zero characters) are skipped; a line holding only spaces is a
+// record with one field. Line numbers (line(), error messages) count LFs, as
+// editors and `sed -n` do: records ended by lone CRs share a line number.
 //
 // Thread-compatible: one reader per stream, not shared between threads.
 #ifndef FEEDGOV_ENGINE_INGEST_CSV_READER_H_

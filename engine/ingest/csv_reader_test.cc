@@ -70,6 +70,21 @@ TEST(CsvReaderTest, AcceptsCrlfMissingFinalNewlineAndSkipsEmptyLines) {
   EXPECT_THAT(lines, ElementsAre(1, 4));
 }
 
+// Found by fuzz/csv_reader_fuzzer.cc: a lone CR ended a record and counted
+// as a line outside quotes but not inside them, so line numbers drifted
+// from the LF lines an editor shows. Lines count LFs only.
+TEST(CsvReaderTest, LoneCrEndsARecordButLinesCountLfs) {
+  std::vector<int64_t> lines;
+  EXPECT_THAT(ReadAll("a\rb\r\rc\n\"x\ry\"\nd\r\ne", &lines),
+              ElementsAre(ElementsAre("a"), ElementsAre("b"), ElementsAre("c"),
+                          ElementsAre("x\ry"), ElementsAre("d"),
+                          ElementsAre("e")));
+  EXPECT_THAT(lines, ElementsAre(1, 1, 1, 2, 3, 4));
+  EXPECT_THAT(FirstError("a\rb\nc\rd\"e\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "t.csv:2: quote inside unquoted field 1"));
+}
+
 TEST(CsvReaderTest, EmptyInputHasNoRecords) { EXPECT_THAT(ReadAll(""), IsEmpty()); }
 
 TEST(CsvReaderTest, RejectsUnterminatedQuoteWithRecordLine) {

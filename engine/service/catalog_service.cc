@@ -6,9 +6,6 @@
 #include "engine/service/convert.h"
 
 namespace feedgov::service {
-namespace {
-
-constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
 
 absl::StatusOr<std::vector<Label>> LabelsFromProto(
     ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in) {
@@ -28,6 +25,10 @@ absl::StatusOr<std::vector<Label>> LabelsFromProto(
   }
   return out;
 }
+
+namespace {
+
+constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
 
 class CatalogServiceImpl final : public v1::CatalogService::Service {
  public:

@@ -11,11 +11,20 @@
 #define FEEDGOV_ENGINE_SERVICE_CATALOG_SERVICE_H_
 
 #include <memory>
+#include <vector>
 
 #include "engine/service/request_gate.h"
+#include "engine/common/types.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
+#include "google/protobuf/repeated_field.h"
 
 namespace feedgov::service {
+
+// The labels of `item` in an API request: at most kMaxLabelsPerItem, names
+// of at most kMaxNameBytes, each converted by LabelFromProto (convert.h).
+// INVALID_ARGUMENT "item N: ...". Public for fuzz/request_fuzzer.cc.
+absl::StatusOr<std::vector<Label>> LabelsFromProto(
+    ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in);
 
 std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(
     RequestGate& gate);

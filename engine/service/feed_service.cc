@@ -5,14 +5,7 @@
 #include "engine/service/convert.h"
 
 namespace feedgov::service {
-namespace {
 
-constexpr RoleSet kRankRoles =
-    Allow(Role::kFeedService) | Allow(Role::kAdmin) | Allow(Role::kUser);
-
-// The engine request of `req`, checked at the wire: sizes, the user the
-// principal may act for. The engine checks the rest (page size, surface,
-// token) with the messages every caller gets.
 absl::StatusOr<RankRequest> ToRankRequest(const Principal& who,
                                           const v1::RankRequest& req) {
   RankRequest r;
@@ -41,6 +34,11 @@ absl::StatusOr<RankRequest> ToRankRequest(const Principal& who,
   r.minors = req.minors();
   return r;
 }
+
+namespace {
+
+constexpr RoleSet kRankRoles =
+    Allow(Role::kFeedService) | Allow(Role::kAdmin) | Allow(Role::kUser);
 
 class FeedServiceImpl final : public v1::FeedService::Service {
  public:

@@ -12,9 +12,18 @@
 #include <memory>
 
 #include "engine/service/request_gate.h"
+#include "absl/status/statusor.h"
+#include "engine/common/rank_types.h"
 #include "feedgov/v1/feed_service.grpc.pb.h"
 
 namespace feedgov::service {
+
+// The engine request of `req`, checked at the wire: sizes, the user the
+// principal may act for. The engine checks the rest (page size, surface,
+// token) with the messages every caller gets. Public for the request fuzz
+// target (fuzz/request_fuzzer.cc).
+absl::StatusOr<RankRequest> ToRankRequest(const Principal& who,
+                                          const v1::RankRequest& req);
 
 std::unique_ptr<v1::FeedService::Service> MakeFeedService(RequestGate& gate);
 

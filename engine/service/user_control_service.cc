@@ -7,9 +7,6 @@
 #include "engine/user/interest_tags.h"
 
 namespace feedgov::service {
-namespace {
-
-constexpr RoleSet kUserControlRoles = Allow(Role::kUser) | Allow(Role::kAdmin);
 
 absl::Status CheckTag(const std::string& tag) {
   if (absl::StripAsciiWhitespace(tag).empty()) {
@@ -23,6 +20,10 @@ absl::Status CheckTag(const std::string& tag) {
   }
   return absl::OkStatus();
 }
+
+namespace {
+
+constexpr RoleSet kUserControlRoles = Allow(Role::kUser) | Allow(Role::kAdmin);
 
 class UserControlServiceImpl final : public v1::UserControlService::Service {
  public:

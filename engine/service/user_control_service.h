@@ -23,6 +23,10 @@ std::unique_ptr<v1::UserControlService::Service> MakeUserControlService(
 // shared by UserControlService.ListTags and the CLI's --top.
 absl::Status CheckTagTop(absl::string_view field, int64_t top);
 
+// An interest tag in a request (AddTag, DeleteTag): INVALID_ARGUMENT when
+// blank or longer than UserSettings::kMaxTextLength bytes.
+absl::Status CheckTag(const std::string& tag);
+
 }  // namespace feedgov::service
 
 #endif  // FEEDGOV_ENGINE_SERVICE_USER_CONTROL_SERVICE_H_

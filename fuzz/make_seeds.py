@@ -173,6 +173,39 @@ def files():
     write("tokens_file", "tabs.txt", "\t%s\tadmin\tops@example.org\t# c\r\n" % h(t2))
 
 
+def jsonl_and_times():
+    write("items_jsonl", "good.jsonl",
+          '{"itemId": "1", "title": "a", "embedding": [1, 0, 0], '
+          '"firstSeenUnixUs": "1700000000000000"}\n'
+          '{"item_id": 2, "genres": ["News"], "tags": ["x"], "author": "ap", '
+          '"embedding": [0, 1, 0], "labels": [{"name": "bad.vulgar", '
+          '"confidence": 0.8, "source": "LABEL_SOURCE_MODEL", '
+          '"timeUnixUs": "1700000000000000"}]}\n')
+    write("items_jsonl", "bad_rows.jsonl",
+          '{"itemId": "3", "embedding": ["NaN", 1]}\n'
+          '{"itemId": "4", "embedding": [0, 0]}\n\n'
+          '{"itemId": "5", "embedding": [1, 0], "colour": "red"}\n'
+          '{"itemId": "6", "embedding": [1, 0\n'
+          '{"itemId": "-7", "embedding": [1, 0]}\n'
+          '{"itemId": "8", "embedding": [1, 0], "labels": [{"name": "no.such", '
+          '"source": "LABEL_SOURCE_REVIEWER"}]}\n'
+          '{"itemId": "9", "embedding": [1, 0]}')
+    write("items_jsonl", "disagreeing_times.jsonl",
+          '{"itemId": "1", "embedding": [1], "firstSeenUnixS": "5", '
+          '"firstSeenUnixUs": "7000000"}\n')
+    for name, text, zone, bound in [
+            ("offset", "2027-01-01T09:00:00+08:00", "", "s"),
+            ("zulu", "2027-01-01T09:00:00Z", "UTC", "e"),
+            ("local", "2027-01-01T09:00", "Asia/Shanghai", "s"),
+            ("date_end", "2027-01-31", "Asia/Shanghai", "e"),
+            ("gap", "2027-03-14T02:30", "America/New_York", "s"),
+            ("fold", "2027-11-07T01:30", "America/New_York", "e"),
+            ("unknown_zone", "2027-01-01", "Mars/Olympus_Mons", "s"),
+            ("path_zone", "2027-01-01", "../../etc/passwd", "s"),
+            ("fraction", "2027-01-01T09:00:00.5+08:00", "", "s")]:
+        write("window_time", name, text + "\0" + zone + "\0" + bound)
+
+
 # --- wire-format targets ---------------------------------------------------
 def page_tokens():
     state = (f_varint(1, 1) + f_bytes(2, "home") + f_varint(3, 42) +
@@ -223,6 +256,7 @@ def main():
         shutil.rmtree(CORPUS)
     text_protos()
     files()
+    jsonl_and_times()
     page_tokens()
     requests()
     for target in sorted(os.listdir(CORPUS)):

@@ -19,8 +19,21 @@ absl::Status CsvReader::Error(int64_t line, const std::string& what) const {
   return absl::InvalidArgumentError(absl::StrCat(name_, ":", line, ": ", what));
 }
 
+bool CsvReader::SkipBadLine() {
+  if (!bad_line_) return false;
+  bad_line_ = false;
+  for (int c = buf_->sbumpc(); c != kEof; c = buf_->sbumpc()) {
+    if (c == '\n') {
+      ++next_line_;
+      break;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
   fields->clear();
+  bad_line_ = false;
   if (buf_ == nullptr || !in_->good()) return false;
   // Skip completely empty lines.
   int c = buf_->sgetc();
@@ -75,12 +88,14 @@ absl::StatusOr<bool> CsvReader::Next(std::vector<std::string>* fields) {
       return true;
     }
     if (after_quote) {
+      bad_line_ = true;
       return Error(next_line_, absl::StrCat("unexpected character '", std::string(1, ch),
                                             "' after closing quote in field ",
                                             fields->size() + 1));
     }
     if (ch == '"') {
       if (field_started) {
+        bad_line_ = true;
         return Error(next_line_, absl::StrCat("quote inside unquoted field ",
                                               fields->size() + 1));
       }

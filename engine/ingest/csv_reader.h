@@ -34,6 +34,13 @@ class CsvReader {
   // or a quote inside an unquoted field.
   absl::StatusOr<bool> Next(std::vector<std::string>* fields);
 
+  // After an error of Next() that concerns one line (a stray quote, a
+  // character after a closing quote), skips the rest of that physical line
+  // so that Next() goes on with the following one (a file ingest sets the
+  // record aside). False, and nothing skipped, after other errors (an
+  // unterminated quoted field swallowed the rest of the input) or none.
+  bool SkipBadLine();
+
   // 1-based physical line on which the last record returned by Next()
   // started (a quoted field may span several lines). 0 before any record.
   int64_t line() const { return record_line_; }
@@ -47,6 +54,7 @@ class CsvReader {
   std::istream* in_;
   std::string name_;
   int64_t next_line_ = 1;  // Physical line of the next unread character.
+  bool bad_line_ = false;  // The last Next() failed within one line.
   int64_t record_line_ = 0;
 };
 

@@ -68,10 +68,18 @@ class CsvFile {
     return absl::OkStatus();
   }
 
-  // Next data record; false at end of file. Errors: the CSV syntax (fatal:
-  // the reader cannot resynchronize).
-  absl::StatusOr<bool> Next(std::vector<std::string>* fields) {
-    return reader_.Next(fields);
+  // Next data record; false at end of file. A line with a CSV syntax error
+  // of its own (a stray quote) is set aside in `q` ("csv_syntax") and
+  // skipped; without `q`, or for an unterminated quoted field (the rest of
+  // the file is one field: nothing after it can be trusted), the error.
+  absl::StatusOr<bool> Next(std::vector<std::string>* fields, Quarantine* q) {
+    while (true) {
+      absl::StatusOr<bool> got = reader_.Next(fields);
+      if (got.ok() || q == nullptr) return got;
+      const int64_t line = reader_.line();
+      if (!reader_.SkipBadLine()) return got;
+      FEEDGOV_RETURN_IF_ERROR(q->Add(name_, line, "csv_syntax", got.status()));
+    }
   }
 
   // The record has the header's field count (reason "field_count").
@@ -187,7 +195,7 @@ absl::Status ReadMovies(const std::string& dir, std::vector<Item>* items,
   FEEDGOV_RETURN_IF_ERROR(file->ReadHeader({"movieId", "title", "genres"}));
   std::vector<std::string> f;
   while (true) {
-    FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f));
+    FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f, q));
     if (!got) return absl::OkStatus();
     std::string reason;
     absl::StatusOr<Item> item = ParseMovie(*file, f, *row_of, &reason);
@@ -288,7 +296,7 @@ absl::Status ReadRatings(const std::string& dir, const RowOf& row_of,
       file->ReadHeader({"userId", "movieId", "rating", "timestamp"}));
   std::vector<std::string> f;
   while (true) {
-    FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f));
+    FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f, q));
     if (!got) return absl::OkStatus();
     std::string reason;
     absl::StatusOr<ParsedRating> parsed = ParseRating(*file, f, row_of, &reason);
@@ -312,7 +320,7 @@ absl::Status ReadTags(const std::string& dir, const RowOf& row_of,
   FEEDGOV_RETURN_IF_ERROR(file->ReadHeader({"userId", "movieId", "tag", "timestamp"}));
   std::vector<std::string> f;
   while (true) {
-    FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f));
+    FEEDGOV_ASSIGN_OR_RETURN(bool got, file->Next(&f, q));
     if (!got) return absl::OkStatus();
     std::string reason;
     absl::StatusOr<ParsedTag> parsed = ParseTag(*file, f, row_of, &reason);

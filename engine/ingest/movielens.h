@@ -85,7 +85,9 @@ struct MovieLensData {
 // ratings and tags of a movie set aside are set aside too
 // ("unknown_movie"). Reasons: the field name ("movieId", "rating",
 // "timestamp", ...), "field_count", "duplicate_movieId", "invalid_utf8",
-// "item_limits" (catalog/item_limits.h), "unknown_movie", "tag".
+// "item_limits" (catalog/item_limits.h), "unknown_movie", "tag",
+// "csv_syntax" (a stray quote within one line; an unterminated quoted
+// field stays fatal: the rest of the file became one field).
 absl::StatusOr<MovieLensData> ReadMovieLens(const std::string& dir,
                                             const MovieLensOptions& options = {},
                                             Quarantine* quarantine = nullptr);

@@ -76,6 +76,34 @@ TEST(MovieLensQuarantine, SetsBadRowsAsideNamingEachOne) {
                                            "duplicate movie id 2"));
 }
 
+// A stray quote spoils one line: that line is set aside, the next read
+// (found by review: it stopped the whole ingest). An unterminated quote
+// makes the rest of the file one field: still fatal.
+TEST(MovieLensQuarantine, ALineWithAStrayQuoteIsSetAside) {
+  const std::string dir = MakeTempDir("feedgov_quarantine_csv");
+  Write(dir + "/movies.csv", "movieId,title,genres\n1,One,Drama\n2,Two,Drama\n");
+  Write(dir + "/ratings.csv",
+        "userId,movieId,rating,timestamp\n1,1,4.0,1000\n1,2\"x,4.0,1001\n"
+        "2,\"1\"z,3.0,1002\n2,2,3.0,1003\n");
+  Write(dir + "/tags.csv", "userId,movieId,tag,timestamp\n");
+  Quarantine q;
+  ASSERT_OK_AND_ASSIGN(MovieLensData data, ReadMovieLens(dir, {}, &q));
+  ASSERT_EQ(data.ratings.size(), 2u);
+  EXPECT_EQ(data.ratings[1].time, 1003);
+  std::vector<std::string> where;
+  for (const QuarantinedRow& r : q.rows())
+    where.push_back(absl::StrCat(r.file, ":", r.line, " ", r.reason));
+  EXPECT_THAT(where, ElementsAre("ratings.csv:3 csv_syntax",
+                                 "ratings.csv:4 csv_syntax"));
+  Write(dir + "/ratings.csv",
+        "userId,movieId,rating,timestamp\n1,1,4.0,1000\n1,\"2,4.0,1001\n"
+        "2,2,3.0,1003\n");
+  Quarantine q2;
+  EXPECT_THAT(ReadMovieLens(dir, {}, &q2),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "unterminated quoted field"));
+}
+
 TEST(MovieLensQuarantine, IngestWritesGoodItemsAndAReportOrFailsWhenStrict) {
   const std::string dir = MovieLensDir();
   const std::string out = MakeTempDir("feedgov_quarantine_out") + "/snap";

@@ -143,6 +143,24 @@ TEST(WindowTime, AmbiguousTimesAreRefusedNamingBothInstants) {
             Utc("2027-11-07T06:30:00Z"));
 }
 
+// Found by fuzzing: year 220 in New York is local mean time, -4:56:02, an
+// offset RFC 3339 cannot show. Windows are schedules: 1970 to 2100.
+TEST(WindowTime, TimesOutsideTheScheduleRangeAreRefused) {
+  for (const char* text : {"220-03-14T02:30", "1969-12-31T18:59", "2100-01-02"}) {
+    auto t = ParseWindowTime("--end", text, "America/New_York", WindowBound::kEnd);
+    EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(t.status().message().find("is outside 1970-01-01 .. 2100-01-01"),
+              std::string::npos)
+        << t.status();
+  }
+  EXPECT_TRUE(ParseWindowTime("--start", "1970-01-01T00:00:00Z", "",
+                              WindowBound::kStart)
+                  .ok());
+  // Monrovia kept -0:44:30 until 1972: shown in UTC, not with a wrong offset.
+  EXPECT_EQ(FormatRfc3339InZone(absl::FromUnixSeconds(0), "Africa/Monrovia"),
+            "1970-01-01T00:00:00Z");
+}
+
 TEST(WindowTime, BadZonesAndTextsNameFieldAndValue) {
   auto unknown = ParseWindowTime("--start", "2027-01-01", "Mars/Olympus_Mons",
                                  WindowBound::kStart);

@@ -8,6 +8,7 @@
 #ifndef FEEDGOV_ENGINE_COMMON_TIME_UTIL_H_
 #define FEEDGOV_ENGINE_COMMON_TIME_UTIL_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -51,13 +52,19 @@ absl::StatusOr<absl::TimeZone> LoadIanaZone(absl::string_view field,
 // Errors are INVALID_ARGUMENT starting with `field` (e.g. "--start"), or
 // "--zone" for an unknown zone; a local form with an empty `zone` is
 // "<field>: '<text>' has no UTC offset; give one, or --zone".
+// Latest window time: 2100-01-01T00:00:00Z (catalog/item_limits.h too).
+inline constexpr int64_t kMaxWindowUnixSeconds = 4102444800;
+
+// Window times are in [1970-01-01, 2100-01-01] UTC; others are
+// INVALID_ARGUMENT "<field>: '<text>' is outside ...".
 absl::StatusOr<absl::Time> ParseWindowTime(absl::string_view field,
                                            absl::string_view text,
                                            absl::string_view zone,
                                            WindowBound bound);
 
 // "2027-02-01T00:00:00+08:00": `t` in the named zone with its offset, second
-// precision; an empty or unloadable zone formats UTC ("...Z").
+// precision; an empty or unloadable zone, or an offset that is not whole
+// minutes, formats UTC ("...Z").
 std::string FormatRfc3339InZone(absl::Time t, absl::string_view zone);
 
 inline UnixSeconds ToUnixSeconds(absl::Time t) { return absl::ToUnixSeconds(t); }

@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "engine/common/json.h"
 #include "engine/rank/feed_engine.h"
 
 namespace feedgov::cli {
 
 // JSON string literal with RFC 8259 escaping (quotes included).
-std::string JsonString(absl::string_view s);
+using ::feedgov::JsonString;  // engine/common/json.h
 
 // A simple aligned text table; cells wider than `max_width` are cut with "…".
 std::string FormatTable(const std::vector<std::string>& header,

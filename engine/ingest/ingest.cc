@@ -96,6 +96,19 @@ SnapshotContents Contents(std::shared_ptr<const Catalog> catalog,
   return contents;
 }
 
+// Writes the snapshot atomically, then the quarantine report, and says so.
+absl::Status WriteAndReport(const IngestOptions& o, SnapshotContents contents,
+                            const Quarantine& quarantine, absl::Time t0) {
+  WriteSnapshotOptions wopts;
+  wopts.clock = o.clock;
+  FEEDGOV_RETURN_IF_ERROR(Annotate(WriteSnapshot(contents, o.out_dir, wopts),
+                                   "write snapshot"));
+  FEEDGOV_RETURN_IF_ERROR(ReportQuarantine(o, quarantine));
+  Say(o.progress, absl::StrFormat("snapshot written to %s in %.1fs", o.out_dir,
+                                  absl::ToDoubleSeconds(absl::Now() - t0)));
+  return absl::OkStatus();
+}
+
 // The items_path branch of RunIngest: items and embeddings from the file.
 absl::Status IngestItemsFile(const IngestOptions& o,
                              const v1::ModelConfig& config,
@@ -121,17 +134,9 @@ absl::Status IngestItemsFile(const IngestOptions& o,
   FEEDGOV_ASSIGN_OR_RETURN(auto retriever,
                            Retriever::Build(catalog->embeddings(), ropts));
   FEEDGOV_ASSIGN_OR_RETURN(std::string index_bytes, retriever->Serialize());
-  WriteSnapshotOptions wopts;
-  wopts.clock = o.clock;
-  FEEDGOV_RETURN_IF_ERROR(Annotate(
-      WriteSnapshot(Contents(catalog, labels, users, *retriever,
-                             std::move(index_bytes), config),
-                    o.out_dir, wopts),
-      "write snapshot"));
-  FEEDGOV_RETURN_IF_ERROR(ReportQuarantine(o, quarantine));
-  Say(o.progress, absl::StrFormat("snapshot written to %s in %.1fs", o.out_dir,
-                                  absl::ToDoubleSeconds(absl::Now() - t0)));
-  return absl::OkStatus();
+  return WriteAndReport(o, Contents(catalog, labels, users, *retriever,
+                                    std::move(index_bytes), config),
+                        quarantine, t0);
 }
 
 }  // namespace
@@ -219,17 +224,9 @@ absl::Status RunIngest(const IngestOptions& o) {
       absl::StrFormat("index: %s over %d x %d", retriever->factory(),
                       catalog->size(), catalog->dim()));
 
-  WriteSnapshotOptions wopts;
-  wopts.clock = o.clock;
-  FEEDGOV_RETURN_IF_ERROR(Annotate(
-      WriteSnapshot(Contents(catalog, labels, users, *retriever,
-                             std::move(index_bytes), config),
-                    o.out_dir, wopts),
-      "write snapshot"));
-  FEEDGOV_RETURN_IF_ERROR(ReportQuarantine(o, quarantine));
-  Say(o.progress, absl::StrFormat("snapshot written to %s in %.1fs", o.out_dir,
-                                  absl::ToDoubleSeconds(absl::Now() - t0)));
-  return absl::OkStatus();
+  return WriteAndReport(o, Contents(catalog, labels, users, *retriever,
+                                    std::move(index_bytes), config),
+                        quarantine, t0);
 }
 
 }  // namespace feedgov

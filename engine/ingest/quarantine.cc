@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/common/json.h"
 #include "engine/common/utf8.h"
 
 namespace feedgov {
@@ -33,30 +34,6 @@ absl::Status Quarantine::Add(absl::string_view file, int64_t line,
   return absl::OkStatus();
 }
 
-namespace {
-
-// `s` as a JSON string literal (RFC 8259; `s` is valid UTF-8).
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<int>(c), absl::kZeroPad2));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string Quarantine::ReportJson() const {
   // Fixed key order, rows in file order: reports diff cleanly.

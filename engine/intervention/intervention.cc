@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/common/json.h"
 #include "engine/common/time_util.h"
 #include "engine/store/audit_log.h"
 
@@ -79,27 +80,6 @@ absl::Status CheckKindFields(const Intervention& iv) {
       return absl::OkStatus();
   }
   return FieldError("kind", "unknown kind");
-}
-
-// JSON string literal with the escapes RFC 8259 requires.
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 std::string JsonTime(absl::Time t) {

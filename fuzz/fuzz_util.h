@@ -6,6 +6,8 @@
 #ifndef FEEDGOV_FUZZ_FUZZ_UTIL_H_
 #define FEEDGOV_FUZZ_FUZZ_UTIL_H_
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -32,6 +34,19 @@ namespace feedgov::fuzz {
 // are silenced in every target (set before the first input).
 inline const bool kProtobufLogsSilenced =
     (google::protobuf::SetLogHandler(nullptr), true);
+
+// A private scratch directory under $TMPDIR (or /tmp), made once per
+// process, for targets that read files.
+inline const std::string& ScratchDir() {
+  static const std::string* dir = [] {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr ? tmp : "/tmp") + "/feedgov_fuzz_XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
+    return new std::string(pattern);
+  }();
+  return *dir;
+}
 
 // The repository root (compile definition FEEDGOV_SOURCE_DIR).
 inline std::string SourcePath(const std::string& relative) {

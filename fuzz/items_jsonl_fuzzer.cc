@@ -26,13 +26,7 @@ namespace feedgov::fuzz {
 namespace {
 
 const std::string& ScratchFile() {
-  static const std::string* path = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr ? tmp : "/tmp") + "/feedgov_fuzz_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    return new std::string(pattern + "/items.jsonl");
-  }();
+  static const std::string* path = new std::string(ScratchDir() + "/items.jsonl");
   return *path;
 }
 

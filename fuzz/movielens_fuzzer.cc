@@ -27,17 +27,6 @@
 namespace feedgov::fuzz {
 namespace {
 
-const std::string& ScratchDir() {
-  static const std::string* dir = [] {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr ? tmp : "/tmp") + "/feedgov_fuzz_XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    return new std::string(pattern);
-  }();
-  return *dir;
-}
-
 void Write(const std::string& name, absl::string_view bytes) {
   std::ofstream out(ScratchDir() + "/" + name,
                     std::ios::binary | std::ios::trunc);

@@ -33,6 +33,17 @@ absl::Status ValidateLabel(const Label& label) {
         "label '", label.name, "': confidence ", label.confidence,
         " is not a finite value in [0, 1]"));
   }
+  if (label.origin.size() > kMaxLabelOriginBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "label '", label.name, "': origin is ", label.origin.size(),
+        " bytes; at most ", kMaxLabelOriginBytes));
+  }
+  if (label.score != -1.0f &&
+      !(std::isfinite(label.score) && label.score >= 0.0f && label.score <= 1.0f)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "label '", label.name, "': raw score ", label.score,
+        " is not a finite value in [0, 1]"));
+  }
   switch (label.source) {
     case LabelSource::kModel:
     case LabelSource::kReviewer:

@@ -20,6 +20,7 @@
 #define FEEDGOV_ENGINE_CATALOG_LABEL_TABLE_H_
 
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <vector>
 
@@ -36,8 +37,13 @@ struct ItemLabelsUpdate {
   std::vector<Label> labels;  // Replaces all labels of `item`; empty clears.
 };
 
-// OK if `label` has a non-empty name, a finite confidence in [0, 1] and a
-// known LabelSource; else INVALID_ARGUMENT naming the label and the problem.
+// Longest Label::origin accepted.
+inline constexpr size_t kMaxLabelOriginBytes = 200;
+
+// OK if `label` has a non-empty name, a finite confidence in [0, 1], a known
+// LabelSource, an origin of at most kMaxLabelOriginBytes and a score that is
+// -1 (unset) or in [0, 1]; else INVALID_ARGUMENT naming the label and the
+// problem.
 absl::Status ValidateLabel(const Label& label);
 
 class LabelTable {

@@ -41,6 +41,8 @@ v1::ItemLabel LabelToProto(const Label& label) {
   p.set_confidence(label.confidence);
   p.set_source(LabelSourceToProto(label.source));
   p.set_time_unix_s(label.time);
+  if (!label.origin.empty()) p.set_origin(label.origin);
+  if (label.score >= 0.0f) p.set_raw_score(label.score);
   return p;
 }
 
@@ -51,7 +53,12 @@ absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& p) {
         absl::StrCat("label '", p.name(), "': ", source.status().message(),
                      "; want MODEL, REVIEWER or MAPPING"));
   }
-  return Label{p.name(), p.confidence(), *source, p.time_unix_s()};
+  Label label{p.name(), p.confidence(), *source, p.time_unix_s()};
+  label.origin = p.origin();
+  if (*source == LabelSource::kModel && p.raw_score() != 0.0f) {
+    label.score = p.raw_score();
+  }
+  return label;
 }
 
 #pragma GCC diagnostic pop

@@ -27,11 +27,24 @@ enum class LabelSource { kModel = 0, kReviewer = 1, kMapping = 2 };
 
 // One content label on an item, e.g. {"bad.gore_horror", 0.8, kMapping, t}.
 // Label names come from policies/labels.textproto (the taxonomy).
+//
+// Provenance (who said so, docs/labelers.md "Provenance"): `source` is the
+// kind of origin and `origin` names it:
+//   kModel     "labeler:<name>@<version>"  e.g. "labeler:clickbait_en@3f2a9c01b7de"
+//   kReviewer  "moderator:<name>"           (the API token's name, or the CLI's --moderator)
+//   kMapping   "label_map:<id>"             e.g. "label_map:movielens"
+// or "api:<token name>" for a label an API caller supplied without saying
+// more. Empty for labels stored before provenance existed.
+// For kModel labels `confidence` is the labeler's calibrated probability
+// and `score` its raw (uncalibrated) output; for every other source
+// score == confidence.
 struct Label {
   std::string name;
-  float confidence = 1.0f;  // In [0, 1].
+  float confidence = 1.0f;  // In [0, 1]; a calibrated probability for kModel.
   LabelSource source = LabelSource::kMapping;
   UnixSeconds time = 0;  // When the label was assigned, UTC seconds.
+  std::string origin;    // See above; at most 200 bytes.
+  float score = -1.0f;   // Raw model score in [0, 1]; -1 = same as confidence.
 
   friend bool operator==(const Label&, const Label&) = default;
 };

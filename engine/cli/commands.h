@@ -23,6 +23,10 @@ int RunIngest(const Args& args);
 int RunEval(const Args& args);
 int RunRank(const Args& args);
 int RunPolicyLint(const Args& args);
+int RunLabelerTrain(const Args& args);
+int RunLabelerList(const Args& args);
+int RunLabelerEval(const Args& args);
+int RunLabel(const Args& args);
 // Interventions (Manual intervention issue).
 int RunPin(const Args& args);
 int RunUnpin(const Args& args);

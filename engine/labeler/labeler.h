@@ -1,0 +1,90 @@
+// File: engine/labeler/labeler.h
+//
+// TextLabeler: one trained, versioned built-in labeler (a fastText
+// supervised model plus its calibration, docs/labelers.md), loaded from
+// <models>/<name>/<version>/ (model.bin + labeler.textproto, written by
+// TrainLabeler in trainer.h).
+//
+// What it outputs: for each class of its config, a calibrated probability
+// (Platt scaling of logit(fastText probability), fitted on the calibration
+// part only); a label (taxonomy name, source MODEL, origin
+// "labeler:<name>@<version>", confidence = calibrated probability, score =
+// raw fastText probability) for each class that maps to a label and whose
+// probability is >= the manifest's emit threshold.
+//
+// Thread-safety: immutable after Load; every method is const and safe to
+// call concurrently (fastText's predict keeps its state on the stack).
+#ifndef FEEDGOV_ENGINE_LABELER_LABELER_H_
+#define FEEDGOV_ENGINE_LABELER_LABELER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/common/types.h"
+#include "engine/labeler/calibration.h"
+#include "feedgov/v1/labeler.pb.h"
+
+namespace fasttext {
+class FastText;
+}
+
+namespace feedgov {
+
+// Bump when tokenization, training or calibration code changes what a
+// model would be: it is part of every model's cache key and version.
+inline constexpr char kLabelerCodeVersion[] = "labeler-code-1";
+
+class TextLabeler {
+ public:
+  // Loads `dir` (holding model.bin and labeler.textproto).
+  // Errors: NOT_FOUND (missing files), INVALID_ARGUMENT (a manifest that
+  // does not parse, or disagrees with the model's classes, naming the file).
+  static absl::StatusOr<std::unique_ptr<const TextLabeler>> Load(const std::string& dir);
+
+  // From an in-memory model (the trainer, before anything is written).
+  static std::unique_ptr<const TextLabeler> FromModel(
+      std::shared_ptr<const fasttext::FastText> model,
+      feedgov::v1::LabelerManifest manifest);
+
+  ~TextLabeler();
+
+  const feedgov::v1::LabelerManifest& manifest() const { return manifest_; }
+  const std::string& name() const { return manifest_.name(); }
+  const std::string& version() const { return manifest_.version(); }
+  const std::string& language() const { return manifest_.language(); }
+  // "labeler:<name>@<version>", the origin of every label it emits.
+  std::string origin() const;
+  // Taxonomy labels this labeler can emit (its "family"), in class order.
+  std::vector<std::string> LabelNames() const;
+
+  // Raw fastText probabilities per class (config class order) of
+  // already-tokenized text (LabelerTokens). Empty token lists give the
+  // uniform distribution.
+  std::vector<double> RawProbabilities(const std::string& tokens) const;
+  // Calibrated probabilities per class from raw ones: binary labelers
+  // calibrate the first class and give the second its complement;
+  // multi-class ones calibrate each class against the rest.
+  std::vector<double> Calibrate(const std::vector<double>& raw) const;
+  // The predicted class: argmax over classes of decision_weight x prob.
+  int Decide(const std::vector<double>& prob) const;
+
+  // Labels for `text` (raw UTF-8, any length: LabelerTokens clips it),
+  // stamped with `now`.
+  std::vector<Label> LabelsFor(absl::string_view text, UnixSeconds now) const;
+
+ private:
+  TextLabeler() = default;
+  absl::Status Bind();  // Maps fastText label ids to config classes.
+
+  std::shared_ptr<const fasttext::FastText> model_;
+  feedgov::v1::LabelerManifest manifest_;
+  std::vector<int> class_of_label_;  // fastText label id -> class index.
+  std::vector<PlattScaling> platt_;
+};
+
+}  // namespace feedgov
+
+#endif  // FEEDGOV_ENGINE_LABELER_LABELER_H_

@@ -197,23 +197,66 @@ std::string EnglishTokens(absl::string_view text) {
   return out;
 }
 
+bool IsMentionEnd(char32_t c) {
+  return IsSpace(c) || IsCjkPunct(c) || c == ':' || c == ',' || c == '.' || c == '!' ||
+         c == '?' || c == '(' || c == ')' || c == '[' || c == ']' || c == '@' ||
+         c == 0x3010 || c == 0x3011;
+}
+
 std::string ChineseTokens(absl::string_view text) {
   Tokens tokens;
+  std::string word;
+  auto end_word = [&] {
+    if (word.empty()) return;
+    bool all_digits = true;
+    for (char ch : word) all_digits = all_digits && absl::ascii_isdigit(static_cast<unsigned char>(ch));
+    tokens.Emit(all_digits ? absl::string_view("<num>") : absl::string_view(word));
+    word.clear();
+  };
   for (size_t i = 0; i < text.size();) {
+    // A URL or an @mention is one token wherever it starts.
+    if (absl::StartsWithIgnoreCase(text.substr(i), "http://") ||
+        absl::StartsWithIgnoreCase(text.substr(i), "https://")) {
+      end_word();
+      while (i < text.size() && static_cast<unsigned char>(text[i]) > 0x20 &&
+             static_cast<unsigned char>(text[i]) < 0x7F) {
+        ++i;
+      }
+      tokens.Emit("<url>");
+      continue;
+    }
+    if (text[i] == '@') {
+      end_word();
+      size_t j = i + 1;
+      size_t k = j;
+      while (k < text.size()) {
+        size_t next = k;
+        if (IsMentionEnd(NextCodePoint(text, &next))) break;
+        k = next;
+      }
+      if (k > j) {
+        tokens.Emit("<user>");
+        i = k;
+        continue;
+      }
+    }
     const char32_t c = NextCodePoint(text, &i);
-    if (IsSpace(c)) {
-      tokens.Flush();
+    if (IsSpace(c) || c == 0xFFFD) {
+      end_word();
     } else if (IsHan(c) || IsCjkPunct(c) || IsKana(c) || IsHangul(c)) {
-      tokens.Flush();
+      end_word();
       std::string one;
       AppendUtf8(c, &one);
       tokens.Emit(one);
-    } else if (c == 0xFFFD) {
-      tokens.Flush();
     } else {
-      tokens.Add(c < 0x80 ? absl::ascii_tolower(static_cast<unsigned char>(c)) : c);
+      const bool digit = c < 0x80 && absl::ascii_isdigit(static_cast<unsigned char>(c));
+      if (!word.empty() && digit != absl::ascii_isdigit(static_cast<unsigned char>(word.back()))) {
+        end_word();  // "9月" and "abc123": digit runs split from letters.
+      }
+      AppendUtf8(c < 0x80 ? absl::ascii_tolower(static_cast<unsigned char>(c)) : c, &word);
     }
   }
+  end_word();
   return tokens.Take();
 }
 

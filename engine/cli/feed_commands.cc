@@ -39,9 +39,10 @@ int RunIngest(const Args& args) {
       "nothing behind). Or, with --items, read a JSON Lines file of items "
       "carrying their own embeddings and labels (feedgov.v1.CatalogItem per "
       "line). Bad rows are set aside and reported (<out>.quarantine.json) "
-      "unless --strict.",
+      "unless --strict. With --labelers, the built-in text labelers label "
+      "every item's title and tags (docs/labelers.md).",
       "feedgov ingest (--data DIR | --items FILE.jsonl) --out SNAPSHOT_DIR "
-      "[--strict] [--max-bad-rows N] [--model-config F]",
+      "[--labelers MODELS_DIR] [--strict] [--max-bad-rows N] [--model-config F]",
       {{"data", "MovieLens-format input directory", ""},
        {"items", "JSON Lines file of items with embeddings", ""},
        {"out", "Snapshot directory to write (replaced atomically)", "", true},
@@ -53,11 +54,18 @@ int RunIngest(const Args& args) {
        kModelFlag,
        kTaxonomyFlag,
        {"label-map", "Label map from genres/tags to labels",
-        DefaultPath("policies/labelmaps/movielens.textproto")}}};
+        DefaultPath("policies/labelmaps/movielens.textproto")},
+       {"labelers", "Trained labelers to label items with (feedgov labeler train --models DIR)",
+        ""}}};
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   IngestOptions o;
+  if (f.Has("labelers")) {
+    absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("labelers"));
+    if (!set.ok()) return Fail("ingest", set.status());
+    o.labelers = *std::move(set);
+  }
   o.data_dir = f.Get("data");
   o.items_path = f.Get("items");
   o.out_dir = f.Get("out");

@@ -3,6 +3,7 @@
 // `serve` runs the gRPC server (engine/service/server.h) until SIGTERM or
 // SIGINT, then shuts down gracefully: it stops accepting calls, lets calls
 // in flight finish within --grace-seconds, and exits 0.
+#include <filesystem>
 #include <pthread.h>
 #include <signal.h>
 
@@ -10,6 +11,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/cli/commands.h"
+#include "engine/labeler/labeler_set.h"
+#include "engine/service/relabeler.h"
 #include "engine/runtime/open_engine.h"
 #include "engine/runtime/state_dir.h"
 #include "engine/service/auth.h"
@@ -59,7 +62,10 @@ int RunServe(const Args& args) {
         "Allow plaintext on a non-loopback address (TLS proxy in front)", "",
         false, true},
        {"grace-seconds", "Time calls in flight get to finish on shutdown, "
-        "0 to 3600 seconds", "10"}}};
+        "0 to 3600 seconds", "10"},
+       {"labelers", "Trained text labelers (feedgov labeler train --models DIR): "
+        "UpsertItems labels items' text; a changed labeler version relabels "
+        "stored items in the background", ""}}};
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
@@ -126,8 +132,22 @@ int RunServe(const Args& args) {
   deps.policy_dir = f.Get("policy-dir");
   deps.label_map_path = f.Get("label-map");
   deps.log = &std::cerr;
+  if (f.Has("labelers")) {
+    absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("labelers"));
+    if (!set.ok()) return Fail("serve", set.status());
+    deps.labelers = *std::move(set);
+    std::cout << "labelers: " << deps.labelers->labelers().size() << " from "
+              << f.Get("labelers") << std::endl;
+  }
   auto server = service::FeedgovServer::Start(so, deps);
   if (!server.ok()) return Fail("serve", server.status());
+  std::unique_ptr<service::BackgroundRelabeler> relabeler;
+  if (deps.labelers != nullptr) {
+    relabeler = std::make_unique<service::BackgroundRelabeler>(
+        (*server)->services().gate(), deps.labelers,
+        (std::filesystem::path(f.Get("state-dir")) / "labelers.applied").string(),
+        &std::cerr);
+  }
   absl::Status recorded = (*state)->lock()->SetAddress((*server)->address());
   if (!recorded.ok()) return Fail("serve", recorded);
   std::cout << "listening on " << (*server)->address()
@@ -138,6 +158,7 @@ int RunServe(const Args& args) {
   std::cerr << "feedgov serve: " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
             << ": shutting down (calls in flight get " << *grace << " s)"
             << std::endl;
+  relabeler.reset();  // Stops after its current batch.
   (*server)->Shutdown(absl::Seconds(*grace));
   server->reset();
   std::cerr << "feedgov serve: stopped" << std::endl;

@@ -10,6 +10,7 @@
 #include "engine/common/file_util.h"
 #include "engine/common/status_macros.h"
 #include "engine/governance/label_map.h"
+#include "engine/labeler/item_labels.h"
 #include "engine/governance/taxonomy.h"
 #include "engine/ingest/items_jsonl.h"
 #include "engine/ingest/movielens.h"
@@ -128,6 +129,18 @@ absl::Status IngestItemsFile(const IngestOptions& o,
                                     file.reference_time));
   FEEDGOV_ASSIGN_OR_RETURN(auto users,
                            UserTable::Create({}, RowMatrixXf(0, dim), {}));
+  if (o.labelers != nullptr) {
+    ItemLabelingStats stats;
+    const UnixSeconds now = absl::ToUnixSeconds(o.clock->Now());
+    for (const Item& item : catalog->items()) {
+      auto it = file.labels.find(item.id);
+      std::vector<Label> had = it == file.labels.end() ? std::vector<Label>{} : it->second;
+      std::vector<Label> merged = LabelItem(*o.labelers, item, std::move(had), now,
+                                            /*respect_caller_labels=*/true, &stats);
+      if (!merged.empty()) file.labels[item.id] = std::move(merged);
+    }
+    Say(o.progress, StatsLine(stats));
+  }
   FEEDGOV_ASSIGN_OR_RETURN(auto labels,
                            LabelTable::Create(std::move(file.labels), 1));
   RetrieverOptions ropts = RetrieverOptions::FromConfig(config.retrieval());
@@ -202,10 +215,16 @@ absl::Status RunIngest(const IngestOptions& o) {
       UserTable::Create(indexed.user_ids, model.user_factors, data.ratings));
 
   absl::flat_hash_map<ItemId, std::vector<Label>> label_rows;
+  ItemLabelingStats labeler_stats;
   int labeled = 0;
   for (const Item& item : catalog->items()) {
     std::vector<Label> labels =
         MapLabels(label_map, item.genres, item.tags, data.reference_time);
+    if (o.labelers != nullptr) {
+      labels = LabelItem(*o.labelers, item, std::move(labels),
+                         absl::ToUnixSeconds(o.clock->Now()),
+                         /*respect_caller_labels=*/false, &labeler_stats);
+    }
     if (labels.empty()) continue;
     ++labeled;
     label_rows.emplace(item.id, std::move(labels));
@@ -213,8 +232,10 @@ absl::Status RunIngest(const IngestOptions& o) {
   FEEDGOV_ASSIGN_OR_RETURN(auto labels,
                            LabelTable::Create(std::move(label_rows), 1));
   Say(o.progress,
-      absl::StrFormat("labels: %d of %d items labeled by the label map",
-                      labeled, catalog->size()));
+      absl::StrFormat("labels: %d of %d items labeled by the label map%s",
+                      labeled, catalog->size(),
+                      o.labelers != nullptr ? " and the labelers" : ""));
+  if (o.labelers != nullptr) Say(o.progress, StatsLine(labeler_stats));
 
   RetrieverOptions ropts = RetrieverOptions::FromConfig(config.retrieval());
   FEEDGOV_ASSIGN_OR_RETURN(auto retriever,

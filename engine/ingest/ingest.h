@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "engine/common/clock.h"
 #include "engine/ingest/quarantine.h"
+#include "engine/labeler/labeler_set.h"
 
 namespace feedgov {
 
@@ -36,6 +37,10 @@ struct IngestOptions {
   // a row was set aside). Default: <out_dir>.quarantine.json.
   std::string quarantine_report_path;
   const Clock* clock = &RealClock::Get();
+  // Built-in text labelers (engine/labeler); null: none. Each item's title
+  // and tags are labelled (MovieLens beside the label map's labels; JSON
+  // Lines items only for families the file does not label itself).
+  std::shared_ptr<const LabelerSet> labelers;
 };
 
 // Reads the data, trains ALS on every rating, maps genres and tags to labels,

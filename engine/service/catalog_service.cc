@@ -1,5 +1,7 @@
 #include "engine/service/catalog_service.h"
 
+#include "engine/labeler/item_labels.h"
+
 #include "absl/strings/str_cat.h"
 #include "engine/common/matrix.h"
 #include "engine/common/status_macros.h"
@@ -117,6 +119,11 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
         return Annotate(first_seen.status(), absl::StrCat("item ", in.item_id()));
       }
       item.first_seen = *first_seen != 0 ? *first_seen : now;
+      if (gate_.deps().labelers != nullptr) {  // Outside the write lock.
+        labels.back().labels =
+            LabelItem(*gate_.deps().labelers, item, std::move(labels.back().labels), now,
+                      /*respect_caller_labels=*/true, nullptr);
+      }
       items.push_back(std::move(item));
     }
     absl::MutexLock lock(&gate_.write_mu());

@@ -42,6 +42,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/common/clock.h"
+#include "engine/labeler/labeler_set.h"
 #include "engine/rank/feed_engine.h"
 #include "engine/response/page_token.h"
 #include "engine/runtime/state_dir.h"
@@ -92,6 +93,9 @@ struct ServiceDeps {
   AdmissionOptions admission;         // Validated by Services::Create.
   std::ostream* log = nullptr;        // Request log; null = silent.
   const Clock* clock = &RealClock::Get();
+  // Built-in text labelers; null: none. UpsertItems labels the text of each
+  // item for every labeler family the request does not label itself.
+  std::shared_ptr<const LabelerSet> labelers;
 };
 
 // Bitmask of roles allowed to call an RPC.

@@ -94,7 +94,8 @@ class ServerEnv {
   // Opens a fresh engine + state over the shared snapshot and starts the
   // server; with `state_dir` the existing state directory is reopened (a
   // restart). Check ok() (ASSERT in the test).
-  explicit ServerEnv(ServerOptions options = {}, std::string state_dir = "") {
+  explicit ServerEnv(ServerOptions options = {}, std::string state_dir = "",
+                     std::shared_ptr<const LabelerSet> labelers = nullptr) {
     state_dir_ = !state_dir.empty()
                      ? std::move(state_dir)
                      : ::feedgov::testing::MakeTempDir("feedgov_service_state");
@@ -113,6 +114,7 @@ class ServerEnv {
     deps.tokens = tokens_.get();
     deps.policy_path = DefaultPath("policies/cn-ecology.textproto");
     deps.log = &log_;
+    deps.labelers = std::move(labelers);
     auto server = FeedgovServer::Start(options, deps);
     if (!server.ok()) { status_ = server.status(); return; }
     server_ = *std::move(server);
@@ -126,6 +128,7 @@ class ServerEnv {
 
   const absl::Status& status() const { return status_; }
   FeedEngine& engine() { return *engine_; }
+  RequestGate& gate() { return server_->services().gate(); }
   StateDir& state() { return *state_; }
   FeedgovServer& server() { return *server_; }
   const std::string& state_dir() const { return state_dir_; }

@@ -1,5 +1,6 @@
 #include "engine/labeler/labeler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,19 @@ absl::Status TextLabeler::Bind() {
   }
   platt_.clear();
   for (const auto& p : manifest_.platt()) platt_.push_back({p.a(), p.b()});
+  try {
+    input_ = model_->getInputMatrix();
+    output_ = model_->getOutputMatrix();
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("labeler ", name(), ": model is not a dense fastText model: ", e.what()));
+  }
+  if (model_->getArgs().loss != fasttext::loss_name::softmax ||
+      output_->size(0) != dict->nlabels() || output_->size(1) != input_->size(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("labeler ", name(), ": expected a softmax fastText classifier with ",
+                     dict->nlabels(), " labels"));
+  }
   return absl::OkStatus();
 }
 
@@ -87,7 +101,55 @@ std::vector<std::string> TextLabeler::LabelNames() const {
   return out;
 }
 
+namespace {
+
+// out[0, dim) += row[0, dim): the inner loop of the forward pass, written so
+// the compiler vectorizes it (SSE2 on every x86-64; no AVX needed).
+void AddRow(const float* __restrict row, float* __restrict out, int64_t dim) {
+  for (int64_t d = 0; d < dim; ++d) out[d] += row[d];
+}
+
+float Dot(const float* __restrict a, const float* __restrict b, int64_t dim) {
+  float s = 0;
+  for (int64_t d = 0; d < dim; ++d) s += a[d] * b[d];
+  return s;
+}
+
+}  // namespace
+
 std::vector<double> TextLabeler::RawProbabilities(const std::string& tokens) const {
+  const int nc = manifest_.class__size();
+  std::vector<double> p(nc, 0.0);
+  std::istringstream in(tokens + "\n");
+  std::vector<int32_t> words, labels;
+  model_->getDictionary()->getLine(in, words, labels);
+  if (words.empty()) {
+    for (double& v : p) v = 1.0 / nc;
+    return p;
+  }
+  const int64_t dim = input_->size(1);
+  const float* in_data = input_->data();
+  std::vector<float> hidden(dim, 0.0f);
+  for (int32_t id : words) AddRow(in_data + static_cast<int64_t>(id) * dim, hidden.data(), dim);
+  const float inv = 1.0f / static_cast<float>(words.size());
+  for (float& h : hidden) h *= inv;
+  const int64_t nl = output_->size(0);
+  std::vector<double> logits(nl);
+  double max_logit = -1e300;
+  for (int64_t j = 0; j < nl; ++j) {
+    logits[j] = Dot(output_->data() + j * dim, hidden.data(), dim);
+    max_logit = std::max(max_logit, logits[j]);
+  }
+  double z = 0;
+  for (double& v : logits) {
+    v = std::exp(v - max_logit);
+    z += v;
+  }
+  for (int64_t j = 0; j < nl; ++j) p[class_of_label_[j]] += logits[j] / z;
+  return p;
+}
+
+std::vector<double> TextLabeler::RawProbabilitiesReference(const std::string& tokens) const {
   const int nc = manifest_.class__size();
   std::vector<double> p(nc, 0.0);
   std::istringstream in(tokens + "\n");
@@ -103,7 +165,8 @@ std::vector<double> TextLabeler::RawProbabilities(const std::string& tokens) con
   }
   for (const auto& [logp, id] : preds) {
     if (id >= 0 && id < static_cast<int>(class_of_label_.size())) {
-      p[class_of_label_[id]] += std::exp(static_cast<double>(logp));
+      // fastText reports log(p + 1e-5) (its std_log).
+      p[class_of_label_[id]] += std::max(0.0, std::exp(static_cast<double>(logp)) - 1e-5);
     }
   }
   return p;

@@ -29,13 +29,14 @@
 
 namespace fasttext {
 class FastText;
+class DenseMatrix;
 }
 
 namespace feedgov {
 
 // Bump when tokenization, training or calibration code changes what a
 // model would be: it is part of every model's cache key and version.
-inline constexpr char kLabelerCodeVersion[] = "labeler-code-2";
+inline constexpr char kLabelerCodeVersion[] = "labeler-code-3";
 
 class TextLabeler {
  public:
@@ -62,8 +63,15 @@ class TextLabeler {
 
   // Raw fastText probabilities per class (config class order) of
   // already-tokenized text (LabelerTokens). Empty token lists give the
-  // uniform distribution.
+  // uniform distribution. The forward pass of a fastText softmax
+  // classifier (Joulin et al. 2017: the mean of the input rows of the
+  // tokens, subwords and n-gram buckets fastText's dictionary gives, times
+  // the output matrix, softmax) computed here with loops the compiler
+  // vectorizes: Debian's libfasttext runs it scalar (about 4x slower).
   std::vector<double> RawProbabilities(const std::string& tokens) const;
+  // The same through fastText's own FastText::predict: the reference the
+  // tests compare RawProbabilities with.
+  std::vector<double> RawProbabilitiesReference(const std::string& tokens) const;
   // Calibrated probabilities per class from raw ones: binary labelers
   // calibrate the first class and give the second its complement;
   // multi-class ones calibrate each class against the rest.
@@ -80,6 +88,8 @@ class TextLabeler {
   absl::Status Bind();  // Maps fastText label ids to config classes.
 
   std::shared_ptr<const fasttext::FastText> model_;
+  std::shared_ptr<const fasttext::DenseMatrix> input_;   // (words + buckets) x dim
+  std::shared_ptr<const fasttext::DenseMatrix> output_;  // labels x dim
   feedgov::v1::LabelerManifest manifest_;
   std::vector<int> class_of_label_;  // fastText label id -> class index.
   std::vector<PlattScaling> platt_;

@@ -136,6 +136,30 @@ TEST_F(LabelerTrainTest, LabelsCarryProvenanceAndGoOnlyToTheTextsLanguage) {
   EXPECT_EQ(set->LabelText("Le conseil", now, "en").labelers.size(), 2u);
 }
 
+TEST_F(LabelerTrainTest, VectorizedForwardPassMatchesFastTextsPredict) {
+  const feedgov::v1::LabelerConfigs configs = Configs();
+  for (const auto& c : configs.labeler()) ASSERT_OK(TrainLabeler(c, Options()).status());
+  ASSERT_OK_AND_ASSIGN(auto set, LabelerSet::Load(models_));
+  const std::vector<std::string> texts = {
+      "21 Celebrities You Won't Believe Exist", "Senate approves budget in Ohio",
+      "shut up you clown lol", "紧急扩散！成都发生爆炸", "北京今天举行运动会",
+      "", "unseen words only zzqx", "@someone http://x.y 123"};
+  for (const auto& l : set->labelers()) {
+    for (const auto& t : texts) {
+      const std::string tokens = LabelerTokens(t, l->language());
+      const std::vector<double> fast = l->RawProbabilities(tokens);
+      const std::vector<double> ref = l->RawProbabilitiesReference(tokens);
+      ASSERT_EQ(fast.size(), ref.size());
+      double sum = 0;
+      for (size_t c = 0; c < fast.size(); ++c) {
+        EXPECT_NEAR(fast[c], ref[c], 1e-5) << l->name() << " '" << t << "' class " << c;
+        sum += fast[c];
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-9);
+    }
+  }
+}
+
 TEST_F(LabelerTrainTest, ConfigErrorsNameTheLineAndTheField) {
   const std::string path = models_ + "/bad.textproto";
   std::ofstream(path) << "labeler {\n  name: \"x\"\n  language: \"fr\"\n}\n";

@@ -156,7 +156,7 @@ feedgov::v1::EvalResult Evaluate(
                           : HighRecallThreshold(score, positive, 0.95);
     const double hp = thresholds_from != nullptr && c < thresholds_from->class__size()
                           ? thresholds_from->class_(c).high_precision_threshold()
-                          : HighPrecisionThreshold(score, positive, 0.90);
+                          : HighPrecisionThreshold(score, positive, 0.95);
     m->set_high_recall_threshold(hr);
     m->set_high_precision_threshold(hp);
     Counts at_hr, at_hp;

@@ -147,6 +147,9 @@ def files():
     write("csv_reader", "quotes.csv", '"",""""\n"a""b",c\nlast,no,newline')
     write("csv_reader", "unterminated.csv", 'a,"open\n')
     write("csv_reader", "stray_quote.csv", 'a,b"c\n')
+    write("labeler_text", "en", "RT @bob: 21 Cats &amp; Dogs!! http://t.co/x")
+    write("labeler_text", "zh", "【网友爆料】9月10日 @杂谈五味 http://t.cn/zj 四川人")
+    write("labeler_text", "mixed", "Le budget これは 한국어 \u00e9\u00e8 12345")
 
     write("movielens", "small", MOVIES + "\0" + RATINGS + "\0" + TAGS)
     write("movielens", "header_only",

@@ -248,6 +248,50 @@ INSTANTIATE_TEST_SUITE_P(
                 "threshold: -0.1 } }\n",
                 "policies/x.textproto:6: audience 1 rule 1: threshold -0.1 "
                 "outside [0, 1]"},
+        BadPack{"drop_on_machine_label on KEEP_OUT",
+                "rule { label: \"bad.*\" action: "
+                "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5\n"
+                "  drop_on_machine_label: true }\n",
+                "policies/x.textproto:6: rule 1: drop_on_machine_label is only "
+                "for DROP rules, not KEEP_OUT_OF_KEY_SLOTS"},
+        BadPack{"machine label without a label",
+                "machine_label { key_slot_threshold: 0.3 "
+                "elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:5: machine_label 1: label missing"},
+        BadPack{"machine label matching nothing",
+                "machine_label {\n  label: \"bad.nope\"\n"
+                "  key_slot_threshold: 0.3 elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:6: machine_label 1: label 'bad.nope' "
+                "matches no taxonomy label"},
+        BadPack{"machine label threshold missing",
+                "machine_label { label: \"bad.vulgar\" key_slot_threshold: 0.3 }\n",
+                "policies/x.textproto:5: machine_label 1: elsewhere_threshold "
+                "missing"},
+        BadPack{"machine label key-slot threshold out of range",
+                "machine_label { label: \"bad.vulgar\"\n"
+                "  key_slot_threshold: -0.1\n  elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:6: machine_label 1: key_slot_threshold "
+                "-0.1 outside [0, 1]"},
+        BadPack{"machine label elsewhere threshold out of range",
+                "machine_label { label: \"bad.vulgar\"\n"
+                "  key_slot_threshold: 0.3\n  elsewhere_threshold: 1.2 }\n",
+                "policies/x.textproto:7: machine_label 1: elsewhere_threshold "
+                "1.2 outside [0, 1]"},
+        BadPack{"machine label thresholds in the wrong order",
+                "machine_label { label: \"bad.vulgar\"\n"
+                "  key_slot_threshold: 0.9\n  elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:6: machine_label 1: key_slot_threshold "
+                "0.9 exceeds elsewhere_threshold 0.8"},
+        BadPack{"machine label behind an earlier entry",
+                "machine_label { label: \"bad.*\" key_slot_threshold: 0.3 "
+                "elsewhere_threshold: 0.8 }\n"
+                "rule { label: \"illegal.*\" action: RULE_ACTION_DROP "
+                "threshold: 0.5 }\n"
+                "machine_label { label: \"bad.vulgar\" key_slot_threshold: 0.1 "
+                "elsewhere_threshold: 0.5 }\n",
+                "policies/x.textproto:7: machine_label 2: label 'bad.vulgar' is "
+                "already decided by the entry for 'bad.*' on line 5 (the first "
+                "matching entry applies)"},
         BadPack{"audience repeated",
                 "audience { kind: AUDIENCE_KIND_MINORS }\n"
                 "audience { kind: AUDIENCE_KIND_MINORS }\n",

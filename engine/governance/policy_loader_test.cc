@@ -112,6 +112,52 @@ TEST(PolicyPack, CnEcologyMatchesItsDocumentedShape) {
   EXPECT_FALSE(pack->requires_non_profiling_option);
 }
 
+// The machine-label part of the shipped packs (docs/policies.md).
+TEST(PolicyPack, ShippedPacksMachineLabels) {
+  ASSERT_OK_AND_ASSIGN(auto cn,
+                       LoadPolicyPack(Policies("cn-ecology.textproto"), Tax()));
+  EXPECT_EQ(cn->version, 3);
+  ASSERT_EQ(cn->machine_labels.size(), 4u);
+  for (const char* name : {"bad.clickbait", "bad.group_discrimination",
+                           "bad.vulgar", "illegal.rumors"}) {
+    SCOPED_TRACE(name);
+    const MachineLabelThresholds* m = cn->MachineLabelFor(name);
+    ASSERT_NE(m, nullptr);
+    EXPECT_FLOAT_EQ(m->key_slot_threshold, 0.3f);
+    EXPECT_FLOAT_EQ(m->elsewhere_threshold, 0.8f);
+    EXPECT_FLOAT_EQ(m->ThresholdFor(RuleAction::kKeepOutOfKeySlots), 0.3f);
+    EXPECT_FLOAT_EQ(m->ThresholdFor(RuleAction::kDownrank), 0.8f);
+  }
+  EXPECT_EQ(cn->MachineLabelFor("bad.gore_horror"), nullptr);
+  // General DROP rules never act on a machine label; the minors' do.
+  for (const Rule& r : cn->rules) {
+    EXPECT_FALSE(r.drop_on_machine_label) << r.label;
+  }
+  ASSERT_TRUE(cn->minors.has_value());
+  for (const Rule& r : cn->minors->rules) {
+    EXPECT_TRUE(r.drop_on_machine_label) << r.label;
+  }
+  // illegal.*: DROP, KEEP_OUT and DOWNRANK x0.5, in that order.
+  ASSERT_GE(cn->rules.size(), 3u);
+  EXPECT_EQ(cn->rules[1].label, "illegal.*");
+  EXPECT_EQ(cn->rules[1].action, RuleAction::kKeepOutOfKeySlots);
+  EXPECT_EQ(cn->rules[2].action, RuleAction::kDownrank);
+  EXPECT_FLOAT_EQ(cn->rules[2].factor, 0.5f);
+
+  ASSERT_OK_AND_ASSIGN(auto eu,
+                       LoadPolicyPack(Policies("eu-dsa.textproto"), Tax()));
+  for (const Rule& r : eu->rules) {
+    EXPECT_FALSE(r.drop_on_machine_label) << r.label;
+    EXPECT_NE(r.action, RuleAction::kKeepOutOfKeySlots) << r.label;
+  }
+  ASSERT_NE(eu->MachineLabelFor("illegal.rumors"), nullptr);
+  ASSERT_OK_AND_ASSIGN(auto permissive,
+                       LoadPolicyPack(Policies("permissive.textproto"), Tax()));
+  EXPECT_TRUE(permissive->machine_labels.empty());
+  ASSERT_EQ(permissive->rules.size(), 1u);
+  EXPECT_FALSE(permissive->rules[0].drop_on_machine_label);
+}
+
 TEST(Surface, SlateKeySlotsCoverPageAndQuotaWindow) {
   Surface s;
   s.listed_key_slots = {0, 3, 40};
@@ -325,6 +371,8 @@ TEST(Lint, FlagsIllegalLabelsNotDroppedAndBadLabelsInCnKeyLinks) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "surface 'home': no DROP rule covers the illegal label "
                        "'illegal.anti_constitution'"));
+  // CN key links: a DROP rule without drop_on_machine_label leaves machine
+  // labels of illegal.* in key slots.
   const std::string cn = dir + "/cn.textproto";
   std::ofstream(cn) << Pack(
       "jurisdiction: \"CN\"\n"
@@ -333,9 +381,44 @@ TEST(Lint, FlagsIllegalLabelsNotDroppedAndBadLabelsInCnKeyLinks) {
       "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n");
   EXPECT_THAT(LintPolicyFile(cn, Policies("labels.textproto")),
               StatusIs(absl::StatusCode::kInvalidArgument,
+                       "surface 'home': key link: machine labels: no "
+                       "KEEP_OUT_OF_KEY_SLOTS rule, nor DROP with "
+                       "drop_on_machine_label, covers the illegal label "
+                       "'illegal.anti_constitution'"));
+  const std::string cn_bad = dir + "/cn_bad.textproto";
+  std::ofstream(cn_bad) << Pack(
+      "jurisdiction: \"CN\"\n"
+      "rule { label: \"illegal.*\" action: RULE_ACTION_DROP threshold: 0.5 "
+      "drop_on_machine_label: true }\n"
+      "rule { label: \"bad.gore_horror\" action: "
+      "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n");
+  EXPECT_THAT(LintPolicyFile(cn_bad, Policies("labels.textproto")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
                        "surface 'home': key link: no DROP or "
                        "KEEP_OUT_OF_KEY_SLOTS rule covers the bad label "
                        "'bad.clickbait'"));
+  const std::string cn_drop = dir + "/cn_drop.textproto";
+  std::ofstream(cn_drop) << Pack(
+      "jurisdiction: \"CN\"\n"
+      "rule { label: \"illegal.*\" action: RULE_ACTION_DROP threshold: 0.5 }\n"
+      "rule { label: \"illegal.*\" action: "
+      "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n"
+      "rule { label: \"bad.*\" action: RULE_ACTION_DROP threshold: 0.5 }\n");
+  EXPECT_THAT(LintPolicyFile(cn_drop, Policies("labels.textproto")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "surface 'home': key link: machine labels: no "
+                       "KEEP_OUT_OF_KEY_SLOTS rule, nor DROP with "
+                       "drop_on_machine_label, covers the bad label "
+                       "'bad.clickbait'"));
+  const std::string clean = dir + "/cn_clean.textproto";
+  std::ofstream(clean) << Pack(
+      "jurisdiction: \"CN\"\n"
+      "rule { label: \"illegal.*\" action: RULE_ACTION_DROP threshold: 0.5 }\n"
+      "rule { label: \"illegal.*\" action: "
+      "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n"
+      "rule { label: \"bad.*\" action: RULE_ACTION_DROP threshold: 0.5 "
+      "drop_on_machine_label: true }\n");
+  EXPECT_OK(LintPolicyFile(clean, Policies("labels.textproto")));
 }
 
 TEST(PolicyRegistry, FailedReloadKeepsPreviousPack) {

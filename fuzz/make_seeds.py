@@ -105,6 +105,19 @@ def text_protos():
           'unlabeled_in_key_slot: UNLABELED_IN_KEY_SLOT_REQUIRE_REVIEWED }\n'
           'rule { label: "illegal.*" action: RULE_ACTION_DROP threshold: 0 }\n'
           'rule { label: "bad.vulgar" action: RULE_ACTION_DOWNRANK threshold: 0.5 factor: 0.5 }\n')
+    write("policy_pack", "machine_labels.textproto",
+          'id: "machine"\nversion: 1\njurisdiction: "CN"\n'
+          'surface { id: "home" kind: SURFACE_KIND_FIRST_SCREEN first_n_key_slots: 3 }\n'
+          'rule { label: "illegal.*" action: RULE_ACTION_DROP threshold: 0.5 }\n'
+          'rule { label: "illegal.*" action: RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n'
+          'rule { label: "bad.*" action: RULE_ACTION_DROP threshold: 0.9 drop_on_machine_label: true }\n'
+          'rule { label: "bad.*" action: RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n'
+          'machine_label { label: "bad.clickbait" key_slot_threshold: 0.3 elsewhere_threshold: 0.8 }\n'
+          'machine_label { label: "bad.*" key_slot_threshold: 0 elsewhere_threshold: 1 note: "n" }\n')
+    write("policy_pack", "machine_label_shadowed.textproto",
+          'id: "x"\nversion: 1\nsurface { id: "home" kind: SURFACE_KIND_FEED }\n'
+          'machine_label { label: "bad.*" key_slot_threshold: 0.3 elsewhere_threshold: 0.8 }\n'
+          'machine_label { label: "bad.vulgar" key_slot_threshold: 0.9 elsewhere_threshold: 0.5 }\n')
     write("policy_pack", "bad_factor.textproto",
           'id: "x"\nversion: 1\nsurface { id: "home" kind: SURFACE_KIND_FEED }\n'
           'rule { label: "positive.*" action: RULE_ACTION_BOOST threshold: 0.5 factor: 0.5 }\n')

@@ -51,6 +51,20 @@ void CheckRule(const PolicyPack& pack, const Rule& r) {
   for (const std::string& s : r.surfaces) {
     FEEDGOV_FUZZ_CHECK(pack.FindSurface(s) != nullptr);
   }
+  if (r.drop_on_machine_label) FEEDGOV_FUZZ_CHECK(r.action == RuleAction::kDrop);
+}
+
+// Each entry: known labels, thresholds in [0, 1] and ordered, and it decides
+// some label (no entry wholly behind earlier ones).
+void CheckMachineLabel(const PolicyPack& pack, const MachineLabelThresholds& m) {
+  FEEDGOV_FUZZ_CHECK(m.key_slot_threshold >= 0.0f &&
+                     m.key_slot_threshold <= m.elsewhere_threshold &&
+                     m.elsewhere_threshold <= 1.0f);
+  bool decides = false;
+  for (int idx : pack.taxonomy->Match(m.label)) {
+    decides |= pack.MachineLabelFor(pack.taxonomy->entries()[idx].name) == &m;
+  }
+  FEEDGOV_FUZZ_CHECK(decides);
 }
 
 void CheckSurface(const PolicyPack& pack, const Surface& s) {
@@ -97,6 +111,9 @@ void CheckPack(const PolicyPack& pack) {
   FEEDGOV_FUZZ_CHECK(!pack.surfaces.empty());
   for (const Surface& s : pack.surfaces) CheckSurface(pack, s);
   for (const Rule& r : pack.rules) CheckRule(pack, r);
+  for (const MachineLabelThresholds& m : pack.machine_labels) {
+    CheckMachineLabel(pack, m);
+  }
   if (pack.minors) {
     for (const Rule& r : pack.minors->rules) CheckRule(pack, r);
     for (const std::string& s : pack.minors->allowed_surfaces) {
@@ -120,8 +137,17 @@ bool SamePack(const PolicyPack& a, const PolicyPack& b) {
       a.requires_non_profiling_option != b.requires_non_profiling_option ||
       a.surfaces.size() != b.surfaces.size() ||
       a.rules.size() != b.rules.size() ||
+      a.machine_labels.size() != b.machine_labels.size() ||
       a.minors.has_value() != b.minors.has_value()) {
     return false;
+  }
+  for (size_t i = 0; i < a.machine_labels.size(); ++i) {
+    const MachineLabelThresholds& x = a.machine_labels[i];
+    const MachineLabelThresholds& y = b.machine_labels[i];
+    if (x.label != y.label || x.key_slot_threshold != y.key_slot_threshold ||
+        x.elsewhere_threshold != y.elsewhere_threshold) {
+      return false;
+    }
   }
   for (size_t i = 0; i < a.surfaces.size(); ++i) {
     const Surface& x = a.surfaces[i];
@@ -140,7 +166,8 @@ bool SamePack(const PolicyPack& a, const PolicyPack& b) {
     const Rule& y = b.rules[i];
     if (x.label != y.label || x.action != y.action ||
         x.threshold != y.threshold || x.factor != y.factor ||
-        x.surfaces != y.surfaces) {
+        x.surfaces != y.surfaces ||
+        x.drop_on_machine_label != y.drop_on_machine_label) {
       return false;
     }
   }

@@ -613,8 +613,9 @@ int RunClientNotInterested(const Args& args) {
 
 int RunClientWhy(const Args& args) {
   CommandSpec spec{"client why",
-                   "UserControlService.Why: reason codes and a plain sentence "
-                   "for an item on the user's feed.",
+                   "UserControlService.Why: reason codes, a plain sentence "
+                   "and the labels with their provenance for an item on the "
+                   "user's feed.",
                    UserUsage("why", "--item ID [--surface home]"),
                    {{"item", "Item id", "", true},
                     {"surface", "Surface id", "home"}}};
@@ -628,10 +629,20 @@ int RunClientWhy(const Args& args) {
     req.set_surface(f.Get("surface"));
     v1::WhyResponse out;
     FEEDGOV_RETURN_IF_ERROR(FromGrpcStatus(stub.Why(c.Context().get(), req, &out)));
+    std::vector<Label> labels;
+    for (const v1::ItemLabel& l : out.labels()) {
+      FEEDGOV_ASSIGN_OR_RETURN(Label label, service::LabelFromProto(l));
+      labels.push_back(std::move(label));
+    }
     std::cout << out.title() << " (item " << out.item_id() << ") at position "
               << out.position() << " of `" << out.surface() << "`\n"
               << "  reasons: " << absl::StrJoin(out.reasons(), ", ") << "\n"
-              << "  " << out.sentence() << "\n";
+              << "  " << out.sentence() << "\n"
+              << "  labels:\n"
+              << FormatLabelProvenance(labels, 4);
+    if (!out.awaiting_review().empty()) {
+      std::cout << "  awaiting review: " << out.awaiting_review() << "\n";
+    }
     return absl::OkStatus();
   });
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/common/reasons.h"
 
 namespace feedgov::cli {
@@ -85,6 +86,44 @@ std::string FormatLabels(const std::vector<Label>& labels) {
   return absl::StrJoin(parts, " ");
 }
 
+absl::string_view LabelSourceName(LabelSource source) {
+  switch (source) {
+    case LabelSource::kModel: return "MODEL";
+    case LabelSource::kReviewer: return "REVIEWER";
+    case LabelSource::kMapping: return "MAPPING";
+  }
+  return "UNKNOWN";
+}
+
+std::string FormatLabelJson(const Label& l) {
+  return absl::StrFormat(
+      "{\"name\":%s,\"confidence\":%.4g,\"source\":%s,\"origin\":%s%s}",
+      JsonString(l.name), l.confidence, JsonString(LabelSourceName(l.source)),
+      JsonString(l.origin),
+      l.score >= 0.0f ? absl::StrFormat(",\"raw_score\":%.4g", l.score) : "");
+}
+
+std::string FormatLabelProvenance(const std::vector<Label>& labels,
+                                  int indent) {
+  const std::string pad(indent, ' ');
+  if (labels.empty()) return absl::StrCat(pad, "(none)\n");
+  std::vector<std::vector<std::string>> rows;
+  for (const Label& l : labels) {
+    rows.push_back({l.name, absl::StrFormat("%.2f", l.confidence),
+                    std::string(LabelSourceName(l.source)),
+                    l.origin.empty() ? "-" : l.origin,
+                    l.score >= 0.0f ? absl::StrFormat("%.2f", l.score) : "-"});
+  }
+  const std::string table = FormatTable(
+      {"label", "confidence", "source", "origin", "raw score"}, rows,
+      /*max_width=*/80);
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(table, '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&out, pad, line, "\n");
+  }
+  return out;
+}
+
 std::string FormatRankTable(const RankResponse& r) {
   std::string out = absl::StrFormat(
       "surface %s · policy %s v%d · %s\n", r.surface, r.policy_id,
@@ -152,10 +191,7 @@ std::string FormatRankJson(const RankResponse& r) {
     for (const std::string& n : ReasonNames(item.reasons)) {
       reasons.push_back(JsonString(n));
     }
-    for (const Label& l : item.labels) {
-      labels.push_back(absl::StrFormat(
-          "{\"name\":%s,\"confidence\":%.4g}", JsonString(l.name), l.confidence));
-    }
+    for (const Label& l : item.labels) labels.push_back(FormatLabelJson(l));
     items.push_back(absl::StrFormat(
         "{\"position\":%d,\"item_id\":%d,\"title\":%s,\"score\":%.17g,"
         "\"reasons\":[%s],\"key_slot\":%s,\"labels\":[%s]%s}",

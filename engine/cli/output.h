@@ -26,10 +26,26 @@ std::string FormatTable(const std::vector<std::string>& header,
 // governance counters and degradations. JSON: one object with `items`
 // (position, item_id, title, score, reasons, key_slot, labels), and
 // `next_page_token`, `personalized`, `policy`, `counters`, `degradations`.
+// Each label in JSON is FormatLabelJson.
 std::string FormatRankTable(const RankResponse& response);
 std::string FormatRankJson(const RankResponse& response);
 
 std::string FormatLabels(const std::vector<Label>& labels);
+
+// "MODEL", "REVIEWER", "MAPPING" (the API's LabelSource names without the
+// prefix).
+absl::string_view LabelSourceName(LabelSource source);
+
+// One label with its provenance, as JSON: {"name", "confidence" (for MODEL
+// labels the calibrated probability), "source", "origin" (empty when
+// unknown), and "raw_score" only when the label has one (MODEL labels)}.
+std::string FormatLabelJson(const Label& label);
+
+// The labels of one item for people ("why"): one line each, indented by
+// `indent` spaces, columns label, confidence, source, origin, raw score
+// ("-" when unknown); "(none)" when there are none.
+std::string FormatLabelProvenance(const std::vector<Label>& labels,
+                                  int indent);
 
 }  // namespace feedgov::cli
 

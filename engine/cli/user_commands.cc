@@ -253,8 +253,9 @@ int RunUserNotInterested(const Args& args) {
 int RunUserWhy(const Args& args) {
   CommandSpec spec = Spec(
       "user why",
-      "Why is this item on the user's feed: reason codes and a plain "
-      "sentence (re-runs the user's feed to find it).",
+      "Why is this item on the user's feed: reason codes, a plain sentence "
+      "and the item's labels with their source, origin, confidence and raw "
+      "score (re-runs the user's feed to find it).",
       " --item ID [--surface home]",
       {{"item", "Item id", "", true},
        {"surface", "Surface id declared by the policy pack", "home"}});
@@ -265,7 +266,12 @@ int RunUserWhy(const Args& args) {
     std::cout << e.title << " (item " << e.item << ") at position "
               << e.position << " of `" << e.surface << "`\n"
               << "  reasons: " << absl::StrJoin(e.reason_names, ", ") << "\n"
-              << "  " << e.sentence << "\n";
+              << "  " << e.sentence << "\n"
+              << "  labels:\n"
+              << FormatLabelProvenance(e.labels, 4);
+    if (!e.awaiting_review.empty()) {
+      std::cout << "  awaiting review: " << e.awaiting_review << "\n";
+    }
     return absl::OkStatus();
   });
 }

@@ -18,6 +18,19 @@ bool Covered(const std::vector<const Rule*>& rules, const std::string& label,
   return false;
 }
 
+// True when a label of source MODEL named `label` is kept out of key slots
+// by some rule in `rules`: KEEP_OUT_OF_KEY_SLOTS, or DROP with
+// drop_on_machine_label (a DROP rule without it ignores machine labels).
+bool MachineLabelKeptOut(const std::vector<const Rule*>& rules,
+                         const std::string& label) {
+  for (const Rule* r : rules) {
+    if (!r->Matches(label)) continue;
+    if (r->action == RuleAction::kKeepOutOfKeySlots) return true;
+    if (r->action == RuleAction::kDrop && r->drop_on_machine_label) return true;
+  }
+  return false;
+}
+
 absl::Status CheckSurface(const PolicyPack& pack, const Surface& s) {
   const std::vector<const Rule*> rules = pack.RulesFor(s, Audience::kGeneral);
   for (const TaxonomyEntry& e : pack.taxonomy->entries()) {
@@ -35,6 +48,13 @@ absl::Status CheckSurface(const PolicyPack& pack, const Surface& s) {
         !Covered(rules, e.name,
                  {RuleAction::kDrop, RuleAction::kKeepOutOfKeySlots})) {
       return gap("key link: no DROP or KEEP_OUT_OF_KEY_SLOTS rule covers the bad");
+    }
+    if (e.label_class != LabelClass::kPositive && pack.jurisdiction == "CN" &&
+        s.kind != SurfaceKind::kFeed && !MachineLabelKeptOut(rules, e.name)) {
+      return gap(absl::StrCat(
+          "key link: machine labels: no KEEP_OUT_OF_KEY_SLOTS rule, nor DROP "
+          "with drop_on_machine_label, covers the ",
+          LabelClassName(e.label_class)));
     }
   }
   return absl::OkStatus();

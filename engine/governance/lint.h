@@ -22,7 +22,13 @@ absl::Status CheckPolicyCoverage(const PolicyPack& pack);
 //    (Gov. Art. 10: illegal content is never served);
 //  * for packs with jurisdiction "CN": on every key-link surface (kind other
 //    than FEED) every bad.* label is dropped or kept out of key slots
-//    (Gov. Art. 11 closing sentence).
+//    (Gov. Art. 11 closing sentence);
+//  * for packs with jurisdiction "CN": on every key-link surface every
+//    illegal.* and bad.* label of source MODEL (a machine label, which a
+//    DROP rule ignores unless it sets drop_on_machine_label) is kept out of
+//    key slots by a KEEP_OUT_OF_KEY_SLOTS rule or a DROP rule with
+//    drop_on_machine_label (Gov. Art. 10 and 11: an unreviewed candidate
+//    never sits in a key link).
 // NOT_FOUND when a file is missing. OK when clean.
 absl::Status LintPolicyFile(const std::string& path,
                             const std::string& taxonomy_path);

@@ -74,6 +74,14 @@ std::vector<int> Surface::SlateKeySlots(int start, int page_size) const {
   return out;
 }
 
+const MachineLabelThresholds* PolicyPack::MachineLabelFor(
+    absl::string_view label_name) const {
+  for (const MachineLabelThresholds& m : machine_labels) {
+    if (m.Matches(label_name)) return &m;
+  }
+  return nullptr;
+}
+
 const Surface* PolicyPack::FindSurface(absl::string_view id) const {
   for (const Surface& s : surfaces) {
     if (s.id == id) return &s;

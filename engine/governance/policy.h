@@ -49,15 +49,48 @@ enum class Audience { kGeneral, kMinors };
 struct Rule {
   std::string label;  // Exact taxonomy name or "class.*" prefix pattern.
   RuleAction action = RuleAction::kDrop;
-  float threshold = 0.5f;  // Fires when a matching label's confidence >= it.
+  // Fires when a matching label's confidence >= it; for a machine label
+  // with MachineLabelThresholds, those replace it (below).
+  float threshold = 0.5f;
   float factor = 1.0f;     // DOWNRANK: (0, 1); BOOST: > 1; else 1.
   std::vector<std::string> surfaces;  // Empty: every surface.
   std::string note;
+  // DROP only (false on every other action): the rule also drops on labels
+  // of source kModel. When false a DROP rule ignores machine labels: a
+  // machine label alone never drops an item unless the pack says so.
+  bool drop_on_machine_label = false;
   int line = 0;  // Line of the rule in its pack file (diagnostics).
 
   bool AppliesTo(absl::string_view surface_id) const;
   bool Matches(absl::string_view label_name) const {
     return LabelPatternMatches(label, label_name);
+  }
+};
+
+// The two thresholds of a machine label (a label of source kModel, whose
+// confidence is a labeler's calibrated probability). For a kModel label this
+// entry matches:
+//  * a KEEP_OUT_OF_KEY_SLOTS rule fires at confidence >= key_slot_threshold
+//    (high recall: key slots take no chances);
+//  * DROP (if drop_on_machine_label), DOWNRANK and BOOST rules and the
+//    positive test fire at confidence >= elsewhere_threshold (high
+//    precision);
+// instead of the rule's threshold and the pack's positive_threshold.
+// Invariant (loader): 0 <= key_slot_threshold <= elsewhere_threshold <= 1.
+struct MachineLabelThresholds {
+  std::string label;  // Exact taxonomy name or "class.*" prefix pattern.
+  float key_slot_threshold = 0.5f;
+  float elsewhere_threshold = 0.5f;
+  std::string note;
+  int line = 0;  // Line of the entry in its pack file (diagnostics).
+
+  bool Matches(absl::string_view label_name) const {
+    return LabelPatternMatches(label, label_name);
+  }
+  // key_slot_threshold for KEEP_OUT_OF_KEY_SLOTS, else elsewhere_threshold.
+  float ThresholdFor(RuleAction action) const {
+    return action == RuleAction::kKeepOutOfKeySlots ? key_slot_threshold
+                                                    : elsewhere_threshold;
   }
 };
 
@@ -104,6 +137,9 @@ struct PolicyPack {
   std::vector<Rule> rules;              // General-audience rules.
   std::optional<AudienceRules> minors;  // Extra rules for minors.
   float positive_threshold = 0.5f;
+  // Thresholds of machine labels, in file order; the first entry matching a
+  // label name decides (MachineLabelFor).
+  std::vector<MachineLabelThresholds> machine_labels;
   bool requires_non_profiling_option = false;
   std::string source_path;  // File it was loaded from.
   // The taxonomy the pack was validated against; labels outside it cannot
@@ -112,6 +148,10 @@ struct PolicyPack {
 
   // Null when no surface has this id.
   const Surface* FindSurface(absl::string_view id) const;
+  // The first machine_labels entry matching `label_name`, or null (the
+  // rules' own thresholds then apply to machine labels of that name too).
+  const MachineLabelThresholds* MachineLabelFor(
+      absl::string_view label_name) const;
   // The surface with this id, or INVALID_ARGUMENT "unknown surface `x`;
   // policy 'cn-ecology' has: home, feed, ..." (the one message for an
   // unknown surface: Rank, the API, the intervention write gate). The id is

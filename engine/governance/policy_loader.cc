@@ -104,6 +104,11 @@ class PackValidator {
     for (int i = 0; i < proto_.audience_size(); ++i) {
       FEEDGOV_RETURN_IF_ERROR(MakeAudience(i, *pack));
     }
+    for (int i = 0; i < proto_.machine_label_size(); ++i) {
+      FEEDGOV_ASSIGN_OR_RETURN(MachineLabelThresholds m,
+                               MakeMachineLabel(i, *pack));
+      pack->machine_labels.push_back(std::move(m));
+    }
     pack->taxonomy = std::make_shared<const Taxonomy>(taxonomy_);
     return std::shared_ptr<const PolicyPack>(std::move(pack));
   }
@@ -253,6 +258,12 @@ class PackValidator {
     }
     r.threshold = th;
     FEEDGOV_RETURN_IF_ERROR(Factor(rp, t, line, where, r));
+    if (rp.drop_on_machine_label() && r.action != RuleAction::kDrop) {
+      return err(Line(rp, t, "drop_on_machine_label", -1, line),
+                 absl::StrCat("drop_on_machine_label is only for DROP rules, "
+                              "not ", RuleActionName(r.action)));
+    }
+    r.drop_on_machine_label = rp.drop_on_machine_label();
     for (int k = 0; k < rp.surface_size(); ++k) {
       if (pack.FindSurface(rp.surface(k)) == nullptr) {
         return err(Line(rp, t, "surface", k, line),
@@ -376,6 +387,71 @@ class PackValidator {
         CheckConflicts(aud.rules, absl::StrCat(where, " ")));
     pack.minors = std::move(aud);
     return absl::OkStatus();
+  }
+
+  // machine_label `i`: a known label pattern not wholly matched by earlier
+  // entries (first match wins, so it would never apply), both thresholds
+  // set, in [0, 1] and key_slot_threshold <= elsewhere_threshold.
+  absl::StatusOr<MachineLabelThresholds> MakeMachineLabel(
+      int i, const PolicyPack& pack) {
+    const pb::MachineLabel& mp = proto_.machine_label(i);
+    const ParseInfoTree* t = NestedTree(tree_, proto_, "machine_label", i);
+    const int line = Line(proto_, tree_, "machine_label", i, 1);
+    const std::string where = absl::StrCat("machine_label ", i + 1);
+    auto err = [&](int l, absl::string_view what) {
+      return ErrorAt(path_, l, absl::StrCat(where, ": ", what));
+    };
+    MachineLabelThresholds m;
+    m.label = mp.label();
+    m.note = mp.note();
+    m.line = line;
+    if (mp.label().empty()) return err(line, "label missing");
+    const int label_line = Line(mp, t, "label", -1, line);
+    const std::vector<int> matched = taxonomy_.Match(mp.label());
+    if (matched.empty()) {
+      return err(label_line, absl::StrCat("label '", mp.label(),
+                                          "' matches no taxonomy label"));
+    }
+    const MachineLabelThresholds* earlier = nullptr;
+    for (int idx : matched) {
+      earlier = pack.MachineLabelFor(taxonomy_.entries()[idx].name);
+      if (earlier == nullptr) break;
+    }
+    if (earlier != nullptr) {
+      return err(label_line,
+                 absl::StrCat("label '", mp.label(), "' is already decided by "
+                              "the entry for '", earlier->label, "' on line ",
+                              earlier->line,
+                              " (the first matching entry applies): remove "
+                              "it or move it before that entry"));
+    }
+    auto threshold = [&](bool has, float value, absl::string_view field,
+                         float& out) -> absl::Status {
+      if (!has) return err(line, absl::StrCat(field, " missing"));
+      if (!(value >= 0.0f && value <= 1.0f)) {
+        return err(Line(mp, t, field, -1, line),
+                   absl::StrCat(field, " ", value, " outside [0, 1]"));
+      }
+      out = value;
+      return absl::OkStatus();
+    };
+    FEEDGOV_RETURN_IF_ERROR(threshold(mp.has_key_slot_threshold(),
+                                      mp.key_slot_threshold(),
+                                      "key_slot_threshold",
+                                      m.key_slot_threshold));
+    FEEDGOV_RETURN_IF_ERROR(threshold(mp.has_elsewhere_threshold(),
+                                      mp.elsewhere_threshold(),
+                                      "elsewhere_threshold",
+                                      m.elsewhere_threshold));
+    if (m.key_slot_threshold > m.elsewhere_threshold) {
+      return err(Line(mp, t, "key_slot_threshold", -1, line),
+                 absl::StrCat("key_slot_threshold ", m.key_slot_threshold,
+                              " exceeds elsewhere_threshold ",
+                              m.elsewhere_threshold,
+                              " (key slots take the high-recall, lower "
+                              "threshold)"));
+    }
+    return m;
   }
 
   const std::string& path_;

@@ -112,6 +112,52 @@ TEST(PolicyPack, CnEcologyMatchesItsDocumentedShape) {
   EXPECT_FALSE(pack->requires_non_profiling_option);
 }
 
+// The machine-label part of the shipped packs (docs/policies.md).
+TEST(PolicyPack, ShippedPacksMachineLabels) {
+  ASSERT_OK_AND_ASSIGN(auto cn,
+                       LoadPolicyPack(Policies("cn-ecology.textproto"), Tax()));
+  EXPECT_EQ(cn->version, 3);
+  ASSERT_EQ(cn->machine_labels.size(), 4u);
+  for (const char* name : {"bad.clickbait", "bad.group_discrimination",
+                           "bad.vulgar", "illegal.rumors"}) {
+    SCOPED_TRACE(name);
+    const MachineLabelThresholds* m = cn->MachineLabelFor(name);
+    ASSERT_NE(m, nullptr);
+    EXPECT_FLOAT_EQ(m->key_slot_threshold, 0.3f);
+    EXPECT_FLOAT_EQ(m->elsewhere_threshold, 0.8f);
+    EXPECT_FLOAT_EQ(m->ThresholdFor(RuleAction::kKeepOutOfKeySlots), 0.3f);
+    EXPECT_FLOAT_EQ(m->ThresholdFor(RuleAction::kDownrank), 0.8f);
+  }
+  EXPECT_EQ(cn->MachineLabelFor("bad.gore_horror"), nullptr);
+  // General DROP rules never act on a machine label; the minors' do.
+  for (const Rule& r : cn->rules) {
+    EXPECT_FALSE(r.drop_on_machine_label) << r.label;
+  }
+  ASSERT_TRUE(cn->minors.has_value());
+  for (const Rule& r : cn->minors->rules) {
+    EXPECT_TRUE(r.drop_on_machine_label) << r.label;
+  }
+  // illegal.*: DROP, KEEP_OUT and DOWNRANK x0.5, in that order.
+  ASSERT_GE(cn->rules.size(), 3u);
+  EXPECT_EQ(cn->rules[1].label, "illegal.*");
+  EXPECT_EQ(cn->rules[1].action, RuleAction::kKeepOutOfKeySlots);
+  EXPECT_EQ(cn->rules[2].action, RuleAction::kDownrank);
+  EXPECT_FLOAT_EQ(cn->rules[2].factor, 0.5f);
+
+  ASSERT_OK_AND_ASSIGN(auto eu,
+                       LoadPolicyPack(Policies("eu-dsa.textproto"), Tax()));
+  for (const Rule& r : eu->rules) {
+    EXPECT_FALSE(r.drop_on_machine_label) << r.label;
+    EXPECT_NE(r.action, RuleAction::kKeepOutOfKeySlots) << r.label;
+  }
+  ASSERT_NE(eu->MachineLabelFor("illegal.rumors"), nullptr);
+  ASSERT_OK_AND_ASSIGN(auto permissive,
+                       LoadPolicyPack(Policies("permissive.textproto"), Tax()));
+  EXPECT_TRUE(permissive->machine_labels.empty());
+  ASSERT_EQ(permissive->rules.size(), 1u);
+  EXPECT_FALSE(permissive->rules[0].drop_on_machine_label);
+}
+
 TEST(Surface, SlateKeySlotsCoverPageAndQuotaWindow) {
   Surface s;
   s.listed_key_slots = {0, 3, 40};
@@ -248,6 +294,50 @@ INSTANTIATE_TEST_SUITE_P(
                 "threshold: -0.1 } }\n",
                 "policies/x.textproto:6: audience 1 rule 1: threshold -0.1 "
                 "outside [0, 1]"},
+        BadPack{"drop_on_machine_label on KEEP_OUT",
+                "rule { label: \"bad.*\" action: "
+                "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5\n"
+                "  drop_on_machine_label: true }\n",
+                "policies/x.textproto:6: rule 1: drop_on_machine_label is only "
+                "for DROP rules, not KEEP_OUT_OF_KEY_SLOTS"},
+        BadPack{"machine label without a label",
+                "machine_label { key_slot_threshold: 0.3 "
+                "elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:5: machine_label 1: label missing"},
+        BadPack{"machine label matching nothing",
+                "machine_label {\n  label: \"bad.nope\"\n"
+                "  key_slot_threshold: 0.3 elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:6: machine_label 1: label 'bad.nope' "
+                "matches no taxonomy label"},
+        BadPack{"machine label threshold missing",
+                "machine_label { label: \"bad.vulgar\" key_slot_threshold: 0.3 }\n",
+                "policies/x.textproto:5: machine_label 1: elsewhere_threshold "
+                "missing"},
+        BadPack{"machine label key-slot threshold out of range",
+                "machine_label { label: \"bad.vulgar\"\n"
+                "  key_slot_threshold: -0.1\n  elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:6: machine_label 1: key_slot_threshold "
+                "-0.1 outside [0, 1]"},
+        BadPack{"machine label elsewhere threshold out of range",
+                "machine_label { label: \"bad.vulgar\"\n"
+                "  key_slot_threshold: 0.3\n  elsewhere_threshold: 1.2 }\n",
+                "policies/x.textproto:7: machine_label 1: elsewhere_threshold "
+                "1.2 outside [0, 1]"},
+        BadPack{"machine label thresholds in the wrong order",
+                "machine_label { label: \"bad.vulgar\"\n"
+                "  key_slot_threshold: 0.9\n  elsewhere_threshold: 0.8 }\n",
+                "policies/x.textproto:6: machine_label 1: key_slot_threshold "
+                "0.9 exceeds elsewhere_threshold 0.8"},
+        BadPack{"machine label behind an earlier entry",
+                "machine_label { label: \"bad.*\" key_slot_threshold: 0.3 "
+                "elsewhere_threshold: 0.8 }\n"
+                "rule { label: \"illegal.*\" action: RULE_ACTION_DROP "
+                "threshold: 0.5 }\n"
+                "machine_label { label: \"bad.vulgar\" key_slot_threshold: 0.1 "
+                "elsewhere_threshold: 0.5 }\n",
+                "policies/x.textproto:7: machine_label 2: label 'bad.vulgar' is "
+                "already decided by the entry for 'bad.*' on line 5 (the first "
+                "matching entry applies)"},
         BadPack{"audience repeated",
                 "audience { kind: AUDIENCE_KIND_MINORS }\n"
                 "audience { kind: AUDIENCE_KIND_MINORS }\n",
@@ -281,6 +371,8 @@ TEST(Lint, FlagsIllegalLabelsNotDroppedAndBadLabelsInCnKeyLinks) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "surface 'home': no DROP rule covers the illegal label "
                        "'illegal.anti_constitution'"));
+  // CN key links: a DROP rule without drop_on_machine_label leaves machine
+  // labels of illegal.* in key slots.
   const std::string cn = dir + "/cn.textproto";
   std::ofstream(cn) << Pack(
       "jurisdiction: \"CN\"\n"
@@ -289,9 +381,44 @@ TEST(Lint, FlagsIllegalLabelsNotDroppedAndBadLabelsInCnKeyLinks) {
       "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n");
   EXPECT_THAT(LintPolicyFile(cn, Policies("labels.textproto")),
               StatusIs(absl::StatusCode::kInvalidArgument,
+                       "surface 'home': key link: machine labels: no "
+                       "KEEP_OUT_OF_KEY_SLOTS rule, nor DROP with "
+                       "drop_on_machine_label, covers the illegal label "
+                       "'illegal.anti_constitution'"));
+  const std::string cn_bad = dir + "/cn_bad.textproto";
+  std::ofstream(cn_bad) << Pack(
+      "jurisdiction: \"CN\"\n"
+      "rule { label: \"illegal.*\" action: RULE_ACTION_DROP threshold: 0.5 "
+      "drop_on_machine_label: true }\n"
+      "rule { label: \"bad.gore_horror\" action: "
+      "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n");
+  EXPECT_THAT(LintPolicyFile(cn_bad, Policies("labels.textproto")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
                        "surface 'home': key link: no DROP or "
                        "KEEP_OUT_OF_KEY_SLOTS rule covers the bad label "
                        "'bad.clickbait'"));
+  const std::string cn_drop = dir + "/cn_drop.textproto";
+  std::ofstream(cn_drop) << Pack(
+      "jurisdiction: \"CN\"\n"
+      "rule { label: \"illegal.*\" action: RULE_ACTION_DROP threshold: 0.5 }\n"
+      "rule { label: \"illegal.*\" action: "
+      "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n"
+      "rule { label: \"bad.*\" action: RULE_ACTION_DROP threshold: 0.5 }\n");
+  EXPECT_THAT(LintPolicyFile(cn_drop, Policies("labels.textproto")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "surface 'home': key link: machine labels: no "
+                       "KEEP_OUT_OF_KEY_SLOTS rule, nor DROP with "
+                       "drop_on_machine_label, covers the bad label "
+                       "'bad.clickbait'"));
+  const std::string clean = dir + "/cn_clean.textproto";
+  std::ofstream(clean) << Pack(
+      "jurisdiction: \"CN\"\n"
+      "rule { label: \"illegal.*\" action: RULE_ACTION_DROP threshold: 0.5 }\n"
+      "rule { label: \"illegal.*\" action: "
+      "RULE_ACTION_KEEP_OUT_OF_KEY_SLOTS threshold: 0.5 }\n"
+      "rule { label: \"bad.*\" action: RULE_ACTION_DROP threshold: 0.5 "
+      "drop_on_machine_label: true }\n");
+  EXPECT_OK(LintPolicyFile(clean, Policies("labels.textproto")));
 }
 
 TEST(PolicyRegistry, FailedReloadKeepsPreviousPack) {

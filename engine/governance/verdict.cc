@@ -14,10 +14,46 @@ bool Evaluable(const Taxonomy* taxonomy, const Label& label) {
   return taxonomy != nullptr && taxonomy->IndexOf(label.name) >= 0;
 }
 
-// First label (in item order) that fires `rule`, or null.
-const Label* Fires(const Rule& rule, absl::Span<const Label> labels) {
+// True when `l` is overridden: it is not a reviewer's label and the item
+// has a reviewer's label of the same name. `any_reviewer`: whether `labels`
+// holds a reviewer label at all (the common case of none is one test).
+bool Overridden(absl::Span<const Label> labels, const Label& l,
+                bool any_reviewer) {
+  if (!any_reviewer || l.source == LabelSource::kReviewer) return false;
+  for (const Label& o : labels) {
+    if (o.source == LabelSource::kReviewer && o.name == l.name) return true;
+  }
+  return false;
+}
+
+// The threshold `l` is held to by a rule with `action` (verdict.h): the
+// machine-label entry's for a kModel label that has one, else `threshold`
+// (the rule's, or the pack's positive_threshold).
+float ThresholdOf(const PolicyPack& pack, const Label& l, RuleAction action,
+                  float threshold) {
+  if (l.source != LabelSource::kModel) return threshold;
+  const MachineLabelThresholds* m = pack.MachineLabelFor(l.name);
+  return m != nullptr ? m->ThresholdFor(action) : threshold;
+}
+
+// First label (in item order) that fires `rule`, or null. A DROP rule
+// without drop_on_machine_label skips machine labels; the first one it
+// would have fired on is stored in `*held` (when `held` is not null).
+const Label* Fires(const PolicyPack& pack, const Rule& rule,
+                   absl::Span<const Label> labels, bool any_reviewer,
+                   const Label** held) {
+  const bool skips_machine =
+      rule.action == RuleAction::kDrop && !rule.drop_on_machine_label;
   for (const Label& l : labels) {
-    if (l.confidence >= rule.threshold && rule.Matches(l.name)) return &l;
+    if (!rule.Matches(l.name) || Overridden(labels, l, any_reviewer)) continue;
+    if (!(l.confidence >= ThresholdOf(pack, l, rule.action, rule.threshold))) {
+      continue;
+    }
+    if (skips_machine && l.source == LabelSource::kModel) {
+      if (held != nullptr && *held == nullptr) *held = &l;
+      continue;
+    }
+    return &l;
   }
   return nullptr;
 }
@@ -59,11 +95,16 @@ void ApplyUnlabeledPolicy(const Surface& surface,
   }
 }
 
-bool IsPositive(const PolicyPack& pack, absl::Span<const Label> labels) {
+bool IsPositive(const PolicyPack& pack, absl::Span<const Label> labels,
+                bool any_reviewer) {
   for (const Label& l : labels) {
     const TaxonomyEntry* e = pack.taxonomy->Find(l.name);
-    if (e != nullptr && e->label_class == LabelClass::kPositive &&
-        l.confidence >= pack.positive_threshold) {
+    if (e == nullptr || e->label_class != LabelClass::kPositive) continue;
+    if (Overridden(labels, l, any_reviewer)) continue;
+    // The positive test is not a key-slot decision: a machine label is held
+    // to its elsewhere threshold (any action but KEEP_OUT selects it).
+    if (l.confidence >= ThresholdOf(pack, l, RuleAction::kBoost,
+                                    pack.positive_threshold)) {
       return true;
     }
   }
@@ -83,14 +124,21 @@ ItemVerdict Evaluate(const PolicyPack& pack, const Surface& surface,
       return v;
     }
   }
+  bool any_reviewer = false;
+  for (const Label& l : labels) any_reviewer |= l.source == LabelSource::kReviewer;
+  const Label* held = nullptr;
   for (const Rule* rule : rules) {
-    if (const Label* l = Fires(*rule, labels)) ApplyRule(*rule, *l, v);
+    if (const Label* l = Fires(pack, *rule, labels, any_reviewer, &held)) {
+      ApplyRule(*rule, *l, v);
+    }
   }
   ApplyUnlabeledPolicy(surface, labels, v);
-  v.positive = IsPositive(pack, labels);
+  v.positive = IsPositive(pack, labels, any_reviewer);
   if (v.dropped) {
     v.key_slot_allowed = false;
     v.positive = false;
+  } else if (held != nullptr) {
+    v.awaiting_review = held->name;
   }
   return v;
 }
@@ -123,6 +171,7 @@ std::shared_ptr<const GovernanceView> GovernanceView::Build(
   g.reasons_ = ChunkedArray<uint32_t>(num_rows, 0);
   g.dropped_by_ = ChunkedArray<int32_t>(num_rows, -1);
   g.kept_out_by_ = ChunkedArray<int32_t>(num_rows, -1);
+  g.awaiting_review_ = ChunkedArray<int32_t>(num_rows, -1);
   g.counters_.rows = num_rows;
   const std::vector<const Rule*> rules = pack.RulesFor(surface, audience);
   for (Row row = 0; row < num_rows; ++row) {
@@ -169,6 +218,8 @@ void GovernanceView::Store(Row row, const ItemVerdict& v) {
   reasons_.Set(row, v.reasons);
   dropped_by_.Set(row, v.dropped_by.empty() ? -1 : Intern(v.dropped_by));
   kept_out_by_.Set(row, v.kept_out_by.empty() ? -1 : Intern(v.kept_out_by));
+  awaiting_review_.Set(
+      row, v.awaiting_review.empty() ? -1 : Intern(v.awaiting_review));
   auto set = [row](RowSet& s, bool on) {
     if (on) {
       s.insert(row);
@@ -220,6 +271,10 @@ void GovernanceView::Account(const ItemVerdict& v, int sign) {
   }
   if (v.reasons & kDownranked) c.downranked += sign;
   if (v.reasons & kPositiveBoost) c.boosted += sign;
+  if (!v.awaiting_review.empty()) {
+    c.awaiting_review += sign;
+    bump(c.awaiting_review_by_label, v.awaiting_review);
+  }
 }
 
 int32_t GovernanceView::Intern(const std::string& name) {
@@ -238,6 +293,9 @@ ItemVerdict GovernanceView::verdict(Row row) const {
   v.reasons = reasons_[row];
   if (dropped_by_[row] >= 0) v.dropped_by = names_[dropped_by_[row]];
   if (kept_out_by_[row] >= 0) v.kept_out_by = names_[kept_out_by_[row]];
+  if (awaiting_review_[row] >= 0) {
+    v.awaiting_review = names_[awaiting_review_[row]];
+  }
   v.label_error = label_error_.contains(row);
   return v;
 }

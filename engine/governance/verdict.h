@@ -41,15 +41,34 @@ struct ItemVerdict {
   std::string kept_out_by;        // Label that fired the first KEEP_OUT rule,
                                   // or kKeptOutUnreviewed / kKeptOutUnlabeled.
   bool label_error = false;       // Dropped because a label was unevaluable.
+  // A machine label (source kModel) that a DROP rule matched at the
+  // threshold it holds machine labels to, but did not act on because the
+  // rule does not set drop_on_machine_label: the item awaits a person's
+  // review (other rules, e.g. KEEP_OUT and DOWNRANK, still apply). The first
+  // such label (rule order, then item order); empty when none or when the
+  // item is dropped.
+  std::string awaiting_review;
 
   friend bool operator==(const ItemVerdict&, const ItemVerdict&) = default;
 };
 
 // Evaluates `labels` against the rules in force on `surface` for `audience`
 // (PolicyPack::RulesFor). Semantics:
-//  * A rule fires when some label it matches has confidence >= threshold;
-//    each rule fires at most once per item. Rules are visited in file order
-//    (pack rules, then audience rules).
+//  * Precedence: a label of source kModel or kMapping is ignored when the
+//    item also has a kReviewer label of the same name (a moderator's
+//    bad.clickbait at confidence 0 clears a labeler's 0.95).
+//  * A rule fires when some label it matches has confidence >= the
+//    threshold that label is held to; each rule fires at most once per item.
+//    Rules are visited in file order (pack rules, then audience rules).
+//  * The threshold: for a kModel (machine) label that a pack.machine_labels
+//    entry matches (PolicyPack::MachineLabelFor), the entry's
+//    key_slot_threshold for KEEP_OUT_OF_KEY_SLOTS and its
+//    elsewhere_threshold for DROP, DOWNRANK and BOOST; for every other
+//    label, the rule's threshold.
+//  * A DROP rule ignores kModel labels unless it sets drop_on_machine_label
+//    (a machine label alone never drops an item unless the pack says so);
+//    the first machine label it would have fired on is named in
+//    awaiting_review.
 //  * DROP -> dropped; KEEP_OUT_OF_KEY_SLOTS -> !key_slot_allowed;
 //    DOWNRANK / BOOST -> score_factor *= factor and the matching reason.
 //  * surface.unlabeled: REQUIRE_REVIEWED keeps items with no REVIEWER label
@@ -57,7 +76,8 @@ struct ItemVerdict {
 //    label, e.g. confidence 0); DENY_UNLABELED keeps items with no label at
 //    all out of key slots.
 //  * positive: some positive-class label has confidence >=
-//    pack.positive_threshold (and the item is not dropped).
+//    pack.positive_threshold, or for a machine label with an entry >= its
+//    elsewhere_threshold (and the item is not dropped).
 //  * dropped implies !key_slot_allowed and !positive.
 // Thread-safe (pure function of its arguments).
 ItemVerdict EvaluateItem(const PolicyPack& pack, const Surface& surface,
@@ -79,8 +99,11 @@ class GovernanceView {
     int32_t positive_key_slot_allowed = 0;
     int32_t downranked = 0;
     int32_t boosted = 0;
+    // Servable items a DROP rule held for review (ItemVerdict::awaiting_review).
+    int32_t awaiting_review = 0;
     std::map<std::string, int32_t> dropped_by_label;   // label -> items
     std::map<std::string, int32_t> kept_out_by_label;  // label -> items
+    std::map<std::string, int32_t> awaiting_review_by_label;  // label -> items
 
     friend bool operator==(const Counters&, const Counters&) = default;
   };
@@ -162,6 +185,7 @@ class GovernanceView {
   ChunkedArray<uint32_t> reasons_;
   ChunkedArray<int32_t> dropped_by_;   // Index into names_, -1 if none.
   ChunkedArray<int32_t> kept_out_by_;  // Index into names_, -1 if none.
+  ChunkedArray<int32_t> awaiting_review_;  // Index into names_, -1 if none.
   std::vector<std::string> names_;
   absl::flat_hash_map<std::string, int32_t> name_index_;
   Counters counters_;

@@ -28,6 +28,14 @@ absl::StatusOr<std::vector<Label>> LabelsFromProto(
   return out;
 }
 
+void FillLabelOrigins(absl::string_view token_name, std::vector<Label>& labels) {
+  for (Label& l : labels) {
+    if (!l.origin.empty()) continue;
+    l.origin = absl::StrCat(
+        l.source == LabelSource::kReviewer ? "moderator:" : "api:", token_name);
+  }
+}
+
 namespace {
 
 constexpr RoleSet kCatalogRoles = Allow(Role::kModerator) | Allow(Role::kAdmin);
@@ -40,7 +48,9 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
                            const v1::UpsertItemsRequest* req,
                            v1::UpsertItemsResponse* resp) override {
     return gate_.Run(ctx, "CatalogService.UpsertItems", kCatalogRoles,
-                     [&](const Principal&) { return DoUpsert(*req, resp); });
+                     [&](const Principal& caller) {
+                       return DoUpsert(caller, *req, resp);
+                     });
   }
 
   grpc::Status DeleteItems(grpc::ServerContext* ctx,
@@ -65,7 +75,7 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
                          v1::SetLabelsResponse* resp) override {
     return gate_.Run(
         ctx, "CatalogService.SetLabels", kCatalogRoles,
-        [&](const Principal&) -> absl::Status {
+        [&](const Principal& caller) -> absl::Status {
           FEEDGOV_RETURN_IF_ERROR(
               CheckCount("items", req->items_size(), kMaxIdBatch));
           std::vector<ItemLabelsUpdate> updates;
@@ -73,6 +83,7 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
             FEEDGOV_ASSIGN_OR_RETURN(
                 std::vector<Label> labels,
                 LabelsFromProto(il.item_id(), il.labels()));
+            FillLabelOrigins(caller.name, labels);
             updates.push_back({il.item_id(), std::move(labels)});
           }
           absl::MutexLock lock(&gate_.write_mu());
@@ -84,7 +95,8 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
   }
 
  private:
-  absl::Status DoUpsert(const v1::UpsertItemsRequest& req,
+  absl::Status DoUpsert(const Principal& caller,
+                        const v1::UpsertItemsRequest& req,
                         v1::UpsertItemsResponse* resp) {
     FEEDGOV_RETURN_IF_ERROR(
         CheckCount("items", req.items_size(), kMaxUpsertBatch));
@@ -107,6 +119,7 @@ class CatalogServiceImpl final : public v1::CatalogService::Service {
       for (int j = 0; j < dim; ++j) embeddings(i, j) = in.embedding(j);
       FEEDGOV_ASSIGN_OR_RETURN(std::vector<Label> ls,
                                LabelsFromProto(in.item_id(), in.labels()));
+      FillLabelOrigins(caller.name, ls);
       labels.push_back({in.item_id(), std::move(ls)});
       Item item;
       item.id = in.item_id();

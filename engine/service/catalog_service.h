@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "engine/service/request_gate.h"
 #include "engine/common/types.h"
 #include "feedgov/v1/catalog_service.grpc.pb.h"
@@ -25,6 +26,13 @@ namespace feedgov::service {
 // INVALID_ARGUMENT "item N: ...". Public for fuzz/request_fuzzer.cc.
 absl::StatusOr<std::vector<Label>> LabelsFromProto(
     ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in);
+
+// Provenance of labels an API caller sent without an origin (types.h): a
+// REVIEWER label gets "moderator:<token_name>", any other
+// "api:<token_name>", `token_name` being the caller's token name
+// (Principal::name, auth.h). Labels with an origin keep it. UpsertItems and
+// SetLabels apply it to every label before the catalog writer sees them.
+void FillLabelOrigins(absl::string_view token_name, std::vector<Label>& labels);
 
 std::unique_ptr<v1::CatalogService::Service> MakeCatalogService(
     RequestGate& gate);

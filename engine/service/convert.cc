@@ -267,6 +267,8 @@ void ExplanationToProto(const Explanation& in, v1::WhyResponse* out) {
   out->set_surface(in.surface);
   out->set_position(in.position);
   if (in.because_of) out->set_because_of_item_id(*in.because_of);
+  for (const Label& l : in.labels) LabelToProto(l, out->add_labels());
+  out->set_awaiting_review(in.awaiting_review);
 }
 
 }  // namespace feedgov::service

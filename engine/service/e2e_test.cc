@@ -4,6 +4,7 @@
 // and durability of acknowledged writes across a restart.
 #include <algorithm>
 
+#include "engine/service/catalog_service.h"
 #include "engine/service/service_test_env.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "engine/testing/status_matchers.h"
@@ -148,6 +149,89 @@ TEST(ServiceE2eTest, DemoSequenceThroughTheApi) {
   EXPECT_THAT(env.log(), HasSubstr("rpc=FeedService.Rank role=user code=OK ms="));
   EXPECT_THAT(env.log(), HasSubstr(
       "rpc=EditorService.CreateIntervention role=editor code=FAILED_PRECONDITION"));
+}
+
+// Issue 14 item 5: a label sent without an origin is recorded with the
+// caller's token name ("moderator:<name>" for a REVIEWER label, "api:<name>"
+// otherwise); a label with an origin keeps it; the Rank response shows
+// each label's source, origin, confidence and raw score.
+TEST(ServiceE2eTest, LabelOriginsComeFromTheCallersToken) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  v1::SetLabelsRequest req;
+  auto* il = req.add_items();
+  il->set_item_id(318);
+  auto add = [&](const char* name, float confidence, v1::LabelSource source) {
+    v1::ItemLabel* l = il->add_labels();
+    l->set_name(name);
+    l->set_confidence(confidence);
+    l->set_source(source);
+    return l;
+  };
+  add("positive.core_values", 0.9f, v1::LABEL_SOURCE_REVIEWER);
+  add("bad.vulgar", 0.2f, v1::LABEL_SOURCE_MAPPING);
+  v1::ItemLabel* machine = add("bad.clickbait", 0.25f, v1::LABEL_SOURCE_MODEL);
+  machine->set_origin("labeler:clickbait_en@3f2a9c01b7de");
+  machine->set_raw_score(0.125f);
+  v1::SetLabelsResponse set;
+  ASSERT_TRUE(env.catalog()->SetLabels(env.Ctx("moderator").get(), req, &set).ok());
+  const std::vector<Label>& stored = env.engine().labels()->LabelsFor(318);
+  ASSERT_EQ(stored.size(), 3u);
+  EXPECT_EQ(stored[0].origin, "moderator:moderator");
+  EXPECT_EQ(stored[1].origin, "api:moderator");
+  EXPECT_EQ(stored[2].origin, "labeler:clickbait_en@3f2a9c01b7de");
+  EXPECT_EQ(stored[2].score, 0.125f);
+  EXPECT_EQ(stored[2].confidence, 0.25f);
+
+  // Item 318 (the most rated film) is on the anonymous feed's first 500;
+  // every label is below its thresholds except the reviewer's positive one.
+  v1::RankResponse page = MustRank(env, "feed-service", RankReq(std::nullopt, 500));
+  const v1::RankedItem* found = nullptr;
+  for (const v1::RankedItem& item : page.items()) {
+    if (item.item_id() == 318) found = &item;
+  }
+  ASSERT_NE(found, nullptr);
+  ASSERT_EQ(found->labels_size(), 3);
+  EXPECT_EQ(found->labels(0).source(), v1::LABEL_SOURCE_REVIEWER);
+  EXPECT_EQ(found->labels(0).origin(), "moderator:moderator");
+  EXPECT_EQ(found->labels(0).raw_score(), 0.0f);  // Unset: not a MODEL label.
+  EXPECT_EQ(found->labels(1).origin(), "api:moderator");
+  EXPECT_EQ(found->labels(2).source(), v1::LABEL_SOURCE_MODEL);
+  EXPECT_EQ(found->labels(2).origin(), "labeler:clickbait_en@3f2a9c01b7de");
+  EXPECT_EQ(found->labels(2).confidence(), 0.25f);
+  EXPECT_EQ(found->labels(2).raw_score(), 0.125f);
+
+  // UpsertItems: a new item's MODEL label without origin is the caller's.
+  v1::StatsResponse stats;
+  ASSERT_TRUE(env.admin()->Stats(env.Ctx("admin").get(), v1::StatsRequest(), &stats).ok());
+  v1::UpsertItemsRequest upsert;
+  auto* item = upsert.add_items();
+  item->set_item_id(99000002);
+  item->set_title("New headline");
+  for (int j = 0; j < stats.embedding_dim(); ++j) item->add_embedding(j == 0 ? 1.f : 0.f);
+  v1::ItemLabel* pl = item->add_labels();
+  pl->set_name("bad.clickbait");
+  pl->set_confidence(0.4f);
+  pl->set_source(v1::LABEL_SOURCE_MODEL);
+  v1::UpsertItemsResponse upserted;
+  ASSERT_TRUE(env.catalog()->UpsertItems(env.Ctx("admin").get(), upsert, &upserted).ok());
+  const std::vector<Label>& fresh = env.engine().labels()->LabelsFor(99000002);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].origin, "api:admin");
+}
+
+TEST(FillLabelOrigins, ByKindOfSourceAndNeverOverAGivenOrigin) {
+  std::vector<Label> labels = {
+      Label{"bad.vulgar", 0.0f, LabelSource::kReviewer, 0},
+      Label{"bad.clickbait", 0.9f, LabelSource::kModel, 0},
+      Label{"bad.gore_horror", 0.6f, LabelSource::kMapping, 0},
+      Label{"illegal.rumors", 0.7f, LabelSource::kModel, 0,
+            "labeler:rumor_zh@1"}};
+  FillLabelOrigins("night-desk", labels);
+  EXPECT_EQ(labels[0].origin, "moderator:night-desk");
+  EXPECT_EQ(labels[1].origin, "api:night-desk");
+  EXPECT_EQ(labels[2].origin, "api:night-desk");
+  EXPECT_EQ(labels[3].origin, "labeler:rumor_zh@1");
 }
 
 TEST(ServiceE2eTest, AcknowledgedWritesSurviveShutdownAndRestart) {

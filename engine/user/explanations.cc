@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/common/reasons.h"
 #include "engine/common/status_macros.h"
+#include "engine/governance/verdict.h"
 #include "engine/user/user_controls.h"
 
 namespace feedgov {
@@ -24,7 +25,10 @@ std::string RuleBrief(const Rule& r) {
   std::string what;
   switch (r.action) {
     case RuleAction::kDrop:
-      what = "never shown";
+      what = r.drop_on_machine_label
+                 ? "never shown"
+                 : "never shown (an automated labeler's label alone: kept "
+                   "for a person's review)";
       break;
     case RuleAction::kKeepOutOfKeySlots:
       what = "kept out of prominent (key) slots";
@@ -78,6 +82,26 @@ std::string ReasonSentence(uint32_t reasons, bool personalization_off,
   return absl::StrCat(absl::StrJoin(parts, "; "), ".");
 }
 
+std::string LabelSentence(const Label& label, bool kept_out, bool downranked) {
+  std::string who = "An automated labeler";
+  if (!label.origin.empty()) absl::StrAppend(&who, " (", label.origin, ")");
+  std::string meanwhile;
+  if (kept_out && downranked) {
+    meanwhile = "keeps it out of prominent slots and shows it lower";
+  } else if (kept_out) {
+    meanwhile = "keeps it out of prominent slots";
+  } else if (downranked) {
+    meanwhile = "shows it lower";
+  }
+  return absl::StrFormat(
+      "%s flagged it as %s with probability %.2f; %s.", who, label.name,
+      label.confidence,
+      meanwhile.empty()
+          ? "a person has not reviewed it yet"
+          : absl::StrCat("until a person reviews it, the content policy ",
+                         meanwhile));
+}
+
 absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
                                               const std::string& surface) const {
   FEEDGOV_RETURN_IF_ERROR(CheckItem(item));
@@ -85,6 +109,7 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
   std::string token;
   int seen = 0;
   std::optional<RankedItem> found;
+  bool minors = false;  // The audience of the page the item was found on.
   while (seen < options_.why_max_items && !found) {
     int size = std::min(options_.why_page_size, options_.why_max_items - seen);
     // The settings read above, for every page of the re-run (one snapshot
@@ -97,7 +122,10 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
     req.settings_override = settings;
     FEEDGOV_ASSIGN_OR_RETURN(RankResponse page, feed_->Rank(req));
     for (const RankedItem& r : page.items) {
-      if (r.item_id == item) found = r;
+      if (r.item_id == item) {
+        found = r;
+        minors = page.settings.minors;
+      }
     }
     seen += static_cast<int>(page.items.size());
     token = page.next_page_token;
@@ -141,6 +169,26 @@ absl::StatusOr<Explanation> UserControls::Why(UserId user, ItemId item,
   e.reason_names = ReasonNames(e.reasons);
   e.sentence = ReasonSentence(e.reasons, !settings.personalization,
                               because_title);
+  e.labels = found->labels;
+  // What the pack in force does with the labels on this surface and
+  // audience: a machine label it holds for review gets its own sentence.
+  const std::shared_ptr<const PolicyPack> pack = feed_->policy();
+  const Surface* s = pack != nullptr ? pack->FindSurface(surface) : nullptr;
+  if (s != nullptr) {
+    const ItemVerdict v = EvaluateItem(
+        *pack, *s, minors ? Audience::kMinors : Audience::kGeneral, e.labels);
+    e.awaiting_review = v.awaiting_review;
+    for (const Label& l : e.labels) {
+      if (l.name != v.awaiting_review || l.source != LabelSource::kModel) {
+        continue;
+      }
+      absl::StrAppend(
+          &e.sentence, " ",
+          LabelSentence(l, !v.key_slot_allowed && s->has_key_slots(),
+                        (v.reasons & kDownranked) != 0));
+      break;
+    }
+  }
   return e;
 }
 
@@ -187,6 +235,17 @@ absl::StatusOr<std::string> UserControls::AboutThisFeed(UserId user) const {
   absl::StrAppend(&out, "\nContent policy: ", pack->id, " v", pack->version,
                   " (", pack->description, ")\n");
   for (const Rule& r : pack->rules) absl::StrAppend(&out, RuleBrief(r), "\n");
+  if (!pack->machine_labels.empty()) {
+    absl::StrAppend(&out, "  Labels from automated labelers (calibrated "
+                          "probabilities) use their own thresholds:\n");
+    for (const MachineLabelThresholds& m : pack->machine_labels) {
+      absl::StrAppend(
+          &out, absl::StrFormat("  - %s: kept out of prominent (key) slots "
+                                "from %.2f, every other rule from %.2f\n",
+                                m.label, m.key_slot_threshold,
+                                m.elsewhere_threshold));
+    }
+  }
   if (pack->minors) {
     absl::StrAppend(&out, "  Minors mode adds ", pack->minors->rules.size(),
                     " stricter rule(s)",

@@ -77,7 +77,18 @@ struct Explanation {
   uint32_t reasons = 0;  // As served, plus SIMILAR_TO_HISTORY when named.
   std::vector<std::string> reason_names;  // ReasonNames(reasons).
   std::optional<ItemId> because_of;       // The rated item named, if any.
-  std::string sentence;  // e.g. "Because you rated Heat (1995)."
+  // e.g. "Because you rated Heat (1995)."; when a machine label awaits a
+  // person's review, a second sentence says so and what the policy does
+  // meanwhile (LabelSentence).
+  std::string sentence;
+  // The item's labels as served, each with its provenance: source, origin,
+  // confidence (a calibrated probability for MODEL labels) and raw score
+  // (types.h). Empty when the item is unlabeled.
+  std::vector<Label> labels;
+  // The machine label the content policy holds for a person's review
+  // (ItemVerdict::awaiting_review, governance/verdict.h) on this surface
+  // and audience; empty when none.
+  std::string awaiting_review;
 };
 
 class UserControls {
@@ -147,6 +158,14 @@ class UserControls {
 // `personalization_off` selects the switch-off wording of NON_PERSONALIZED.
 std::string ReasonSentence(uint32_t reasons, bool personalization_off,
                            const std::string& because_title);
+
+// The sentence on a machine label held for review, e.g. "An automated
+// labeler (labeler:rumor_zh@3f2a) flagged it as illegal.rumors with
+// probability 0.95; until a person reviews it, the content policy keeps it
+// out of prominent slots and shows it lower." `label` is the held label;
+// `kept_out` and `downranked` say what the policy does meanwhile (each
+// clause only when true).
+std::string LabelSentence(const Label& label, bool kept_out, bool downranked);
 
 }  // namespace feedgov
 

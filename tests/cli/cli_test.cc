@@ -19,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -291,6 +292,7 @@ TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
   const auto& items = doc.obj["items"].arr;
   ASSERT_EQ(items.size(), 20u);
   std::set<double> ids;
+  int labels_seen = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     auto o = items[i].obj;
     for (const char* field :
@@ -303,9 +305,20 @@ TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
     EXPECT_EQ(o["reasons"].kind, Json::kArray);
     EXPECT_FALSE(o["reasons"].arr.empty());
     EXPECT_EQ(o["labels"].kind, Json::kArray);
+    // Each label with its provenance; MovieLens labels come from the label
+    // map (no raw score: that is for MODEL labels).
+    for (const Json& l : o["labels"].arr) {
+      for (const char* field : {"name", "confidence", "source", "origin"}) {
+        EXPECT_TRUE(l.obj.contains(field)) << i << " " << field;
+      }
+      EXPECT_EQ(l.obj.at("source").str, "MAPPING") << i;
+      EXPECT_FALSE(l.obj.contains("raw_score")) << i;
+      ++labels_seen;
+    }
     EXPECT_GT(o["score"].num, 0);
     ids.insert(o["item_id"].num);
   }
+  EXPECT_GE(labels_seen, 2);  // The home quota's two positives at least.
   EXPECT_EQ(ids.size(), 20u);
   EXPECT_GE(doc.obj["counters"].obj["quota_met"].num, 2);
 
@@ -320,6 +333,42 @@ TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
     EXPECT_FALSE(ids.contains(item.obj["item_id"].num));
     EXPECT_GT(item.obj["position"].num, 20);
   }
+}
+
+// `user why` prints the item's labels with their provenance, one line each.
+TEST_F(CliTest, UserWhyListsTheItemsLabelsWithTheirProvenance) {
+  const std::string state = Scratch() + "/why_state";
+  Result r = RunCli({"rank", "--snapshot", *snapshot_, "--state-dir", state,
+                     "--user", "1", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r;
+  Json doc;
+  ASSERT_TRUE(JsonParser(r.out).Parse(&doc)) << r.out;
+  // The first labelled item of the page (the home quota places two).
+  const Json* labelled = nullptr;
+  for (const Json& item : doc.obj["items"].arr) {
+    if (!item.obj.at("labels").arr.empty()) {
+      labelled = &item;
+      break;
+    }
+  }
+  ASSERT_NE(labelled, nullptr);
+  const Json& label = labelled->obj.at("labels").arr[0];
+  Result why = RunCli(
+      {"user", "why", "--state-dir", state, "--snapshot", *snapshot_, "--user",
+       "1", "--item",
+       absl::StrCat(static_cast<int64_t>(labelled->obj.at("item_id").num))});
+  ASSERT_EQ(why.code, 0) << why;
+  EXPECT_THAT(why.out, HasSubstr("  labels:\n    label"));
+  EXPECT_THAT(why.out, HasSubstr("confidence  source"));
+  // The label's line: name, confidence to 2 places, source, no origin and
+  // no raw score (a label-map label stored without provenance).
+  EXPECT_THAT(why.out,
+              ::testing::ContainsRegex(absl::StrCat(
+                  "\n    ", label.obj.at("name").str, " +",
+                  absl::StrFormat("%.2f", label.obj.at("confidence").num),
+                  " +MAPPING +- +-\n")))
+      << why;
+  EXPECT_THAT(why.out, ::testing::Not(HasSubstr("awaiting review")));
 }
 
 // --now fixes the clock of a rank (golden pages): a malformed instant is

@@ -14,8 +14,10 @@
 //   first_seen within three years of the reference time; a heavy-tailed
 //   decayed popularity, lower for labeled items.
 //   Labels by a hash of the row: 3% illegal.rumors 0.9 (reviewer, dropped
-//   everywhere), 2% illegal.rumors 0.3 (model: below 0.5, dropped only for
-//   minors), 8% bad.clickbait 0.8 (model), 4% bad.vulgar 0.6 (reviewer),
+//   everywhere), 2% illegal.rumors 0.3 (model: a machine candidate at
+//   cn-ecology's key-slot threshold, kept out of key slots, never dropped),
+//   8% bad.clickbait 0.8 (model: kept out of key slots, downranked, dropped
+//   for minors), 4% bad.vulgar 0.6 (reviewer),
 //   10% positive.core_values 0.9 (reviewer), 3%
 //   positive.taste_responsibility 0.6 (model, unreviewed), 15% reviewed
 //   clean (reviewer positive.core_values at confidence 0), 0.5% a label the

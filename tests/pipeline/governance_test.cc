@@ -185,7 +185,8 @@ TEST_F(GovernanceTest, ReviewerLabelsApplyToTheNextRequest) {
   // Without the pack's DOWNRANK rule the bad item keeps its score: it leaves
   // the key slots and takes the first non-key position (7).
   ASSERT_OK_AND_ASSIGN(std::string text, ReadFile(PolicyPath("cn-ecology")));
-  const size_t action = text.find("action: RULE_ACTION_DOWNRANK");
+  const size_t action =
+      text.find("label: \"bad.*\"\n  action: RULE_ACTION_DOWNRANK");
   ASSERT_NE(action, std::string::npos);
   const size_t open = text.rfind("rule {", action);
   const size_t close = text.find("}", action);

@@ -671,6 +671,77 @@ TEST_F(UserControlsTest, WhyOfAnItemNotServedIsNotFound) {
               StatusIs(absl::StatusCode::kNotFound, "is not among the first"));
 }
 
+// Issue 14 item 5: Why lists each label of the item with its provenance, and
+// a machine label the policy holds for review gets its own sentence. Oracle:
+// cn-ecology v3 keeps a machine illegal.rumors at 0.95 (>= 0.3) out of the
+// home key slots (positions 1-6) and downranks it x0.5 (>= 0.8); its DROP
+// rule does not act on a machine label.
+TEST_F(UserControlsTest, WhyShowsLabelProvenanceAndAMachineLabelHeldForReview) {
+  std::unique_ptr<FeedEngine> engine = OpenTestEngine();
+  ASSERT_NE(engine, nullptr);
+  engine->SetUserSettingsSource(store_);
+  UserControlsOptions o;
+  o.why_page_size = 500;
+  o.why_max_items = 5000;  // x0.5 moves an item hundreds of ranks down.
+  ASSERT_OK_AND_ASSIGN(auto controls,
+                       UserControls::Create(engine.get(), LoadMap(*engine), o));
+  // The profile-free feed (popularity and freshness), where the most
+  // popular item stays within reach after x0.5; on the personalized feed
+  // x0.5 sends the user's best match below rank 5000.
+  ASSERT_OK(controls->SetPersonalization(kLight, false));
+  ASSERT_OK_AND_ASSIGN(RankResponse page, engine->Rank(Request(kLight, "home", 1)));
+  ASSERT_EQ(page.items.size(), 1u);
+  const ItemId target = page.items[0].item_id;
+  Label machine{"illegal.rumors", 0.95f, LabelSource::kModel, 1767225600,
+                "labeler:rumor_zh@3f2a9c01b7de", 0.71f};
+  Label moderator{"bad.vulgar", 0.0f, LabelSource::kReviewer, 1767225600,
+                  "moderator:ann"};
+  ASSERT_OK(engine->UpdateLabels({{target, {machine, moderator}}}));
+  ASSERT_OK_AND_ASSIGN(Explanation held, controls->Why(kLight, target, "home"));
+  EXPECT_EQ(held.labels, (std::vector<Label>{machine, moderator}));
+  EXPECT_EQ(held.awaiting_review, "illegal.rumors");
+  EXPECT_GT(held.position, 6);  // Out of the key slots.
+  EXPECT_TRUE(held.reasons & kDownranked);
+  EXPECT_TRUE(absl::EndsWith(
+      held.sentence,
+      ". An automated labeler "
+      "(labeler:rumor_zh@3f2a9c01b7de) flagged it as illegal.rumors with "
+      "probability 0.95; until a person reviews it, the content policy keeps "
+      "it out of prominent slots and shows it lower."))
+      << held.sentence;
+  EXPECT_THAT(held.sentence, HasSubstr("Lowered by the content policy"));
+  std::printf("[ EXAMPLE  ] why (held for review): %s\n", held.sentence.c_str());
+
+  // A moderator clears it: nothing is held, no label sentence.
+  Label cleared{"illegal.rumors", 0.0f, LabelSource::kReviewer, 1767225600,
+                "moderator:ann"};
+  ASSERT_OK(engine->UpdateLabels({{target, {cleared}}}));
+  ASSERT_OK_AND_ASSIGN(Explanation after, controls->Why(kLight, target, "home"));
+  EXPECT_EQ(after.labels, (std::vector<Label>{cleared}));
+  EXPECT_EQ(after.awaiting_review, "");
+  EXPECT_FALSE(after.reasons & kDownranked);
+  EXPECT_THAT(after.sentence, ::testing::Not(HasSubstr("automated labeler")));
+  engine->SetUserSettingsSource(nullptr);
+}
+
+TEST(LabelSentenceTest, SaysWhoFlaggedWhatAndWhatThePolicyDoesMeanwhile) {
+  const Label l{"bad.clickbait", 0.875f, LabelSource::kModel, 0,
+                "labeler:clickbait_en@1"};
+  EXPECT_EQ(LabelSentence(l, true, false),
+            "An automated labeler (labeler:clickbait_en@1) flagged it as "
+            "bad.clickbait with probability 0.88; until a person reviews it, "
+            "the content policy keeps it out of prominent slots.");
+  EXPECT_EQ(LabelSentence(l, false, true),
+            "An automated labeler (labeler:clickbait_en@1) flagged it as "
+            "bad.clickbait with probability 0.88; until a person reviews it, "
+            "the content policy shows it lower.");
+  Label no_origin = l;
+  no_origin.origin = "";
+  EXPECT_EQ(LabelSentence(no_origin, false, false),
+            "An automated labeler flagged it as bad.clickbait with "
+            "probability 0.88; a person has not reviewed it yet.");
+}
+
 TEST(ReasonSentenceTest, EachReasonHasItsPlainSentence) {
   EXPECT_EQ(ReasonSentence(kEditorPin, false, ""), "Pinned by editors.");
   EXPECT_EQ(ReasonSentence(kNonPersonalized | kPopular, false, ""), "Popular now.");
@@ -691,6 +762,11 @@ TEST_F(UserControlsTest, AboutThisFeedStatesWeightsPolicyAndOptions) {
   EXPECT_THAT(on, HasSubstr(absl::StrCat("cn-ecology v",
                                         engine_->policy()->version)));
   EXPECT_THAT(on, HasSubstr("illegal.*"));
+  EXPECT_THAT(on, HasSubstr("  - illegal.* (confidence >= 0.50): never shown "
+                            "(an automated labeler's label alone: kept for a "
+                            "person's review)\n"));
+  EXPECT_THAT(on, HasSubstr("  - illegal.rumors: kept out of prominent (key) "
+                            "slots from 0.30, every other rule from 0.80\n"));
   EXPECT_THAT(on, HasSubstr("Personalized recommendation is on"));
   ASSERT_OK(controls_->SetPersonalization(kLight, false));
   ASSERT_OK_AND_ASSIGN(std::string off, controls_->AboutThisFeed(kLight));

@@ -1,9 +1,9 @@
 // EvaluateItem on hand-made label sets against the shipped cn-ecology pack
 // (and a small pack for the machine-label entry order), and GovernanceView
 // against per-row EvaluateItem (the oracle). Expected values are read off
-// the packs: cn-ecology v3 rules at 0.5, minors at 0.3 / 0.2, and machine
+// the packs: cn-ecology v4 rules at 0.5, minors at 0.3 / 0.2, and machine
 // labels bad.clickbait, bad.group_discrimination, bad.vulgar and
-// illegal.rumors at key-slot 0.3 / elsewhere 0.8.
+// illegal.rumors at key-slot 0.25 / elsewhere 0.8.
 #include "engine/governance/verdict.h"
 
 #include <cmath>
@@ -195,7 +195,7 @@ TEST_F(VerdictTest, MachineLabelUsesKeySlotAndElsewhereThresholds) {
 }
 
 // cn-ecology: the illegal.* DROP rule ignores machine labels; a machine
-// candidate is kept out of every key slot (>= 0.3) and downranked x0.5
+// candidate is kept out of every key slot (>= 0.25) and downranked x0.5
 // (>= 0.8), and the verdict names it as awaiting review once the DROP rule
 // would have fired (>= 0.8 with an entry, >= 0.5 without).
 TEST_F(VerdictTest, MachineIllegalCandidateIsHeldForReviewNotDropped) {
@@ -212,10 +212,10 @@ TEST_F(VerdictTest, MachineIllegalCandidateIsHeldForReviewNotDropped) {
   }
   ItemVerdict mid = Eval("home", {M("illegal.rumors", 0.5f)});
   EXPECT_FALSE(mid.dropped);
-  EXPECT_FALSE(mid.key_slot_allowed);  // 0.5 >= 0.3.
+  EXPECT_FALSE(mid.key_slot_allowed);  // 0.5 >= 0.25.
   EXPECT_FLOAT_EQ(mid.score_factor, 1.0f);  // 0.5 < 0.8.
   EXPECT_EQ(mid.awaiting_review, "");        // The DROP rule holds it to 0.8.
-  ItemVerdict low = Eval("home", {M("illegal.rumors", 0.29f)});
+  ItemVerdict low = Eval("home", {M("illegal.rumors", 0.24f)});
   EXPECT_TRUE(low.key_slot_allowed);
   EXPECT_FLOAT_EQ(low.score_factor, 1.0f);
   // No entry for illegal.terrorism_extremism: the rules' 0.5 throughout.
@@ -252,9 +252,12 @@ TEST_F(VerdictTest, MinorsRulesDropOnMachineLabelsAtTheElsewhereThreshold) {
   EXPECT_FALSE(below.key_slot_allowed);
   EXPECT_FLOAT_EQ(below.score_factor, 1.0f);
   EXPECT_TRUE(Eval("feed", {M("bad.vulgar", 0.8f)}, Audience::kMinors).dropped);
-  ItemVerdict vulgar = Eval("feed", {M("bad.vulgar", 0.5f)}, Audience::kMinors);
+  // bad.vulgar: key-slot 0.55, elsewhere 0.75.
+  ItemVerdict vulgar = Eval("feed", {M("bad.vulgar", 0.6f)}, Audience::kMinors);
   EXPECT_FALSE(vulgar.dropped);
   EXPECT_FALSE(vulgar.key_slot_allowed);
+  EXPECT_TRUE(Eval("feed", {M("bad.vulgar", 0.75f)}, Audience::kMinors).dropped);
+  EXPECT_TRUE(Eval("feed", {M("bad.vulgar", 0.5f)}, Audience::kMinors).key_slot_allowed);
   // No entry for bad.gore_horror: the minors' rule threshold 0.3.
   EXPECT_TRUE(
       Eval("feed", {M("bad.gore_horror", 0.3f)}, Audience::kMinors).dropped);

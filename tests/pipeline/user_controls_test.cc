@@ -766,7 +766,7 @@ TEST_F(UserControlsTest, AboutThisFeedStatesWeightsPolicyAndOptions) {
                             "(an automated labeler's label alone: kept for a "
                             "person's review)\n"));
   EXPECT_THAT(on, HasSubstr("  - illegal.rumors: kept out of prominent (key) "
-                            "slots from 0.30, every other rule from 0.80\n"));
+                            "slots from 0.25, every other rule from 0.80\n"));
   EXPECT_THAT(on, HasSubstr("Personalized recommendation is on"));
   ASSERT_OK(controls_->SetPersonalization(kLight, false));
   ASSERT_OK_AND_ASSIGN(std::string off, controls_->AboutThisFeed(kLight));

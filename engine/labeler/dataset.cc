@@ -7,6 +7,10 @@
 #include <random>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -170,6 +174,72 @@ absl::Status ReadTsv(const LabelerConfig& config, const std::string& path,
 }
 
 }  // namespace
+
+bool TakenForExtraTrain(const std::string& text, double take_fraction, uint64_t seed) {
+  if (take_fraction >= 1.0) return true;
+  // SplitMix64 of (FNV-1a of the trimmed text) ^ seed: stable across runs.
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : absl::StripAsciiWhitespace(text)) {
+    h = (h ^ c) * 1099511628211ULL;
+  }
+  uint64_t z = h ^ (seed * 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) / static_cast<double>(1ULL << 53) < take_fraction;
+}
+
+absl::StatusOr<std::vector<LabeledText>> ReadExtraTrainRows(
+    const LabelerConfig& config, const feedgov::v1::ExtraTrainRows& extra,
+    const std::string& data_root) {
+  const std::string& file = extra.file();
+  const bool txt = absl::EndsWith(file, ".txt");
+  const bool json = absl::EndsWith(file, ".json") || absl::EndsWith(file, ".jsonl");
+  if ((!txt && !json) || file.find('/') != std::string::npos || extra.data_dir().empty() ||
+      extra.data_dir().find("..") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "labeler ", config.name(), ": extra_train file '", extra.data_dir(), "/", file,
+        "': want a .txt, .json or .jsonl file name inside a data folder"));
+  }
+  FEEDGOV_ASSIGN_OR_RETURN(int label, ClassIndex(config, extra.as_class(),
+                                                 absl::StrCat("labeler ", config.name(),
+                                                              ": extra_train")));
+  const double take = extra.take_fraction() > 0 ? extra.take_fraction() : 1.0;
+  const std::string path = (std::filesystem::path(data_root) / extra.data_dir() / file).string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::vector<LabeledText> out;
+  absl::flat_hash_set<std::string> seen;
+  std::string line;
+  int64_t n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    const std::string where = absl::StrCat(file, ":", n);
+    if (line.size() > kMaxLineBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": line over 1 MiB"));
+    }
+    std::string text;
+    if (txt) {
+      text = std::string(absl::StripAsciiWhitespace(line));
+    } else {
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      google::protobuf::Struct obj;
+      if (!google::protobuf::util::JsonStringToMessage(line, &obj).ok() ||
+          !obj.fields().contains("sentence") ||
+          obj.fields().at("sentence").kind_case() != google::protobuf::Value::kStringValue) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ": want a JSON object with a string field 'sentence'"));
+      }
+      text = std::string(absl::StripAsciiWhitespace(obj.fields().at("sentence").string_value()));
+    }
+    if (text.empty() || !seen.insert(text).second) continue;
+    if (!TakenForExtraTrain(text, take, config.seed())) continue;
+    if (extra.max_rows() > 0 && static_cast<int64_t>(out.size()) >= extra.max_rows()) break;
+    if (static_cast<int64_t>(out.size()) >= kMaxLabeledRows) return TooMany(where);
+    out.push_back({std::move(text), label, where});
+  }
+  return out;
+}
 
 std::vector<std::string> FormatClasses(LabelerDataFormat format) {
   switch (format) {

@@ -57,6 +57,21 @@ absl::StatusOr<std::vector<LabeledText>> ReadLabeledFolder(
 absl::StatusOr<DataParts> LoadParts(const feedgov::v1::LabelerConfig& config,
                                     const std::string& dir);
 
+// True when `text` is among the `take_fraction` share of texts an
+// ExtraTrainRows entry takes (a seeded hash of the trimmed text), so a
+// caller can pick the complement to measure on texts never trained on.
+bool TakenForExtraTrain(const std::string& text, double take_fraction, uint64_t seed);
+
+// The rows of `extra` (relative to `data_root`) as class `as_class` of
+// `config`: distinct trimmed texts, TakenForExtraTrain(config.seed()),
+// at most max_rows, in file order.
+// Errors: NOT_FOUND (file), INVALID_ARGUMENT "file:line: ..." (a JSON line
+// without a string `sentence`, a line over 1 MiB, an unknown as_class, a
+// file name that is not .txt/.json/.jsonl or leaves the folder).
+absl::StatusOr<std::vector<LabeledText>> ReadExtraTrainRows(
+    const feedgov::v1::LabelerConfig& config, const feedgov::v1::ExtraTrainRows& extra,
+    const std::string& data_root);
+
 // Splits `rows` as LoadParts does for unsplit formats (exposed for tests).
 DataParts SplitRows(std::vector<LabeledText> rows, int num_classes,
                     double train_fraction, double calibrate_fraction,

@@ -99,6 +99,17 @@ absl::Status ValidateConfig(const LabelerConfig& c, const std::string& where,
                                 Or(c.train_fraction(), 0.7f) + Or(c.calibrate_fraction(), 0.15f), 0, 0.95));
   FEEDGOV_RETURN_IF_ERROR(Range(where, "emit_threshold", Or(c.emit_threshold(), 0.05f), 0, 1));
   FEEDGOV_RETURN_IF_ERROR(Range(where, "oversample", Or(c.oversample(), 1), 1, 20));
+  for (const auto& e : c.extra_train()) {
+    if (have.count(e.as_class()) == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": extra_train as_class '", e.as_class(), "' is not a class of the labeler"));
+    }
+    FEEDGOV_RETURN_IF_ERROR(Range(where, "extra_train.take_fraction", Or(e.take_fraction(), 1.0f), 1e-6, 1));
+    FEEDGOV_RETURN_IF_ERROR(Range(where, "extra_train.max_rows", e.max_rows(), 0, 1000000));
+    if (e.data_dir().empty() || e.file().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": extra_train needs data_dir and file"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -119,8 +130,8 @@ absl::Status WriteTrainingFile(const LabelerConfig& c, const std::vector<Labeled
   for (const auto& r : rows) {
     const std::string tokens = LabelerTokens(r.text, c.language());
     const std::string line = absl::StrCat("__label__", c.class_(r.label).name(), " ", tokens);
-    // Classes with under a quarter of the largest class's rows are repeated.
-    const int times = per_class[r.label] * 4 < largest ? over : 1;
+    // Classes with under half the largest class's rows are repeated.
+    const int times = per_class[r.label] * 2 < largest ? over : 1;
     for (int k = 0; k < times; ++k) lines.push_back(line);
   }
   std::mt19937_64 rng(c.seed() ^ 0x5eedULL);
@@ -236,6 +247,11 @@ absl::StatusOr<std::string> LabelerCacheKey(const LabelerConfig& config,
         data_dir, ": none of ", absl::StrJoin(FormatFiles(config.format()), ", "),
         " (labeler ", config.name(), ")"));
   }
+  for (const auto& e : config.extra_train()) {
+    const std::string path = (fs::path(data_dir).parent_path() / e.data_dir() / e.file()).string();
+    FEEDGOV_ASSIGN_OR_RETURN(std::string h, Sha256FileHex(path));
+    absl::StrAppend(&material, e.data_dir(), "/", e.file(), " ", h, "\n");
+  }
   return Sha256Hex(material);
 }
 
@@ -278,6 +294,15 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
       }
     }
   }
+  int64_t extra_rows = 0;
+  for (const auto& e : config.extra_train()) {
+    FEEDGOV_ASSIGN_OR_RETURN(std::vector<LabeledText> rows,
+                             ReadExtraTrainRows(config, e, options.data_root));
+    Say(options, absl::StrFormat("%s: %d extra train rows from %s/%s as '%s'", config.name(),
+                                 rows.size(), e.data_dir(), e.file(), e.as_class()));
+    extra_rows += static_cast<int64_t>(rows.size());
+    for (auto& r : rows) parts.train.push_back(std::move(r));
+  }
   Say(options, absl::StrFormat("%s: %d train, %d calibrate, %d validate rows", config.name(),
                                parts.train.size(), parts.calibrate.size(), parts.validate.size()));
   const fs::path tmp = base / absl::StrCat(".tmp-", version, "-", getpid());
@@ -313,17 +338,21 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
   args.verbose = 0;
   auto model = std::make_shared<fasttext::FastText>();
   int last_reported = -1;
+  const absl::Time t0 = absl::Now();
   try {
-    model->train(args, [&](float progress, float loss, double, double, int64_t) {
-      const int pct = static_cast<int>(progress * 100);
-      if (pct / 20 != last_reported / 20) {
-        last_reported = pct;
-        Say(options, absl::StrFormat("%s: training %d%% (loss %.4f)", config.name(), pct, loss));
+    model->train(args, [&](float progress, float, double, double, int64_t) {
+      const int quarter = static_cast<int>(progress * 4);
+      if (quarter > last_reported && quarter < 4) {
+        last_reported = quarter;
+        Say(options, absl::StrFormat("%s: training, %d%% of %d epochs", config.name(),
+                                     quarter * 25, args.epoch));
       }
     });
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat("labeler ", config.name(), ": fastText: ", e.what()));
   }
+  Say(options, absl::StrFormat("%s: trained in %.1f s", config.name(),
+                               absl::ToDoubleSeconds(absl::Now() - t0)));
 
   // Calibrate on the calibrate part only.
   feedgov::v1::LabelerManifest m;
@@ -336,6 +365,7 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
   *m.mutable_class_() = config.class_();
   m.set_emit_threshold(Or(config.emit_threshold(), 0.05f));
   m.set_train_rows(static_cast<int64_t>(parts.train.size()));
+  m.set_extra_train_rows(extra_rows);
   m.set_calibrate_rows(static_cast<int64_t>(parts.calibrate.size()));
   m.set_validate_rows(static_cast<int64_t>(parts.validate.size()));
   *m.mutable_config() = config;

@@ -109,8 +109,9 @@ std::vector<Label> MapLabels(const LabelMap& map,
   }
   std::vector<Label> out;
   out.reserve(best.size());
+  const std::string origin = absl::StrCat("label_map:", map.id);
   for (const auto& [name, conf] : best) {
-    out.push_back(Label{name, conf, LabelSource::kMapping, time});
+    out.push_back(Label{name, conf, LabelSource::kMapping, time, origin});
   }
   return out;
 }

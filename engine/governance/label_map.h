@@ -43,7 +43,8 @@ absl::StatusOr<LabelMap> ParseLabelMap(const std::string& path,
 
 // Labels implied by an item's genres (any case, e.g. "Horror") and
 // normalized tags. One label per name, with the highest confidence of the
-// entries that produced it; source kMapping, time `time`; sorted by name.
+// entries that produced it; source kMapping, origin "label_map:<map.id>",
+// time `time`; sorted by name.
 std::vector<Label> MapLabels(const LabelMap& map,
                              absl::Span<const std::string> genres,
                              absl::Span<const std::string> normalized_tags,

@@ -83,6 +83,7 @@ class MovieLensLabelMap : public ::testing::Test {
     std::map<std::string, float> out;
     for (const Label& l : MapLabels(*map_, m.genres, tags, 1234)) {
       EXPECT_EQ(l.source, LabelSource::kMapping);
+      EXPECT_EQ(l.origin, "label_map:movielens");  // The map's id.
       EXPECT_EQ(l.time, 1234);
       out[l.name] = l.confidence;
     }

@@ -312,6 +312,7 @@ TEST_F(CliTest, RankJsonHasTwentyCompleteItems) {
         EXPECT_TRUE(l.obj.contains(field)) << i << " " << field;
       }
       EXPECT_EQ(l.obj.at("source").str, "MAPPING") << i;
+      EXPECT_EQ(l.obj.at("origin").str, "label_map:movielens") << i;
       EXPECT_FALSE(l.obj.contains("raw_score")) << i;
       ++labels_seen;
     }
@@ -360,13 +361,13 @@ TEST_F(CliTest, UserWhyListsTheItemsLabelsWithTheirProvenance) {
   ASSERT_EQ(why.code, 0) << why;
   EXPECT_THAT(why.out, HasSubstr("  labels:\n    label"));
   EXPECT_THAT(why.out, HasSubstr("confidence  source"));
-  // The label's line: name, confidence to 2 places, source, no origin and
-  // no raw score (a label-map label stored without provenance).
+  // The label's line: name, confidence to 2 places, source, origin and no
+  // raw score (a label-map label).
   EXPECT_THAT(why.out,
               ::testing::ContainsRegex(absl::StrCat(
                   "\n    ", label.obj.at("name").str, " +",
                   absl::StrFormat("%.2f", label.obj.at("confidence").num),
-                  " +MAPPING +- +-\n")))
+                  " +MAPPING +label_map:movielens +-\n")))
       << why;
   EXPECT_THAT(why.out, ::testing::Not(HasSubstr("awaiting review")));
 }

@@ -53,7 +53,11 @@ absl::StatusOr<Label> LabelFromProto(const v1::ItemLabel& p) {
         absl::StrCat("label '", p.name(), "': ", source.status().message(),
                      "; want MODEL, REVIEWER or MAPPING"));
   }
-  Label label{p.name(), p.confidence(), *source, p.time_unix_s()};
+  Label label;
+  label.name = p.name();
+  label.confidence = p.confidence();
+  label.source = *source;
+  label.time = p.time_unix_s();
   label.origin = p.origin();
   if (*source == LabelSource::kModel && p.raw_score() != 0.0f) {
     label.score = p.raw_score();

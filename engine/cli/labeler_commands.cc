@@ -1,4 +1,5 @@
 // `feedgov labeler train|list|eval` and `feedgov label` (docs/labelers.md).
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "engine/cli/commands.h"
 #include "engine/common/file_util.h"
 #include "engine/common/json.h"
+#include "engine/common/sha256.h"
 #include "engine/common/utf8.h"
 #include "engine/governance/taxonomy.h"
 #include "engine/labeler/dataset.h"
@@ -23,7 +25,15 @@ namespace {
 
 std::string DefaultModels() {
   const char* env = std::getenv("FEEDGOV_LABELER_DIR");
-  return env != nullptr && *env != '\0' ? env : "out/labelers";
+  return env != nullptr && *env != '\0' ? env : DefaultPath("out/labelers");
+}
+
+// "none" for a threshold no value reaches (NaN).
+std::string Threshold(double v) {
+  return std::isnan(v) ? std::string("none") : absl::StrFormat("%.3f", v);
+}
+std::string Rate(double v) {
+  return std::isnan(v) ? std::string("-") : absl::StrFormat("%.4f", v);
 }
 std::string DefaultDataRoot() {
   const char* env = std::getenv("FEEDGOV_DATA_DIR");
@@ -59,8 +69,9 @@ std::string Known(const feedgov::v1::LabelerConfigs& c) {
   return absl::StrJoin(n, ", ");
 }
 
-std::string LabelsJson(const LabelingResult& r) {
-  std::string out = absl::StrCat("{\"language\": ", JsonString(r.language.code),
+std::string LabelsJson(const LabelingResult& r, int64_t line) {
+  std::string out = absl::StrCat("{", line > 0 ? absl::StrCat("\"line\": ", line, ", ") : "",
+                                 "\"language\": ", JsonString(r.language.code),
                                  ", \"detected\": ", JsonString(r.language.detected),
                                  ", \"labels\": [");
   for (size_t i = 0; i < r.labels.size(); ++i) {
@@ -102,10 +113,10 @@ void PrintEvalText(const feedgov::v1::EvalResult& r) {
   for (const auto& c : r.class_()) {
     if (c.label().empty()) continue;
     std::cout << absl::StrFormat(
-        "%s: key-slot (high-recall) threshold %.3f -> recall %.4f; elsewhere (high-precision) "
-        "threshold %.3f -> precision %.4f\n",
-        c.label(), c.high_recall_threshold(), c.recall_at_high_recall(),
-        c.high_precision_threshold(), c.precision_at_high_precision());
+        "%s: key-slot (high-recall) threshold %s -> recall %s; elsewhere (high-precision) "
+        "threshold %s -> precision %s\n",
+        c.label(), Threshold(c.high_recall_threshold()), Rate(c.recall_at_high_recall()),
+        Threshold(c.high_precision_threshold()), Rate(c.precision_at_high_precision()));
   }
 }
 
@@ -169,11 +180,11 @@ int RunLabelerList(const Args& args) {
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("models"));
   if (!set.ok()) return Fail("labeler list", set.status());
-  std::cout << absl::StrFormat("%-16s %-12s %-4s %-52s %-28s %s\n", "name", "version", "lang",
+  std::cout << absl::StrFormat("%-18s %-12s %-4s %-36s %-44s %s\n", "name", "version", "lang",
                                "labels", "trained from", "validate accuracy / macro-F1 / ECE");
   for (const auto& l : (*set)->labelers()) {
     const auto& v = l->manifest().validation();
-    std::cout << absl::StrFormat("%-16s %-12s %-4s %-52s %-28s %.4f / %.4f / %.4f (n=%d)\n",
+    std::cout << absl::StrFormat("%-18s %-12s %-4s %-36s %-44s %.4f / %.4f / %.4f (n=%d)\n",
                                  l->name(), l->version(), l->language(),
                                  absl::StrJoin(l->LabelNames(), ","),
                                  absl::StrCat("../shared/data/", l->manifest().data_dir()),
@@ -205,8 +216,30 @@ int RunLabelerEval(const Args& args) {
       LabelerSet::Load(f.Get("models"), {f.Get("labeler")});
   if (!set.ok()) return Fail("labeler eval", set.status());
   const TextLabeler& l = *(*set)->labelers().front();
-  absl::StatusOr<std::vector<LabeledText>> rows =
-      ReadLabeledFolder(l.manifest().config(), f.Get("data"));
+  // The folder it was trained from? Then only its validate part is fair.
+  bool own_folder = false;
+  for (const std::string& file : FormatFiles(l.manifest().config().format())) {
+    const std::string path = (std::filesystem::path(f.Get("data")) / file).string();
+    if (!std::filesystem::exists(path)) continue;
+    absl::StatusOr<std::string> h = Sha256FileHex(path);
+    if (!h.ok()) return Fail("labeler eval", h.status());
+    for (const std::string& trained : l.manifest().data_file()) {
+      own_folder = own_folder || trained == absl::StrCat(file, " ", *h);
+    }
+  }
+  absl::StatusOr<std::vector<LabeledText>> rows;
+  std::string part = f.Get("data");
+  if (own_folder) {
+    std::cerr << "labeler eval: " << f.Get("data") << " holds the data " << l.name()
+              << " was trained from; scoring its validate part only (the train and "
+                 "calibrate parts would flatter it)\n";
+    absl::StatusOr<DataParts> parts = LoadParts(l.manifest().config(), f.Get("data"));
+    if (!parts.ok()) return Fail("labeler eval", parts.status());
+    rows = std::move(parts->validate);
+    part = absl::StrCat(f.Get("data"), " (validate part)");
+  } else {
+    rows = ReadLabeledFolder(l.manifest().config(), f.Get("data"));
+  }
   if (!rows.ok()) return Fail("labeler eval", rows.status());
   Predictions p;
   for (const auto& r : *rows) {
@@ -216,14 +249,14 @@ int RunLabelerEval(const Args& args) {
     p.prob.push_back(std::move(q));
   }
   const feedgov::v1::EvalResult r =
-      Evaluate(f.Get("data"), l.manifest().class_(), p, &l.manifest().validation());
+      Evaluate(part, l.manifest().class_(), p, &l.manifest().validation());
   if (f.Get("format") == "json") {
     std::string json = EvalResultJson(r);
     json.insert(1, absl::StrCat("\"labeler\": ", JsonString(l.name()), ", \"version\": ",
                                 JsonString(l.version()), ", "));
     std::cout << json << "\n";
   } else {
-    std::cout << l.name() << " " << l.version() << " on " << f.Get("data") << "\n";
+    std::cout << l.name() << " " << l.version() << " on " << part << "\n";
     PrintEvalText(r);
   }
   return 0;
@@ -235,16 +268,25 @@ int RunLabel(const Args& args) {
       "Label texts with the built-in labelers: --text \"...\" or --input FILE (one text "
       "per line). Prints JSON Lines: language, labels (probability, raw score, origin "
       "labeler@version), every labeler's probability, the labelers that read it.",
-      "feedgov label (--text TEXT | --input FILE) [--models DIR] [--language en|zh]",
+      "feedgov label (--text TEXT | --input FILE) [--models DIR] [--language en|zh] "
+      "[--format json|text]",
       {{"text", "One text", ""},
        {"input", "File with one text per line ('-' = stdin)", ""},
        {"language", "Force the route (en, zh); default: detect", ""},
+       {"format", "json (JSON Lines; with --input each line has its input line number) or "
+                  "text (one line per text: language, then label=probability from 0.5)",
+        "json"},
        kModelsFlag}};
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   if (f.Has("text") == f.Has("input")) {
     std::cerr << "feedgov label: give exactly one of --text and --input\n";
+    return 2;
+  }
+  const std::string format = f.Get("format");
+  if (format != "json" && format != "text") {
+    std::cerr << "feedgov label: --format: '" << format << "'; expected json or text\n";
     return 2;
   }
   const std::string lang = f.Get("language");
@@ -255,8 +297,22 @@ int RunLabel(const Args& args) {
   absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("models"));
   if (!set.ok()) return Fail("label", set.status());
   const UnixSeconds now = absl::ToUnixSeconds(absl::Now());
+  auto print = [&](const std::string& text, int64_t line) {
+    const LabelingResult r = (*set)->LabelText(text, now, lang);
+    if (format == "json") {
+      std::cout << LabelsJson(r, line) << "\n";
+      return;
+    }
+    std::string labels;
+    for (const Label& l : r.labels) {
+      if (l.confidence >= 0.5f) absl::StrAppend(&labels, " ", l.name, "=", absl::StrFormat("%.2f", l.confidence));
+    }
+    std::cout << absl::StrFormat("%-3s %-32s %s\n", r.language.code.empty() ? "-" : r.language.code,
+                                 labels.empty() ? " (no label >= 0.5)" : labels,
+                                 text.size() > 60 ? absl::StrCat(Utf8Prefix(text, 57), "...") : text);
+  };
   if (f.Has("text")) {
-    std::cout << LabelsJson((*set)->LabelText(f.Get("text"), now, lang)) << "\n";
+    print(f.Get("text"), 0);
     return 0;
   }
   std::ifstream file;
@@ -273,7 +329,7 @@ int RunLabel(const Args& args) {
   while (std::getline(*in, line)) {
     ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::cout << LabelsJson((*set)->LabelText(line, now, lang)) << "\n";
+    print(line, n);
   }
   return 0;
 }

@@ -100,6 +100,24 @@ int main(int argc, char** argv) {
       return c.run(Args(args.begin() + words, args.end()));
     }
   }
+  // A group word alone ("feedgov labeler", "feedgov client --help"): its
+  // commands.
+  bool group = false;
+  for (const Command& c : kCommands) {
+    const std::string name = c.name;
+    if (name.rfind(args[0] + " ", 0) == 0) {
+      if (!group) std::cout << "feedgov " << args[0] << " commands:\n";
+      group = true;
+      std::cout << absl::StrFormat("  %-24s %s\n", c.name, c.summary);
+    }
+  }
+  if (group) {
+    const bool help = args.size() > 1 && (args[1] == "--help" || args[1] == "-h");
+    if (!help && args.size() > 1) {
+      std::cerr << "feedgov: unknown command '" << args[0] << " " << args[1] << "'\n";
+    }
+    return help || args.size() == 1 ? (help ? 0 : 2) : 2;
+  }
   std::cerr << "feedgov: unknown command '" << args[0] << "'\n\n";
   PrintUsage(std::cerr);
   return 2;

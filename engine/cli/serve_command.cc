@@ -34,6 +34,7 @@ int RunServe(const Args& args) {
       "[--policy FILE] [--policy-dir DIR] [--taxonomy FILE] [--label-map FILE] "
       "[--listen 127.0.0.1:8443] [--threads N] [--max-queued-calls N] "
       "[--idle-threads N] [--grace-seconds S] [--tls-cert F --tls-key F] "
+      "[--labelers MODELS_DIR] "
       "[--allow-insecure-remote]",
       {{"snapshot", "Snapshot directory written by `feedgov ingest`", "", true},
        {"state-dir", "State directory (SQLite: interventions, audit, users' "
@@ -69,6 +70,15 @@ int RunServe(const Args& args) {
   ParsedFlags f;
   int code;
   if (!ParseOrExit(spec, args, &f, &code)) return code;
+  // The labelers first: a bad --labelers fails before anything is opened.
+  std::shared_ptr<const LabelerSet> labelers;
+  if (f.Has("labelers")) {
+    absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("labelers"));
+    if (!set.ok()) return Fail("serve", set.status());
+    labelers = *std::move(set);
+    std::cout << "labelers: " << labelers->labelers().size() << " from " << f.Get("labelers")
+              << std::endl;
+  }
   auto threads = f.Int32("threads");
   if (!threads.ok()) return Fail("serve", threads.status());
   auto queued = f.Int32("max-queued-calls");
@@ -132,13 +142,7 @@ int RunServe(const Args& args) {
   deps.policy_dir = f.Get("policy-dir");
   deps.label_map_path = f.Get("label-map");
   deps.log = &std::cerr;
-  if (f.Has("labelers")) {
-    absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("labelers"));
-    if (!set.ok()) return Fail("serve", set.status());
-    deps.labelers = *std::move(set);
-    std::cout << "labelers: " << deps.labelers->labelers().size() << " from "
-              << f.Get("labelers") << std::endl;
-  }
+  deps.labelers = labelers;
   auto server = service::FeedgovServer::Start(so, deps);
   if (!server.ok()) return Fail("serve", server.status());
   std::unique_ptr<service::BackgroundRelabeler> relabeler;

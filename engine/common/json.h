@@ -14,8 +14,8 @@
 
 namespace feedgov {
 
-// `s` as a JSON string literal with the escapes RFC 8259 requires: \" \\
-// \n \r \t, other bytes below 0x20 as \u00XX (lower-case hex); every other
+// `s` as a JSON string literal with the escapes RFC 8259 requires (\" and
+// \\ and \n \r \t), other bytes below 0x20 as \u00XX (lower-case hex); every other
 // byte unchanged (`s` should be valid UTF-8). The output is stable: audit
 // hashes depend on it.
 std::string JsonString(absl::string_view s);

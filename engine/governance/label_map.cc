@@ -111,7 +111,13 @@ std::vector<Label> MapLabels(const LabelMap& map,
   out.reserve(best.size());
   const std::string origin = absl::StrCat("label_map:", map.id);
   for (const auto& [name, conf] : best) {
-    out.push_back(Label{name, conf, LabelSource::kMapping, time, origin});
+    Label l;
+    l.name = name;
+    l.confidence = conf;
+    l.source = LabelSource::kMapping;
+    l.time = time;
+    l.origin = origin;
+    out.push_back(std::move(l));
   }
   return out;
 }

@@ -63,9 +63,9 @@ TEST_F(SlatePlanTest, PoolsAreAskedOnlyWhenTheCandidatesCannotFillTheKeySlots) {
   const auto view =
       GovernanceView::Build(*pack_, home, Audience::kGeneral, 30, [&](Row r) {
         static const std::vector<Label> pos = {
-            Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}};
+            Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0, "", -1.0f}};
         static const std::vector<Label> bad = {
-            Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}};
+            Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0, "", -1.0f}};
         static const std::vector<Label> none;
         return absl::Span<const Label>(r < 10 ? pos : r >= 20 ? bad : none);
       });
@@ -112,9 +112,9 @@ TEST_F(SlatePlanTest, ReadableHeadIsTheShortestPrefixHoldingTheNeed) {
     const auto view = GovernanceView::Build(
         *pack_, S("home"), Audience::kGeneral, n, [&](Row r) {
           static const std::vector<Label> pos = {
-              Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}};
+              Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0, "", -1.0f}};
           static const std::vector<Label> bad = {
-              Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}};
+              Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0, "", -1.0f}};
           static const std::vector<Label> none;
           return absl::Span<const Label>(r % 3 == 0   ? pos
                                          : r % 3 == 1 ? bad

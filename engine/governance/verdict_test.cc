@@ -39,15 +39,15 @@ class VerdictTest : public ::testing::Test {
   // Mapping labels by default: held to the rules' own thresholds.
   static Label L(const std::string& name, float conf,
                  LabelSource src = LabelSource::kMapping) {
-    return Label{name, conf, src, 0};
+    return Label{name, conf, src, 0, "", -1.0f};
   }
   // A machine label (source MODEL).
   static Label M(const std::string& name, float conf) {
-    return Label{name, conf, LabelSource::kModel, 0};
+    return Label{name, conf, LabelSource::kModel, 0, "", -1.0f};
   }
   // A person's label (source REVIEWER).
   static Label R(const std::string& name, float conf) {
-    return Label{name, conf, LabelSource::kReviewer, 0};
+    return Label{name, conf, LabelSource::kReviewer, 0, "", -1.0f};
   }
   std::shared_ptr<const PolicyPack> pack_;
 };
@@ -339,7 +339,7 @@ TEST(MachineLabelEntries, FirstMatchingEntryDecides) {
     return EvaluateItem(*pack, home, Audience::kGeneral, {l});
   };
   auto m = [](const char* name, float c) {
-    return Label{name, c, LabelSource::kModel, 0};
+    return Label{name, c, LabelSource::kModel, 0, "", -1.0f};
   };
   EXPECT_EQ(pack->MachineLabelFor("bad.vulgar"), &pack->machine_labels[0]);
   EXPECT_EQ(pack->MachineLabelFor("bad.clickbait"), &pack->machine_labels[1]);
@@ -355,7 +355,7 @@ TEST(MachineLabelEntries, FirstMatchingEntryDecides) {
   EXPECT_FLOAT_EQ(strong.score_factor, 1.2f);
   EXPECT_EQ(strong.reasons, uint32_t{kPositiveBoost});
   ItemVerdict mapped = eval(Label{"positive.core_values", 0.6f,
-                                  LabelSource::kMapping, 0});
+                                  LabelSource::kMapping, 0, "", -1.0f});
   EXPECT_TRUE(mapped.positive);
   EXPECT_FLOAT_EQ(mapped.score_factor, 1.2f);
   ItemVerdict no_entry = eval(m("positive.party_policy", 0.6f));

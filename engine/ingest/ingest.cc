@@ -223,7 +223,7 @@ absl::Status RunIngest(const IngestOptions& o) {
     if (o.labelers != nullptr) {
       labels = LabelItem(*o.labelers, item, std::move(labels),
                          absl::ToUnixSeconds(o.clock->Now()),
-                         /*respect_caller_labels=*/false, &labeler_stats);
+                         /*respect_caller_labels=*/true, &labeler_stats);
     }
     if (labels.empty()) continue;
     ++labeled;

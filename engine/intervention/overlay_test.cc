@@ -61,8 +61,8 @@ class OverlayTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(pack_,
                          LoadPolicyPack(dir + "cn-ecology.textproto", tax));
     absl::flat_hash_map<ItemId, std::vector<Label>> labels = {
-        {103, {Label{"illegal.rumors", 0.9f, LabelSource::kReviewer, 0}}},
-        {105, {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}}}};
+        {103, {Label{"illegal.rumors", 0.9f, LabelSource::kReviewer, 0, "", -1.0f}}},
+        {105, {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0, "", -1.0f}}}};
     const Surface& home = *pack_->FindSurface("home");
     view_ =
         GovernanceView::Build(*pack_, home, Audience::kGeneral, n, [&](Row r) {

@@ -89,7 +89,7 @@ Format FormatOf(feedgov::v1::LabelerDataFormat f) {
 }
 
 std::string CsvQuote(const std::string& s) {
-  return "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\"";
+  return absl::StrCat("\"", absl::StrReplaceAll(s, {{"\"", "\"\""}}), "\"");
 }
 
 }  // namespace

@@ -29,9 +29,14 @@ std::vector<Label> LabelItem(const LabelerSet& labelers, const Item& item,
   for (const TextLabeler* l : r.labelers) {
     const std::vector<std::string> family = l->LabelNames();
     if (respect_caller_labels) {
+      // A caller's label: a person's, or an API caller's own classifier's
+      // (MODEL, origin not "labeler:"); a label map's is metadata, not a
+      // decision, and does not stop a labeler.
       const bool caller_said = std::any_of(labels.begin(), labels.end(), [&](const Label& x) {
-        return x.source != LabelSource::kModel &&
-               std::find(family.begin(), family.end(), x.name) != family.end();
+        const bool decided = x.source == LabelSource::kReviewer ||
+                             (x.source == LabelSource::kModel &&
+                              x.origin.rfind("labeler:", 0) != 0);
+        return decided && std::find(family.begin(), family.end(), x.name) != family.end();
       });
       if (caller_said) {
         ++s.skipped_family;
@@ -49,6 +54,7 @@ std::vector<Label> LabelItem(const LabelerSet& labelers, const Item& item,
     for (const TextLabeler* l : r.labelers) {
       if (x.origin == l->origin()) {
         ++s.by_label[x.name];
+        if (x.confidence >= 0.5f) ++s.by_label_half[x.name];
         any = true;
       }
     }
@@ -60,10 +66,15 @@ std::vector<Label> LabelItem(const LabelerSet& labelers, const Item& item,
 std::string StatsLine(const ItemLabelingStats& s) {
   std::vector<std::string> langs, labels;
   for (const auto& [k, v] : s.by_language) langs.push_back(absl::StrCat(k.empty() ? "none" : k, " ", v));
-  for (const auto& [k, v] : s.by_label) labels.push_back(absl::StrCat(k, " ", v));
+  for (const auto& [k, v] : s.by_label) {
+    auto half = s.by_label_half.find(k);
+    labels.push_back(absl::StrCat(k, " ", v, " (", half == s.by_label_half.end() ? 0 : half->second,
+                                  " at >= 0.5)"));
+  }
   return absl::StrCat("labelers: ", s.items, " items, ", s.with_text, " with text (",
-                      absl::StrJoin(langs, ", "), "); ", s.labeled, " labelled",
-                      labels.empty() ? "" : ": ", absl::StrJoin(labels, ", "));
+                      absl::StrJoin(langs, ", "), "); ", s.labeled,
+                      " carry a labeler label (stored from probability 0.05; the pack's "
+                      "thresholds act)", labels.empty() ? "" : ": ", absl::StrJoin(labels, ", "));
 }
 
 }  // namespace feedgov

@@ -32,14 +32,17 @@ struct ItemLabelingStats {
   std::map<std::string, int64_t> by_language;  // "en", "zh", "" (none).
   int64_t labeled = 0;           // Items that got at least one label.
   int64_t skipped_family = 0;    // Labeler runs skipped: caller's labels.
-  std::map<std::string, int64_t> by_label;     // Labels added, by name.
+  std::map<std::string, int64_t> by_label;       // Labeler labels, by name.
+  std::map<std::string, int64_t> by_label_half;  // ... with probability >= 0.5.
 };
 
 // `labels` (the item's current labels) with the output of every labeler
 // of the item's language merged in (MergeLabelerOutput). When
 // `respect_caller_labels` is true a labeler is skipped for the item when
-// `labels` already holds a label of its family from anyone but a labeler
-// (an API caller who labelled the family decides it). `stats` may be null.
+// `labels` already holds a label of its family that a caller decided: a
+// REVIEWER label, or a MODEL label whose origin is not one of our
+// labelers (the caller's own classifier). Label-map labels never stop a
+// labeler. `stats` may be null.
 std::vector<Label> LabelItem(const LabelerSet& labelers, const Item& item,
                              std::vector<Label> labels, UnixSeconds now,
                              bool respect_caller_labels, ItemLabelingStats* stats);

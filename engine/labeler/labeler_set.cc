@@ -67,11 +67,8 @@ const TextLabeler* LabelerSet::Find(absl::string_view name) const {
 LabelingResult LabelerSet::LabelText(absl::string_view text, UnixSeconds now,
                                      absl::string_view language) const {
   LabelingResult r;
-  if (language.empty()) {
-    r.language = DetectLanguage(text);
-  } else {
-    r.language = {std::string(language), std::string(language)};
-  }
+  r.language = DetectLanguage(text);  // `detected` always says what was found.
+  if (!language.empty()) r.language.code = std::string(language);
   if (r.language.code.empty()) return r;
   for (const auto& l : labelers_) {
     if (l->language() != r.language.code) continue;

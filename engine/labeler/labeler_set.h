@@ -51,7 +51,8 @@ class LabelerSet {
   static std::shared_ptr<const LabelerSet> Of(
       std::vector<std::unique_ptr<const TextLabeler>> labelers);
 
-  // Labels `text`. `language` forces the route ("en", "zh"; "" detects).
+  // Labels `text`. `language` forces the route ("en", "zh"; "" detects);
+  // result.language.detected is the detector's answer either way.
   LabelingResult LabelText(absl::string_view text, UnixSeconds now,
                            absl::string_view language = "") const;
 

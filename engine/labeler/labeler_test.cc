@@ -163,6 +163,10 @@ TEST(ThresholdTest, HandComputed) {
   EXPECT_DOUBLE_EQ(HighPrecisionThreshold(s, y, 0.99), 0.8);
   // Precision >= 0.6: at 0.4, 3/4 = 0.75; at 0.3, 3/5 = 0.6; at 0.2, 4/6.
   EXPECT_DOUBLE_EQ(HighPrecisionThreshold(s, y, 0.6), 0.2);
+  // No threshold reaches the target: NaN ("none"), never a made-up 1.0.
+  std::vector<double> inverted = {0.9, 0.1};
+  bool pos_low[] = {false, true};
+  EXPECT_TRUE(std::isnan(HighPrecisionThreshold(inverted, pos_low, 0.99)));
 }
 
 TEST(BootstrapTest, IntervalBracketsTheMeanAndIsDeterministic) {

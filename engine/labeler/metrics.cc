@@ -1,6 +1,8 @@
 #include "engine/labeler/metrics.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "engine/labeler/calibration.h"
@@ -94,7 +96,7 @@ double HighPrecisionThreshold(absl::Span<const double> score,
   std::vector<size_t> order(score.size());
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] > score[b]; });
-  double tp = 0, seen = 0, best = 1.0;
+  double tp = 0, seen = 0, best = std::numeric_limits<double>::quiet_NaN();
   for (size_t k = 0; k < order.size();) {
     size_t j = k;
     while (j < order.size() && score[order[j]] == score[order[k]]) {
@@ -166,7 +168,7 @@ feedgov::v1::EvalResult Evaluate(
       if (score[i] >= hp) (t ? at_hp.tp : at_hp.fp) += 1; else if (t) at_hp.fn += 1;
     }
     m->set_recall_at_high_recall(at_hr.Recall());
-    m->set_precision_at_high_precision(at_hp.Precision());
+    m->set_precision_at_high_precision(std::isnan(hp) ? hp : at_hp.Precision());
     f1_sum += k.F1();
     auc_sum += m->roc_auc();
     if (first_labelled < 0 && !classes[c].label().empty()) first_labelled = c;

@@ -23,7 +23,7 @@ double RocAuc(absl::Span<const double> score, absl::Span<const bool> positive);
 // The largest threshold t among the scores such that recall of
 // {score >= t} is >= `min_recall` (1 when there are no positives... see
 // .cc), and the smallest t with precision >= `min_precision` over at least
-// one example (1.0 when no threshold reaches it).
+// one example (NaN when no threshold reaches it).
 double HighRecallThreshold(absl::Span<const double> score,
                            absl::Span<const bool> positive, double min_recall);
 double HighPrecisionThreshold(absl::Span<const double> score,

@@ -366,6 +366,12 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
   m.set_emit_threshold(Or(config.emit_threshold(), 0.05f));
   m.set_train_rows(static_cast<int64_t>(parts.train.size()));
   m.set_extra_train_rows(extra_rows);
+  for (const std::string& f : FormatFiles(config.format())) {
+    const std::string path = (fs::path(data_dir) / f).string();
+    if (!fs::exists(path)) continue;
+    FEEDGOV_ASSIGN_OR_RETURN(std::string h, Sha256FileHex(path));
+    m.add_data_file(absl::StrCat(f, " ", h));
+  }
   m.set_calibrate_rows(static_cast<int64_t>(parts.calibrate.size()));
   m.set_validate_rows(static_cast<int64_t>(parts.validate.size()));
   *m.mutable_config() = config;
@@ -452,7 +458,10 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
 }
 
 std::string EvalResultJson(const feedgov::v1::EvalResult& r) {
-  auto num = [](double v) { return absl::StrFormat("%.6g", std::isfinite(v) ? v : 0.0); };
+  // NaN (no threshold reaches its target) is JSON null.
+  auto num = [](double v) {
+    return std::isfinite(v) ? absl::StrFormat("%.6g", v) : std::string("null");
+  };
   std::string out = absl::StrCat(
       "{\"part\": ", JsonString(r.part()), ", \"n\": ", r.n(), ", \"accuracy\": ", num(r.accuracy()),
       ", \"accuracy_interval\": [", num(r.accuracy_low()), ", ", num(r.accuracy_high()),

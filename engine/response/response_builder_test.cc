@@ -36,7 +36,7 @@ class ResponseBuilderTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(
         labels_,
         LabelTable::Create(
-            {{71, {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}}}}, 3));
+            {{71, {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0, "", -1.0f}}}}, 3));
     const std::string dir = testing::SourceDir() + "/policies/";
     ASSERT_OK_AND_ASSIGN(Taxonomy tax,
                          Taxonomy::Load(dir + "labels.textproto"));

@@ -29,8 +29,8 @@ class FinalScoreTest : public ::testing::Test {
                          LoadPolicyPack(dir + "cn-ecology.textproto", tax));
     // Row 0 positive (boosted, quota), row 1 bad (downranked, kept out of
     // key slots), rows 2 and 3 unlabeled.
-    labels_ = {{Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0}},
-               {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0}},
+    labels_ = {{Label{"positive.core_values", 0.9f, LabelSource::kReviewer, 0, "", -1.0f}},
+               {Label{"bad.clickbait", 0.8f, LabelSource::kModel, 0, "", -1.0f}},
                {},
                {}};
     view_ = GovernanceView::Build(

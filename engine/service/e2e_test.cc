@@ -222,9 +222,9 @@ TEST(ServiceE2eTest, LabelOriginsComeFromTheCallersToken) {
 
 TEST(FillLabelOrigins, ByKindOfSourceAndNeverOverAGivenOrigin) {
   std::vector<Label> labels = {
-      Label{"bad.vulgar", 0.0f, LabelSource::kReviewer, 0},
-      Label{"bad.clickbait", 0.9f, LabelSource::kModel, 0},
-      Label{"bad.gore_horror", 0.6f, LabelSource::kMapping, 0},
+      Label{"bad.vulgar", 0.0f, LabelSource::kReviewer, 0, "", -1.0f},
+      Label{"bad.clickbait", 0.9f, LabelSource::kModel, 0, "", -1.0f},
+      Label{"bad.gore_horror", 0.6f, LabelSource::kMapping, 0, "", -1.0f},
       Label{"illegal.rumors", 0.7f, LabelSource::kModel, 0,
             "labeler:rumor_zh@1"}};
   FillLabelOrigins("night-desk", labels);

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "engine/common/file_util.h"
 #include "engine/labeler/item_labels.h"
@@ -76,12 +78,22 @@ BackgroundRelabeler::BackgroundRelabeler(RequestGate& gate,
                                          std::string marker_path, std::ostream* log) {
   const std::string want = LabelerVersions(*labelers);
   std::ifstream in(marker_path);
+  const bool first = !in.good();
   std::stringstream have;
   have << in.rdbuf();
-  if (have.str() == want) return;
-  thread_ = std::thread([this, &gate, labelers, marker_path, want, log] {
+  if (have.str() == want) {
+    if (log != nullptr) *log << "relabel: stored items were labelled by these labeler versions; nothing to do\n";
+    return;
+  }
+  std::string why = first ? "no record of the labelers that labelled the stored items"
+                          : absl::StrCat("labeler versions changed (were: ",
+                                         absl::StrReplaceAll(have.str(), {{"\n", "; "}}), ")");
+  thread_ = std::thread([this, &gate, labelers, marker_path, want, why, log] {
     const absl::Time t0 = absl::Now();
-    if (log != nullptr) *log << "relabel: labelers changed; relabeling stored items\n";
+    if (log != nullptr) {
+      *log << "relabel: " << why << "; relabelling stored items in the background with "
+           << absl::StrReplaceAll(want, {{"\n", "; "}}) << "\n";
+    }
     result_ = RelabelAll(gate, *labelers, 512, &stop_);
     if (result_.ok() && !stop_.load()) {
       absl::Status s = WriteFileAtomic(marker_path, want);
@@ -90,7 +102,8 @@ BackgroundRelabeler::BackgroundRelabeler(RequestGate& gate,
     if (log != nullptr) {
       if (result_.ok()) {
         *log << "relabel: " << result_->items << " items read, " << result_->changed
-             << " relabelled in " << absl::FormatDuration(absl::Now() - t0) << "\n";
+             << " relabelled in "
+             << absl::StrFormat("%.2f s", absl::ToDoubleSeconds(absl::Now() - t0)) << "\n";
       } else {
         *log << "relabel: failed: " << result_.status() << "\n";
       }

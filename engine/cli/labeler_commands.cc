@@ -162,7 +162,7 @@ int RunLabelerTrain(const Args& args) {
     if (!r.ok()) return Fail("labeler train", r.status());
     const auto& v = r->manifest.validation();
     std::cout << absl::StrFormat(
-        "%-16s %s %s  validate n=%d accuracy %.4f macro-F1 %.4f ECE %.4f  %s\n", c->name(),
+        "%-18s %s %s  validate n=%d accuracy %.4f macro-F1 %.4f ECE %.4f  %s\n", c->name(),
         r->manifest.version(), r->cached ? "cached " : "trained", v.n(), v.accuracy(),
         v.macro_f1(), v.ece(), r->dir);
   }

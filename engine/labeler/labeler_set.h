@@ -42,7 +42,10 @@ class LabelerSet {
   // Loads <models_dir>/<name>/<CURRENT version> for every labeler folder
   // with a CURRENT file; only `names` when non-empty.
   // Errors: NOT_FOUND when the directory holds no trained labeler (message
-  // says to run `feedgov labeler train`), or a requested name is missing;
+  // says to run `feedgov labeler train`), a requested name is missing, or
+  // CURRENT names a version folder that does not exist; INVALID_ARGUMENT
+  // when CURRENT does not hold a version name (IsLabelerVersionName) or
+  // the manifest's name and version are not its folder's and CURRENT's;
   // the errors of TextLabeler::Load.
   static absl::StatusOr<std::shared_ptr<const LabelerSet>> Load(
       const std::string& models_dir, const std::vector<std::string>& names = {});

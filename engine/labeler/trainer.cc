@@ -349,7 +349,8 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
       p->set_b(0);
       raw.add_decision_weight(1);
     }
-    std::unique_ptr<const TextLabeler> l = TextLabeler::FromModel(model, raw);
+    FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> l,
+                             TextLabeler::FromModel(model, raw));
     std::vector<std::vector<double>> cal_raw;
     for (const auto& r : parts.calibrate) {
       cal_raw.push_back(l->RawProbabilities(LabelerTokens(r.text, config.language())));
@@ -377,14 +378,16 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
     std::vector<int> truth;
     feedgov::v1::LabelerManifest calibrated = m;
     for (int c = 0; c < nc; ++c) calibrated.add_decision_weight(1);
-    std::unique_ptr<const TextLabeler> lc = TextLabeler::FromModel(model, calibrated);
+    FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> lc,
+                             TextLabeler::FromModel(model, calibrated));
     for (size_t i = 0; i < cal_raw.size(); ++i) {
       cal_q.push_back(lc->Calibrate(cal_raw[i]));
       truth.push_back(parts.calibrate[i].label);
     }
     for (double w : TuneDecisionWeights(cal_q, truth, nc)) m.add_decision_weight(w);
   }
-  std::unique_ptr<const TextLabeler> labeler = TextLabeler::FromModel(model, m);
+  FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> labeler,
+                           TextLabeler::FromModel(model, m));
   Say(options, absl::StrCat(config.name(), ": evaluating on the validate part"));
   const feedgov::v1::EvalResult on_cal =
       Evaluate("calibrate", config.class_(), Predict(*labeler, parts.calibrate), nullptr);

@@ -63,6 +63,16 @@ void WriteAll(const std::string& path, const std::string& bytes) {
 // ---------------------------------------------------------------------------
 // Texts fastText would read as labels.
 
+TEST(TokensTest, NoTokenIsAFastTextLabel) {
+  for (const char* lang : {"en", "zh"}) {
+    const std::string tokens =
+        LabelerTokens("Senate passes __label__spam bill __LABEL__x ok__label__", lang);
+    EXPECT_THAT(tokens, Not(HasSubstr(" __label__"))) << lang << ": " << tokens;
+    EXPECT_NE(tokens.rfind("__label__", 0), 0u) << lang;
+    EXPECT_THAT(LabelerTokens("__label__spam", lang), Not(::testing::StartsWith("__label__")));
+  }
+}
+
 class HardeningTrainTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -84,6 +94,14 @@ class HardeningTrainTest : public ::testing::Test {
   }
   std::string data_, models_;
 };
+
+TEST_F(HardeningTrainTest, TrainingRowThatLooksLikeAFastTextLabelTrains) {
+  std::ofstream(data_ + "/clickbait/non_clickbait_data.txt", std::ios::app)
+      << "Senate passes __label__spam bill\n__label__clickbait\n";
+  ASSERT_OK_AND_ASSIGN(TrainResult r, TrainLabeler(ConfigNamed("clickbait_en"), Options()));
+  ASSERT_OK_AND_ASSIGN(auto set, LabelerSet::Load(models_));
+  EXPECT_EQ(set->Find("clickbait_en")->version(), r.manifest.version());
+}
 
 // ---------------------------------------------------------------------------
 // Corrupted model files.

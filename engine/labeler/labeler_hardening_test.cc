@@ -258,5 +258,43 @@ TEST_F(HardeningTrainTest, TwoFoldersHoldingOneLabelerAreRefused) {
 // ---------------------------------------------------------------------------
 // Trainers racing on one models directory.
 
+TEST_F(HardeningTrainTest, ConcurrentTrainersOfOneVersionAllSucceed) {
+  const auto config = ConfigNamed("clickbait_en");
+  std::vector<absl::Status> results(3);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 3; ++i) {
+    threads.emplace_back([&, i] { results[i] = TrainLabeler(config, Options()).status(); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : results) EXPECT_OK(s);
+  EXPECT_OK(LabelerSet::Load(models_).status());
+  // Nothing temporary is left behind.
+  for (const auto& e : fs::directory_iterator(models_ + "/clickbait_en")) {
+    EXPECT_NE(e.path().filename().string()[0], '.') << e.path();
+  }
+}
+
+TEST_F(HardeningTrainTest, ForcedRetrainNeverHidesTheCurrentModelFromReaders) {
+  TrainClickbait();
+  TrainOptions forced = Options();
+  forced.force = true;
+  std::atomic<bool> done{false};
+  std::thread trainer([&] {
+    for (int i = 0; i < 6; ++i) EXPECT_OK(TrainLabeler(ConfigNamed("clickbait_en"), forced).status());
+    done = true;
+  });
+  int loads = 0;
+  while (!done.load()) {
+    absl::Status s = LabelerSet::Load(models_).status();
+    if (!s.ok()) {
+      ADD_FAILURE() << s << " after " << loads << " loads";
+      break;
+    }
+    ++loads;
+  }
+  trainer.join();
+  EXPECT_GT(loads, 0);
+}
+
 }  // namespace
 }  // namespace feedgov

@@ -15,8 +15,12 @@
 // kLabelerCodeVersion, the config (serialized) and the name and SHA-256 of
 // every data file. A model directory that already exists for the key is
 // reused (the cache); a different key trains a new version beside it.
-// Everything is written to a temporary directory first and renamed, so a
-// crash leaves no half-written model.
+// Everything is written to a temporary directory first (fsync'ed) and
+// renamed, so a crash leaves no half-written model; when the version
+// directory already exists (--force, or another trainer of the same
+// version finished first) the two are exchanged atomically, so a reader
+// following CURRENT never finds the version missing. Temporary directories
+// of trainers that died are removed by the next training.
 //
 // Training is single-threaded and seeded: the same data, config and code
 // give the same model bytes.

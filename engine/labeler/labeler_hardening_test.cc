@@ -255,6 +255,21 @@ TEST_F(HardeningTrainTest, TwoFoldersHoldingOneLabelerAreRefused) {
 // ---------------------------------------------------------------------------
 // Configs.
 
+TEST_F(HardeningTrainTest, ConfigWithTwoClassesOnOneLabelOrADataPathIsRefused) {
+  const std::string path = models_ + "/bad.textproto";
+  WriteAll(path, absl::StrReplaceAll(FixtureLabelerConfigs(),
+                                     {{"class { name: \"not_clickbait\" }",
+                                       "class { name: \"not_clickbait\" label: "
+                                       "\"bad.clickbait\" }"}}));
+  EXPECT_THAT(LoadLabelerConfigs(path, {}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "'clickbait' and 'not_clickbait' both map to 'bad.clickbait'"));
+  WriteAll(path, absl::StrReplaceAll(FixtureLabelerConfigs(),
+                                     {{"data_dir: \"clickbait\"", "data_dir: \"/etc\""}}));
+  EXPECT_THAT(LoadLabelerConfigs(path, {}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "data_dir"));
+}
+
 // ---------------------------------------------------------------------------
 // Trainers racing on one models directory.
 

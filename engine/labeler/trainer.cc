@@ -66,8 +66,11 @@ absl::Status ValidateConfig(const LabelerConfig& c, const std::string& where,
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": language '", c.language(), "'; expected en or zh"));
   }
-  if (c.data_dir().empty() || c.data_dir().find("..") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": data_dir is required (a folder name)"));
+  if (c.data_dir().empty() || c.data_dir().find("..") != std::string::npos ||
+      c.data_dir().find('/') != std::string::npos || c.data_dir()[0] == '.') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": data_dir '", c.data_dir(),
+        "' must be a folder name under the data root (no '/', not starting with '.')"));
   }
   const std::vector<std::string> want = FormatClasses(c.format());
   if (want.empty()) {
@@ -88,7 +91,17 @@ absl::Status ValidateConfig(const LabelerConfig& c, const std::string& where,
         where, ": classes must be exactly ", absl::StrJoin(want, ", "), " (each once)"));
   }
   bool any_label = false;
-  for (const auto& k : c.class_()) any_label = any_label || !k.label().empty();
+  for (int i = 0; i < c.class__size(); ++i) {
+    const auto& k = c.class_(i);
+    any_label = any_label || !k.label().empty();
+    for (int j = 0; j < i; ++j) {
+      if (!k.label().empty() && c.class_(j).label() == k.label()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": classes '", c.class_(j).name(), "' and '", k.name(), "' both map to '",
+            k.label(), "' (every text would carry it)"));
+      }
+    }
+  }
   if (!any_label) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": no class maps to a label"));
   }

@@ -39,7 +39,8 @@ namespace feedgov {
 // Reads and validates a LabelerConfigs file (models/labelers.textproto).
 // Errors: NOT_FOUND; INVALID_ARGUMENT "path:line: ..." for a syntax error,
 // a duplicate or malformed name, a language other than en/zh, a missing
-// data_dir or format, classes that are not exactly the format's, a label
+// data_dir or format (data_dir is a folder name: no '/', no ".."), classes
+// that are not exactly the format's, two classes mapping to one label, a label
 // name outside the taxonomy (when `taxonomy_labels` is non-empty), or a
 // parameter outside the range documented in labeler.proto.
 absl::StatusOr<feedgov::v1::LabelerConfigs> LoadLabelerConfigs(

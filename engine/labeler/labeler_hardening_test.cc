@@ -60,6 +60,51 @@ void WriteAll(const std::string& path, const std::string& bytes) {
 // ---------------------------------------------------------------------------
 // Data folders.
 
+TEST(DataFolderTest, ByteOrderMarkIsSkippedInEveryFormat) {
+  const std::string dir = testing::MakeTempDir("bom");
+  // Weibo: a BOM before the first header column.
+  WriteAll(dir + "/weibo_ced_microblogs.tsv",
+           "\xEF\xBB\xBFlabel\ttext\nrumor\t\xE7\xBD\x91\xE5\x8F\x8B\nnon-rumor\tok\n");
+  ASSERT_OK_AND_ASSIGN(std::vector<LabeledText> rows,
+                       ReadLabeledFolder(ConfigNamed("rumor_zh"), dir));
+  EXPECT_EQ(rows.size(), 2u);
+  // Clickbait: the BOM is not part of the first headline.
+  WriteAll(dir + "/clickbait_data.txt", "\xEF\xBB\xBFYou Won't Believe It\nTen Cats\n");
+  ASSERT_OK_AND_ASSIGN(rows, ReadLabeledFolder(ConfigNamed("clickbait_en"), dir));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].text, "You Won't Believe It");
+}
+
+TEST(DataFolderTest, FolderWithoutRowsIsAnErrorNamingIt) {
+  const std::string dir = testing::MakeTempDir("norows");
+  WriteAll(dir + "/labeled_data.csv", ",count,class,tweet\r\n\r\n");
+  EXPECT_THAT(ReadLabeledFolder(ConfigNamed("hate_offensive_en"), dir).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, "no labeled rows"));
+}
+
+TEST(DataFolderTest, MalformedRowsNameFileLineAndField) {
+  const std::string dir = testing::MakeTempDir("malformed");
+  const auto davidson = ConfigNamed("hate_offensive_en");
+  // A quoted newline is part of the text: the bad row is on line 4.
+  WriteAll(dir + "/labeled_data.csv",
+           ",count,class,tweet\n0,3,1,\"two\nlines\"\n1,3,x,bad\n");
+  EXPECT_THAT(ReadLabeledFolder(davidson, dir).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "labeled_data.csv:4: field 'class' is 'x'"));
+  // A text over 1 MiB.
+  WriteAll(dir + "/labeled_data.csv",
+           absl::StrCat(",count,class,tweet\n0,3,1,", std::string(2 << 20, 'a'), "\n"));
+  EXPECT_THAT(ReadLabeledFolder(davidson, dir).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "labeled_data.csv:2: field 'tweet' over 1 MiB"));
+  // NUL bytes and invalid UTF-8 are text like any other.
+  const char kRow[] = ",count,class,tweet\n0,3,1,a\0b \xFF\xC3\n";
+  WriteAll(dir + "/labeled_data.csv", std::string(kRow, sizeof(kRow) - 1));
+  ASSERT_OK_AND_ASSIGN(std::vector<LabeledText> rows, ReadLabeledFolder(davidson, dir));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].text.size(), 6u);
+}
+
 // ---------------------------------------------------------------------------
 // Texts fastText would read as labels.
 

@@ -135,6 +135,12 @@ int RunServe(const Args& args) {
   if (f.Has("labelers")) {
     absl::StatusOr<std::shared_ptr<const LabelerSet>> set = LabelerSet::Load(f.Get("labelers"));
     if (!set.ok()) return Fail("serve", set.status());
+    // A label outside the taxonomy would make every UpsertItems of the
+    // labeler's language, and the relabeling pass, fail in the writer.
+    std::vector<std::string> names;
+    for (const auto& e : (*engine)->taxonomy().entries()) names.push_back(e.name);
+    absl::Status known = CheckLabelerLabels(**set, names);
+    if (!known.ok()) return Fail("serve", known);
     deps.labelers = *std::move(set);
     std::cout << "labelers: " << deps.labelers->labelers().size() << " from "
               << f.Get("labelers") << std::endl;

@@ -297,6 +297,15 @@ TEST_F(HardeningTrainTest, TwoFoldersHoldingOneLabelerAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, "copy"));
 }
 
+TEST_F(HardeningTrainTest, LabelsOutsideTheTaxonomyAreFoundBeforeAnyItemIsLabelled) {
+  TrainClickbait();
+  ASSERT_OK_AND_ASSIGN(auto set, LabelerSet::Load(models_));
+  EXPECT_OK(CheckLabelerLabels(*set, {"bad.clickbait", "bad.vulgar"}));
+  EXPECT_THAT(CheckLabelerLabels(*set, {"bad.vulgar"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "clickbait_en emits 'bad.clickbait'"));
+}
+
 // ---------------------------------------------------------------------------
 // Configs.
 

@@ -119,4 +119,19 @@ LabelingResult LabelerSet::LabelText(absl::string_view text, UnixSeconds now,
   return r;
 }
 
+absl::Status CheckLabelerLabels(const LabelerSet& labelers,
+                                const std::vector<std::string>& taxonomy_labels) {
+  for (const auto& l : labelers.labelers()) {
+    for (const std::string& label : l->LabelNames()) {
+      if (std::find(taxonomy_labels.begin(), taxonomy_labels.end(), label) ==
+          taxonomy_labels.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "labeler ", l->name(), " emits '", label, "', which is not in the taxonomy (",
+            l->origin(), "; retrain it with `feedgov labeler train` or fix its config)"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace feedgov

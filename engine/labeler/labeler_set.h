@@ -67,6 +67,14 @@ class LabelerSet {
   std::vector<std::unique_ptr<const TextLabeler>> labelers_;
 };
 
+// OK when every label `labelers` can emit is one of `taxonomy_labels`.
+// Else INVALID_ARGUMENT naming the labeler, its version folder and the
+// label: an item carrying a label the taxonomy does not know is refused by
+// the catalog writer (and dropped by the verdict, fail closed), so ingest
+// and serve check this before they label anything.
+absl::Status CheckLabelerLabels(const LabelerSet& labelers,
+                                const std::vector<std::string>& taxonomy_labels);
+
 }  // namespace feedgov
 
 #endif  // FEEDGOV_ENGINE_LABELER_LABELER_SET_H_

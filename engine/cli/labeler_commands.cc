@@ -241,6 +241,17 @@ int RunLabelerEval(const Args& args) {
     rows = ReadLabeledFolder(l.manifest().config(), f.Get("data"));
   }
   if (!rows.ok()) return Fail("labeler eval", rows.status());
+  // A class without rows still counts in macro-F1 (as 0) and ROC-AUC (as
+  // 0.5): the numbers are then not comparable with a full split's.
+  std::vector<int64_t> support(l.manifest().class__size(), 0);
+  for (const auto& r : *rows) support[r.label]++;
+  for (int c = 0; c < l.manifest().class__size(); ++c) {
+    if (support[c] == 0) {
+      std::cerr << "feedgov labeler eval: warning: " << f.Get("data") << " has no '"
+                << l.manifest().class_(c).name()
+                << "' rows; macro-F1 counts that class as 0 and its ROC-AUC as 0.5\n";
+    }
+  }
   Predictions p;
   for (const auto& r : *rows) {
     std::vector<double> q = l.Calibrate(l.RawProbabilities(LabelerTokens(r.text, l.language())));
@@ -318,6 +329,13 @@ int RunLabel(const Args& args) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (f.Get("input") != "-") {
+    // A directory opens as a stream that reads nothing: say so instead of
+    // labelling zero texts.
+    std::error_code ec;
+    if (std::filesystem::is_directory(f.Get("input"), ec)) {
+      return Fail("label", absl::InvalidArgumentError(absl::StrCat(
+                               "--input: ", f.Get("input"), " is a directory, not a file")));
+    }
     file.open(f.Get("input"), std::ios::binary);
     if (!file) {
       return Fail("label", absl::NotFoundError(absl::StrCat("cannot open ", f.Get("input"))));
@@ -330,6 +348,10 @@ int RunLabel(const Args& args) {
     ++n;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     print(line, n);
+  }
+  if (in->bad()) {
+    return Fail("label", absl::DataLossError(absl::StrCat(
+                             "--input: read error after line ", n, " of ", f.Get("input"))));
   }
   return 0;
 }

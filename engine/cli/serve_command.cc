@@ -119,6 +119,14 @@ int RunServe(const Args& args) {
   o.state_dir = f.Get("state-dir");
   auto engine = OpenEngine(o);
   if (!engine.ok()) return Fail("serve", engine.status());
+  if (labelers != nullptr) {
+    // A label outside the taxonomy would make every UpsertItems of the
+    // labeler's language, and the relabeling pass, fail in the writer.
+    std::vector<std::string> names;
+    for (const auto& e : (*engine)->taxonomy().entries()) names.push_back(e.name);
+    absl::Status known = CheckLabelerLabels(*labelers, names);
+    if (!known.ok()) return Fail("serve", known);
+  }
   // The server owns the state directory while it runs (LOCK, see
   // engine/runtime/state_dir_lock.h): a second server, or an offline write,
   // is refused naming this one.

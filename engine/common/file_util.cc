@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -90,7 +91,10 @@ absl::Status WriteFileAtomic(const std::string& path,
   std::filesystem::path target(path);
   std::string dir = target.has_parent_path() ? target.parent_path().string()
                                              : std::string(".");
-  std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
+  // Unique per call, so that threads of one process (not only processes)
+  // can write the same path at once: the last rename wins, whole.
+  static std::atomic<uint64_t> next{0};
+  std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", next.fetch_add(1));
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return ErrnoError("create", tmp);
   const char* p = contents.data();

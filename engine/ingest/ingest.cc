@@ -171,6 +171,13 @@ absl::Status RunIngest(const IngestOptions& o) {
   FEEDGOV_ASSIGN_OR_RETURN(Taxonomy taxonomy,
                            Taxonomy::Load(PathOrDefault(
                                o.taxonomy_path, "policies/labels.textproto")));
+  if (o.labelers != nullptr) {
+    // Before any work: a labeler label the taxonomy does not know would be
+    // on every item it labels, and the verdict drops such items.
+    std::vector<std::string> names;
+    for (const auto& e : taxonomy.entries()) names.push_back(e.name);
+    FEEDGOV_RETURN_IF_ERROR(CheckLabelerLabels(*o.labelers, names));
+  }
   FEEDGOV_ASSIGN_OR_RETURN(
       LabelMap label_map,
       LoadLabelMap(PathOrDefault(o.label_map_path,

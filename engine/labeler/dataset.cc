@@ -31,6 +31,17 @@ std::string Base(const std::string& path) {
   return std::filesystem::path(path).filename().string();
 }
 
+// Skips a UTF-8 byte order mark at the start of `in` (spreadsheet exports
+// write one), so it is neither part of a header column nor of a text.
+void SkipBom(std::istream& in) {
+  char bom[3];
+  if (in.peek() != 0xEF) return;
+  in.read(bom, 3);
+  if (in.gcount() == 3 && bom[0] == '\xEF' && bom[1] == '\xBB' && bom[2] == '\xBF') return;
+  in.clear();
+  in.seekg(0);
+}
+
 absl::StatusOr<int> ClassIndex(const LabelerConfig& config, const std::string& name,
                                const std::string& where) {
   for (int i = 0; i < config.class__size(); ++i) {
@@ -50,6 +61,7 @@ absl::Status ReadLines(const LabelerConfig& config, const std::string& path,
                        const std::string& class_name, std::vector<LabeledText>* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  SkipBom(in);
   std::string line;
   int64_t n = 0;
   const std::string base = Base(path);
@@ -75,12 +87,7 @@ absl::Status ReadCsv(const LabelerConfig& config, const std::string& path,
                      std::vector<LabeledText>* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  // Skip a UTF-8 BOM.
-  if (in.peek() == 0xEF) {
-    char bom[3];
-    in.read(bom, 3);
-    if (!(bom[0] == '\xEF' && bom[1] == '\xBB' && bom[2] == '\xBF')) in.seekg(0);
-  }
+  SkipBom(in);
   const std::string base = Base(path);
   CsvReader reader(&in, base);
   std::vector<std::string> fields;
@@ -128,6 +135,7 @@ absl::Status ReadTsv(const LabelerConfig& config, const std::string& path,
                      std::vector<LabeledText>* out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  SkipBom(in);
   const std::string base = Base(path);
   std::string line;
   if (!std::getline(in, line)) return absl::InvalidArgumentError(absl::StrCat(base, ": empty file"));
@@ -139,8 +147,9 @@ absl::Status ReadTsv(const LabelerConfig& config, const std::string& path,
     if (h == "text") ti = i;
   }
   if (li < 0 || ti < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(base, ":1: header needs columns 'label' and 'text'"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        base, ":1: header needs columns 'label' and 'text'; has ",
+        absl::CHexEscape(absl::StrJoin(header, ","))));
   }
   int64_t n = 1;
   while (std::getline(in, line)) {
@@ -317,6 +326,11 @@ absl::StatusOr<std::vector<LabeledText>> ReadLabeledFolder(const LabelerConfig& 
     return absl::NotFoundError(absl::StrCat(
         dir, ": none of ", absl::StrJoin(FormatFiles(config.format()), ", "),
         " (labeler ", config.name(), "'s data format)"));
+  }
+  if (all.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        dir, ": no labeled rows in ", absl::StrJoin(FormatFiles(config.format()), ", "),
+        " (labeler ", config.name(), "'s data format; only headers or blank lines)"));
   }
   return all;
 }

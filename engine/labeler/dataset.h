@@ -39,7 +39,9 @@ std::vector<std::string> FormatFiles(feedgov::v1::LabelerDataFormat format);
 
 // Every labeled row of the format's files in `dir` (files that are absent
 // are skipped; none present is NOT_FOUND naming the directory and the
-// expected files). Class names map to indices of `config.class`.
+// expected files; files without a single row are INVALID_ARGUMENT). A
+// UTF-8 byte order mark at the start of a file is skipped. Class names map
+// to indices of `config.class`.
 // Errors: INVALID_ARGUMENT "file:line: ..." naming the field and what was
 // expected (a class value outside the format's, a missing column, a line
 // over 1 MiB, more than kMaxLabeledRows rows); NOT_FOUND as above.

@@ -36,17 +36,29 @@ namespace feedgov {
 
 // Bump when tokenization, training or calibration code changes what a
 // model would be: it is part of every model's cache key and version.
-inline constexpr char kLabelerCodeVersion[] = "labeler-code-5";
+inline constexpr char kLabelerCodeVersion[] = "labeler-code-6";
+
+// True when `version` can name a version folder: 1-64 of [A-Za-z0-9_.-],
+// not starting with '.' (so never "." or ".."); what CURRENT may hold.
+bool IsLabelerVersionName(absl::string_view version);
 
 class TextLabeler {
  public:
   // Loads `dir` (holding model.bin and labeler.textproto).
-  // Errors: NOT_FOUND (missing files), INVALID_ARGUMENT (a manifest that
-  // does not parse, or disagrees with the model's classes, naming the file).
+  // Errors: NOT_FOUND (missing files); INVALID_ARGUMENT naming the file: a
+  // manifest that does not parse ("path:line:column: ..."), a model.bin
+  // that is not a complete dense softmax fastText classifier with finite
+  // weights (checked before fastText reads it: fastText itself loops
+  // forever on a truncated file), or a manifest that disagrees with the
+  // model or with itself (name, version or language malformed; classes not
+  // exactly the model's labels; two classes on one label; Platt parameters
+  // or decision weights not finite; emit_threshold outside [0, 1]).
   static absl::StatusOr<std::unique_ptr<const TextLabeler>> Load(const std::string& dir);
 
   // From an in-memory model (the trainer, before anything is written).
-  static std::unique_ptr<const TextLabeler> FromModel(
+  // Errors: INVALID_ARGUMENT when the manifest does not fit the model (as
+  // Load).
+  static absl::StatusOr<std::unique_ptr<const TextLabeler>> FromModel(
       std::shared_ptr<const fasttext::FastText> model,
       feedgov::v1::LabelerManifest manifest);
 

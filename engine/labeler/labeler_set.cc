@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/status_macros.h"
 
@@ -35,16 +36,32 @@ absl::StatusOr<std::shared_ptr<const LabelerSet>> LabelerSet::Load(
   auto set = std::shared_ptr<LabelerSet>(new LabelerSet());
   for (const auto& n : found) {
     if (!names.empty() && std::find(names.begin(), names.end(), n) == names.end()) continue;
-    std::ifstream cur(fs::path(models_dir) / n / "CURRENT");
+    const fs::path current = fs::path(models_dir) / n / "CURRENT";
+    std::ifstream cur(current);
     std::string version;
     std::getline(cur, version);
     version = std::string(absl::StripAsciiWhitespace(version));
-    if (version.empty() || version.find('/') != std::string::npos) {
-      return absl::InvalidArgumentError(
-          absl::StrCat((fs::path(models_dir) / n / "CURRENT").string(), ": no version"));
+    if (!IsLabelerVersionName(version)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          current.string(), ": '", absl::CHexEscape(version),
+          "' is not a version folder name (1-64 of [A-Za-z0-9_.-], not starting with '.')"));
+    }
+    const fs::path dir = fs::path(models_dir) / n / version;
+    if (!fs::is_directory(dir, ec)) {
+      return absl::NotFoundError(absl::StrCat(current.string(), " names version ", version,
+                                              ", but ", dir.string(), " is not a directory"));
     }
     FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> l,
-                             TextLabeler::Load((fs::path(models_dir) / n / version).string()));
+                             TextLabeler::Load(dir.string()));
+    // The origin of every label is the manifest's name and version: they
+    // must be the folder's and CURRENT's, or labels would name a labeler
+    // that is not the one loaded (and two folders could hold one name).
+    if (l->name() != n || l->version() != version) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          (dir / "labeler.textproto").string(), ": manifest is labeler ", l->name(),
+          " version ", l->version(), ", but it sits in folder ", n, " and ",
+          current.string(), " says ", version));
+    }
     set->labelers_.push_back(std::move(l));
   }
   return std::shared_ptr<const LabelerSet>(std::move(set));
@@ -97,6 +114,21 @@ LabelingResult LabelerSet::LabelText(absl::string_view text, UnixSeconds now,
     }
   }
   return r;
+}
+
+absl::Status CheckLabelerLabels(const LabelerSet& labelers,
+                                const std::vector<std::string>& taxonomy_labels) {
+  for (const auto& l : labelers.labelers()) {
+    for (const std::string& label : l->LabelNames()) {
+      if (std::find(taxonomy_labels.begin(), taxonomy_labels.end(), label) ==
+          taxonomy_labels.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "labeler ", l->name(), " emits '", label, "', which is not in the taxonomy (",
+            l->origin(), "; retrain it with `feedgov labeler train` or fix its config)"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace feedgov

@@ -42,7 +42,10 @@ class LabelerSet {
   // Loads <models_dir>/<name>/<CURRENT version> for every labeler folder
   // with a CURRENT file; only `names` when non-empty.
   // Errors: NOT_FOUND when the directory holds no trained labeler (message
-  // says to run `feedgov labeler train`), or a requested name is missing;
+  // says to run `feedgov labeler train`), a requested name is missing, or
+  // CURRENT names a version folder that does not exist; INVALID_ARGUMENT
+  // when CURRENT does not hold a version name (IsLabelerVersionName) or
+  // the manifest's name and version are not its folder's and CURRENT's;
   // the errors of TextLabeler::Load.
   static absl::StatusOr<std::shared_ptr<const LabelerSet>> Load(
       const std::string& models_dir, const std::vector<std::string>& names = {});
@@ -64,6 +67,14 @@ class LabelerSet {
  private:
   std::vector<std::unique_ptr<const TextLabeler>> labelers_;
 };
+
+// OK when every label `labelers` can emit is one of `taxonomy_labels`.
+// Else INVALID_ARGUMENT naming the labeler, its version folder and the
+// label: an item carrying a label the taxonomy does not know is refused by
+// the catalog writer (and dropped by the verdict, fail closed), so ingest
+// and serve check this before they label anything.
+absl::Status CheckLabelerLabels(const LabelerSet& labelers,
+                                const std::vector<std::string>& taxonomy_labels);
 
 }  // namespace feedgov
 

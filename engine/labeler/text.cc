@@ -317,10 +317,27 @@ LanguageGuess DetectLanguage(absl::string_view text) {
   return {"", code};
 }
 
+namespace {
+
+// fastText reads every token that starts with "__label__" as a label, not a
+// word: in a training line it adds a label (one the config does not have
+// breaks the model), at prediction it is dropped. Such a token loses its
+// first underscore and stays a word.
+void NeutralizeLabelTokens(std::string* tokens) {
+  static constexpr char kPrefix[] = "__label__";
+  for (size_t at = tokens->find(kPrefix); at != std::string::npos;
+       at = tokens->find(kPrefix, at + 1)) {
+    if (at == 0 || (*tokens)[at - 1] == ' ') tokens->erase(at, 1);
+  }
+}
+
+}  // namespace
+
 std::string LabelerTokens(absl::string_view text, absl::string_view language) {
   text = Clip(text);
-  if (language == "zh") return ChineseTokens(text);
-  return EnglishTokens(text);
+  std::string tokens = language == "zh" ? ChineseTokens(text) : EnglishTokens(text);
+  NeutralizeLabelTokens(&tokens);
+  return tokens;
 }
 
 }  // namespace feedgov

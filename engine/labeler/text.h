@@ -40,7 +40,8 @@ LanguageGuess DetectLanguage(absl::string_view text);
 //      of other non-space characters (Latin words, numbers) are one token,
 //      lower-cased. Character n-grams come from fastText's word n-grams.
 // Other languages are tokenized as en. At most kMaxLabelerTextBytes of
-// `text` are read.
+// `text` are read. No token starts with "__label__" (fastText's label
+// prefix): such a token loses its first underscore.
 std::string LabelerTokens(absl::string_view text, absl::string_view language);
 
 }  // namespace feedgov

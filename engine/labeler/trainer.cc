@@ -1,8 +1,14 @@
 #include "engine/labeler/trainer.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,9 +16,11 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "engine/common/file_util.h"
 #include "engine/common/json.h"
@@ -58,8 +66,11 @@ absl::Status ValidateConfig(const LabelerConfig& c, const std::string& where,
     return absl::InvalidArgumentError(
         absl::StrCat(where, ": language '", c.language(), "'; expected en or zh"));
   }
-  if (c.data_dir().empty() || c.data_dir().find("..") != std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": data_dir is required (a folder name)"));
+  if (c.data_dir().empty() || c.data_dir().find("..") != std::string::npos ||
+      c.data_dir().find('/') != std::string::npos || c.data_dir()[0] == '.') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": data_dir '", c.data_dir(),
+        "' must be a folder name under the data root (no '/', not starting with '.')"));
   }
   const std::vector<std::string> want = FormatClasses(c.format());
   if (want.empty()) {
@@ -80,7 +91,17 @@ absl::Status ValidateConfig(const LabelerConfig& c, const std::string& where,
         where, ": classes must be exactly ", absl::StrJoin(want, ", "), " (each once)"));
   }
   bool any_label = false;
-  for (const auto& k : c.class_()) any_label = any_label || !k.label().empty();
+  for (int i = 0; i < c.class__size(); ++i) {
+    const auto& k = c.class_(i);
+    any_label = any_label || !k.label().empty();
+    for (int j = 0; j < i; ++j) {
+      if (!k.label().empty() && c.class_(j).label() == k.label()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": classes '", c.class_(j).name(), "' and '", k.name(), "' both map to '",
+            k.label(), "' (every text would carry it)"));
+      }
+    }
+  }
   if (!any_label) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": no class maps to a label"));
   }
@@ -205,6 +226,66 @@ std::vector<double> TuneDecisionWeights(const std::vector<std::vector<double>>& 
   return w;
 }
 
+absl::Status SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return absl::InternalError(absl::StrCat("open ", path, ": ", std::strerror(errno)));
+  const bool ok = ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!ok) return absl::InternalError(absl::StrCat("fsync ", path, ": ", std::strerror(err)));
+  return absl::OkStatus();
+}
+
+// Moves the finished version directory `tmp` to `dir`. Another trainer of
+// the same version (same cache key: same data, config and code) may have
+// published `dir` meanwhile, or --force retrains the version in use: then
+// the two are exchanged in one step (renameat2 RENAME_EXCHANGE), so a
+// reader that follows CURRENT always finds a complete model, and the old
+// one, now at `tmp`, goes with the temporary directory.
+absl::Status Publish(const fs::path& tmp, const fs::path& dir) {
+  std::error_code ec;
+  fs::rename(tmp, dir, ec);  // rename(2): onto nothing or an empty directory.
+  if (!ec) return absl::OkStatus();
+  if (ec != std::errc::directory_not_empty && ec != std::errc::file_exists) {
+    return absl::InternalError(absl::StrCat("rename to ", dir.string(), ": ", ec.message()));
+  }
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
+    return absl::OkStatus();
+  }
+  const int err = errno;
+  if (err != EINVAL && err != ENOSYS) {
+    return absl::InternalError(
+        absl::StrCat("exchange ", tmp.string(), " and ", dir.string(), ": ", std::strerror(err)));
+  }
+  // A file system without RENAME_EXCHANGE: move the old version aside and
+  // this one in (readers may miss the model between the two renames).
+  const fs::path old = fs::path(tmp.string() + "-old");
+  fs::rename(dir, old, ec);
+  if (ec) return absl::InternalError(absl::StrCat("rename ", dir.string(), ": ", ec.message()));
+  fs::rename(tmp, dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("rename to ", dir.string(), ": ", ec.message()));
+  fs::remove_all(old, ec);
+  return absl::OkStatus();
+}
+
+// Removes ".tmp-<version>-<pid>-<n>" directories under `base` left by
+// trainers that died (SIGKILL, power loss) before their cleanup ran: those
+// whose process no longer exists. Each holds a model of about 40 MB.
+void RemoveAbandonedTemporaries(const fs::path& base) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(base, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(".tmp-", 0) != 0) continue;
+    std::vector<std::string> parts = absl::StrSplit(name, '-');
+    int pid = 0;
+    if (parts.size() < 3 || !absl::SimpleAtoi(parts[2], &pid) || pid <= 0) continue;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove_all(e.path(), ignored);
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<feedgov::v1::LabelerConfigs> LoadLabelerConfigs(
@@ -305,7 +386,10 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
   }
   Say(options, absl::StrFormat("%s: %d train, %d calibrate, %d validate rows", config.name(),
                                parts.train.size(), parts.calibrate.size(), parts.validate.size()));
-  const fs::path tmp = base / absl::StrCat(".tmp-", version, "-", getpid());
+  RemoveAbandonedTemporaries(base);
+  static std::atomic<int64_t> next_tmp{0};
+  const fs::path tmp =
+      base / absl::StrCat(".tmp-", version, "-", getpid(), "-", next_tmp.fetch_add(1));
   fs::remove_all(tmp, ec);
   fs::create_directories(tmp, ec);
   if (ec) return absl::InternalError(absl::StrCat("create ", tmp.string(), ": ", ec.message()));
@@ -385,7 +469,8 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
       p->set_b(0);
       raw.add_decision_weight(1);
     }
-    std::unique_ptr<const TextLabeler> l = TextLabeler::FromModel(model, raw);
+    FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> l,
+                             TextLabeler::FromModel(model, raw));
     std::vector<std::vector<double>> cal_raw;
     for (const auto& r : parts.calibrate) {
       cal_raw.push_back(l->RawProbabilities(LabelerTokens(r.text, config.language())));
@@ -413,14 +498,16 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
     std::vector<int> truth;
     feedgov::v1::LabelerManifest calibrated = m;
     for (int c = 0; c < nc; ++c) calibrated.add_decision_weight(1);
-    std::unique_ptr<const TextLabeler> lc = TextLabeler::FromModel(model, calibrated);
+    FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> lc,
+                             TextLabeler::FromModel(model, calibrated));
     for (size_t i = 0; i < cal_raw.size(); ++i) {
       cal_q.push_back(lc->Calibrate(cal_raw[i]));
       truth.push_back(parts.calibrate[i].label);
     }
     for (double w : TuneDecisionWeights(cal_q, truth, nc)) m.add_decision_weight(w);
   }
-  std::unique_ptr<const TextLabeler> labeler = TextLabeler::FromModel(model, m);
+  FEEDGOV_ASSIGN_OR_RETURN(std::unique_ptr<const TextLabeler> labeler,
+                           TextLabeler::FromModel(model, m));
   Say(options, absl::StrCat(config.name(), ": evaluating on the validate part"));
   const feedgov::v1::EvalResult on_cal =
       Evaluate("calibrate", config.class_(), Predict(*labeler, parts.calibrate), nullptr);
@@ -440,9 +527,11 @@ absl::StatusOr<TrainResult> TrainLabeler(const LabelerConfig& config,
       absl::StrCat("# feedgov.v1.LabelerManifest (engine/proto/feedgov/v1/labeler.proto)\n", text)));
   FEEDGOV_RETURN_IF_ERROR(
       WriteFileAtomic((tmp / "eval.json").string(), EvalResultJson(m.validation()) + "\n"));
-  fs::remove_all(dir, ec);
-  fs::rename(tmp, dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("rename to ", dir.string(), ": ", ec.message()));
+  for (const char* f : {"model.bin", "labeler.textproto", "eval.json"}) {
+    FEEDGOV_RETURN_IF_ERROR(SyncFile((tmp / f).string()));
+  }
+  FEEDGOV_RETURN_IF_ERROR(SyncDirectory(tmp.string()));
+  FEEDGOV_RETURN_IF_ERROR(Publish(tmp, dir));
   FEEDGOV_RETURN_IF_ERROR(SyncDirectory(base.string()));
   FEEDGOV_RETURN_IF_ERROR(WriteFileAtomic((base / "CURRENT").string(), version + "\n"));
   const auto& v = m.validation();

@@ -15,8 +15,12 @@
 // kLabelerCodeVersion, the config (serialized) and the name and SHA-256 of
 // every data file. A model directory that already exists for the key is
 // reused (the cache); a different key trains a new version beside it.
-// Everything is written to a temporary directory first and renamed, so a
-// crash leaves no half-written model.
+// Everything is written to a temporary directory first (fsync'ed) and
+// renamed, so a crash leaves no half-written model; when the version
+// directory already exists (--force, or another trainer of the same
+// version finished first) the two are exchanged atomically, so a reader
+// following CURRENT never finds the version missing. Temporary directories
+// of trainers that died are removed by the next training.
 //
 // Training is single-threaded and seeded: the same data, config and code
 // give the same model bytes.
@@ -35,7 +39,8 @@ namespace feedgov {
 // Reads and validates a LabelerConfigs file (models/labelers.textproto).
 // Errors: NOT_FOUND; INVALID_ARGUMENT "path:line: ..." for a syntax error,
 // a duplicate or malformed name, a language other than en/zh, a missing
-// data_dir or format, classes that are not exactly the format's, a label
+// data_dir or format (data_dir is a folder name: no '/', no ".."), classes
+// that are not exactly the format's, two classes mapping to one label, a label
 // name outside the taxonomy (when `taxonomy_labels` is non-empty), or a
 // parameter outside the range documented in labeler.proto.
 absl::StatusOr<feedgov::v1::LabelerConfigs> LoadLabelerConfigs(

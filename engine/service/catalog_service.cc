@@ -1,13 +1,37 @@
 #include "engine/service/catalog_service.h"
 
-#include "engine/labeler/item_labels.h"
+#include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/common/matrix.h"
 #include "engine/common/status_macros.h"
+#include "engine/common/utf8.h"
+#include "engine/labeler/item_labels.h"
 #include "engine/service/convert.h"
 
 namespace feedgov::service {
+
+absl::Status CheckOriginMatchesSource(const Label& label) {
+  struct Kind {
+    const char* prefix;
+    LabelSource source;
+    const char* source_name;
+  };
+  static constexpr Kind kKinds[] = {
+      {"labeler:", LabelSource::kModel, "MODEL"},
+      {"moderator:", LabelSource::kReviewer, "REVIEWER"},
+      {"label_map:", LabelSource::kMapping, "MAPPING"}};
+  for (const Kind& k : kKinds) {
+    if (!absl::StartsWith(label.origin, k.prefix) || label.source == k.source) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "label '", label.name, "': origin '", Echo(label.origin), "' is a ",
+        absl::string_view(k.prefix).substr(0, std::strlen(k.prefix) - 1),
+        "'s, but the source is not ", k.source_name,
+        " (an origin names who the source says labelled the item)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::vector<Label>> LabelsFromProto(
     ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in) {
@@ -23,6 +47,8 @@ absl::StatusOr<std::vector<Label>> LabelsFromProto(
     auto label = LabelFromProto(l);
     if (!label.ok())
       return Annotate(label.status(), absl::StrCat("item ", item));
+    FEEDGOV_RETURN_IF_ERROR(Annotate(CheckOriginMatchesSource(*label),
+                                     absl::StrCat("item ", item)));
     out.push_back(*std::move(label));
   }
   return out;

@@ -27,6 +27,14 @@ namespace feedgov::service {
 absl::StatusOr<std::vector<Label>> LabelsFromProto(
     ItemId item, const google::protobuf::RepeatedPtrField<v1::ItemLabel>& in);
 
+// OK unless `label`'s origin is of a kind that belongs to another source
+// (types.h): "labeler:..." is a MODEL label's, "moderator:..." a REVIEWER
+// label's, "label_map:..." a MAPPING label's. Otherwise a caller could
+// store, say, a REVIEWER label (which overrides the labelers and is never
+// undone) that "Why" shows as a labeler's output. INVALID_ARGUMENT naming
+// the label, its origin and source. LabelsFromProto applies it.
+absl::Status CheckOriginMatchesSource(const Label& label);
+
 // Provenance of labels an API caller sent without an origin (types.h): a
 // REVIEWER label gets "moderator:<token_name>", any other
 // "api:<token_name>", `token_name` being the caller's token name

@@ -220,6 +220,45 @@ TEST(ServiceE2eTest, LabelOriginsComeFromTheCallersToken) {
   EXPECT_EQ(fresh[0].origin, "api:admin");
 }
 
+// A caller cannot store a label whose origin names another kind of source
+// (a REVIEWER label, which overrides the labelers and is never undone,
+// shown as a labeler's output; a machine label shown as a moderator's), nor
+// an origin over 200 bytes; each is refused naming the item and the label.
+TEST(ServiceE2eTest, AnOriginOfAnotherSourceOrTooLongIsRefused) {
+  ServerEnv env;
+  ASSERT_OK(env.status());
+  auto set = [&](const std::string& origin, v1::LabelSource source) {
+    v1::SetLabelsRequest req;
+    auto* il = req.add_items();
+    il->set_item_id(318);
+    v1::ItemLabel* l = il->add_labels();
+    l->set_name("bad.clickbait");
+    l->set_confidence(0.0f);
+    l->set_source(source);
+    l->set_origin(origin);
+    v1::SetLabelsResponse resp;
+    return env.catalog()->SetLabels(env.Ctx("moderator").get(), req, &resp);
+  };
+  grpc::Status s = set("labeler:clickbait_en@3f2a9c01b7de", v1::LABEL_SOURCE_REVIEWER);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("item 318: label 'bad.clickbait': origin "
+                                           "'labeler:clickbait_en@3f2a9c01b7de'"));
+  EXPECT_THAT(s.error_message(), HasSubstr("not MODEL"));
+  s = set("moderator:alice", v1::LABEL_SOURCE_MODEL);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("not REVIEWER"));
+  s = set("label_map:movielens", v1::LABEL_SOURCE_REVIEWER);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  s = set(std::string(201, 'o'), v1::LABEL_SOURCE_MAPPING);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("origin is 201 bytes; at most 200"));
+  // Nothing was stored by the refused calls; consistent origins are kept.
+  EXPECT_EQ(set("moderator:alice", v1::LABEL_SOURCE_REVIEWER).error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(set("api:pipeline", v1::LABEL_SOURCE_REVIEWER).error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(set("labeler:clickbait_en@1", v1::LABEL_SOURCE_MODEL).error_code(),
+            grpc::StatusCode::OK);
+}
+
 TEST(FillLabelOrigins, ByKindOfSourceAndNeverOverAGivenOrigin) {
   std::vector<Label> labels = {
       Label{"bad.vulgar", 0.0f, LabelSource::kReviewer, 0, "", -1.0f},

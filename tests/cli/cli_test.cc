@@ -25,9 +25,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "engine/catalog/snapshot.h"
+#include "engine/labeler/fixture.h"
+#include "engine/labeler/trainer.h"
 #include "engine/testing/status_matchers.h"
 #include "engine/testing/test_data.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/pipeline/movielens_env.h"
 
@@ -903,6 +906,55 @@ TEST_F(CliTest, IngestChecksTheOutputPathBeforeTraining) {
     EXPECT_THAT(r->out, ::testing::Not(HasSubstr("read ")));
     EXPECT_THAT(r->out, ::testing::Not(HasSubstr("loss")));
   }
+}
+
+// `feedgov label` and `feedgov labeler eval` on bad input: a directory
+// given as --input is an error (it used to label zero texts and exit 0);
+// binary junk and a 10 MiB line are labelled line by line; an eval folder
+// without rows is an error and one missing a class warns.
+TEST(LabelerCliTest, BadInputIsReportedAndJunkIsLabelledLineByLine) {
+  const std::string data = MakeTempDir("cli_labeler_data");
+  const std::string models = MakeTempDir("cli_labeler_models");
+  ASSERT_OK(WriteLabelerFixtures(data, FixtureOptions{}));
+  feedgov::v1::LabelerConfigs configs;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(FixtureLabelerConfigs(), &configs));
+  TrainOptions t;
+  t.data_root = data;
+  t.models_dir = models;
+  ASSERT_OK(TrainLabeler(configs.labeler(0), t).status());
+
+  Result dir = RunCli({"label", "--input", data, "--models", models});
+  EXPECT_EQ(dir.code, 1) << dir;
+  EXPECT_THAT(dir.err, HasSubstr("is a directory, not a file")) << dir;
+
+  const std::string junk = MakeTempDir("cli_labeler_junk") + "/junk.txt";
+  {
+    std::ofstream out(junk, std::ios::binary);
+    for (int i = 0; i < 3000; ++i) out << static_cast<char>((i * 7919) % 256);
+    out << "\n\n" << std::string(10 << 20, 'a') << "\n";
+  }
+  Result labelled = RunCli({"label", "--input", junk, "--models", models});
+  EXPECT_EQ(labelled.code, 0) << labelled.err;
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(labelled.out, '\n', absl::SkipEmpty())) {
+    EXPECT_TRUE(absl::StartsWith(line, "{\"language\": ")) << line;
+    ++lines;
+  }
+  int newlines = 0;
+  for (int i = 0; i < 3000; ++i) newlines += (i * 7919) % 256 == '\n';
+  EXPECT_EQ(lines, newlines + 3);
+
+  const std::string eval_dir = MakeTempDir("cli_labeler_eval");
+  std::ofstream(eval_dir + "/clickbait_data.txt") << "\n\n";
+  Result empty = RunCli({"labeler", "eval", "--labeler", "clickbait_en", "--data", eval_dir,
+                         "--models", models});
+  EXPECT_EQ(empty.code, 1) << empty;
+  EXPECT_THAT(empty.err, HasSubstr("no labeled rows")) << empty;
+  std::ofstream(eval_dir + "/clickbait_data.txt") << "You Won't Believe These 21 Cats\n";
+  Result one_class = RunCli({"labeler", "eval", "--labeler", "clickbait_en", "--data",
+                             eval_dir, "--models", models, "--format", "json"});
+  EXPECT_EQ(one_class.code, 0) << one_class;
+  EXPECT_THAT(one_class.err, HasSubstr("has no 'not_clickbait' rows")) << one_class;
 }
 
 }  // namespace

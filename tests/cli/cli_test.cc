@@ -937,8 +937,9 @@ TEST(LabelerCliTest, BadInputIsReportedAndJunkIsLabelledLineByLine) {
   EXPECT_EQ(labelled.code, 0) << labelled.err;
   int lines = 0;
   for (absl::string_view line : absl::StrSplit(labelled.out, '\n', absl::SkipEmpty())) {
-    EXPECT_TRUE(absl::StartsWith(line, "{\"language\": ")) << line;
-    ++lines;
+    ++lines;  // One JSON line per input line, numbered from 1.
+    EXPECT_TRUE(absl::StartsWith(line, absl::StrCat("{\"line\": ", lines, ", \"language\": ")))
+        << line;
   }
   int newlines = 0;
   for (int i = 0; i < 3000; ++i) newlines += (i * 7919) % 256 == '\n';

@@ -36,7 +36,7 @@ namespace feedgov {
 
 // Bump when tokenization, training or calibration code changes what a
 // model would be: it is part of every model's cache key and version.
-inline constexpr char kLabelerCodeVersion[] = "labeler-code-6";
+inline constexpr char kLabelerCodeVersion[] = "labeler-code-7";
 
 // True when `version` can name a version folder: 1-64 of [A-Za-z0-9_.-],
 // not starting with '.' (so never "." or ".."); what CURRENT may hold.

@@ -45,9 +45,11 @@ bool IsCjkPunct(char32_t c) {
   return (c >= 0x3000 && c <= 0x303F) || (c >= 0xFF00 && c <= 0xFFEF) ||
          c == 0x2014 || c == 0x2026 || (c >= 0x2018 && c <= 0x201F);
 }
+// Whitespace, and control characters (C0, DEL, C1), which separate tokens
+// and never become part of one.
 bool IsSpace(char32_t c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-         c == '\f' || c == 0xA0 || c == 0x3000 || c == 0x200B;
+  return c < 0x20 || c == ' ' || (c >= 0x7F && c <= 0x9F) || c == 0xA0 || c == 0x3000 ||
+         c == 0x200B;
 }
 
 // `text` cut to at most kMaxLabelerTextBytes at a character boundary.

@@ -11,6 +11,7 @@
 // seeded fixture is used instead (the CI smoke run).
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <vector>
 
@@ -68,6 +69,20 @@ const World& GetWorld() {
       if (!rows.ok()) std::abort();
       for (const auto& row : *rows) w->texts[c.name()].push_back(row.text);
     }
+    // Headlines for every labeler of a language: English news and
+    // clickbait headlines; Chinese Toutiao headlines (TNEWS test.json).
+    w->texts["en_headlines"] = w->texts[fixture ? "clickbait_en" : "clickbait_en"];
+    if (!fixture) {
+      std::ifstream in(std::filesystem::path(o.data_root) / "tnews_toutiao_headlines" / "test.json");
+      std::string line;
+      while (std::getline(in, line)) {
+        const size_t k = line.find("\"sentence\": \"");
+        if (k == std::string::npos) continue;
+        const size_t b = k + 13, e = line.find('"', b);
+        if (e != std::string::npos) w->texts["zh_headlines"].push_back(line.substr(b, e - b));
+      }
+    }
+    if (w->texts["zh_headlines"].empty()) w->texts["zh_headlines"] = w->texts["rumor_zh"];
     auto set = LabelerSet::Load(o.models_dir);
     if (!set.ok()) std::abort();
     w->set = *set;
@@ -76,10 +91,10 @@ const World& GetWorld() {
   return *world;
 }
 
-void BM_Labeler(benchmark::State& state, const std::string& name) {
+void BM_LabelerOn(benchmark::State& state, const std::string& name, const std::string& corpus) {
   const World& w = GetWorld();
   const TextLabeler* l = w.set->Find(name);
-  const auto& texts = w.texts.at(name);
+  const auto& texts = w.texts.at(corpus);
   size_t i = 0, labels = 0, bytes = 0;
   for (auto _ : state) {
     const std::string& t = texts[i];
@@ -106,10 +121,22 @@ void BM_RoutedSet(benchmark::State& state, const std::string& corpus_of) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void BM_Labeler(benchmark::State& state, const std::string& name) {
+  BM_LabelerOn(state, name, name);
+}
+
+// Each labeler on its own data (tweets, comments, Weibo posts)...
 BENCHMARK_CAPTURE(BM_Labeler, clickbait_en, std::string("clickbait_en"));
 BENCHMARK_CAPTURE(BM_Labeler, hate_offensive_en, std::string("hate_offensive_en"));
 BENCHMARK_CAPTURE(BM_Labeler, offensive_zh, std::string("offensive_zh"));
 BENCHMARK_CAPTURE(BM_Labeler, rumor_zh, std::string("rumor_zh"));
+// ... and on headlines of its language (the issue's unit).
+BENCHMARK_CAPTURE(BM_LabelerOn, hate_offensive_en_on_headlines,
+                  std::string("hate_offensive_en"), std::string("en_headlines"));
+BENCHMARK_CAPTURE(BM_LabelerOn, offensive_zh_on_headlines, std::string("offensive_zh"),
+                  std::string("zh_headlines"));
+BENCHMARK_CAPTURE(BM_LabelerOn, rumor_zh_on_headlines, std::string("rumor_zh"),
+                  std::string("zh_headlines"));
 BENCHMARK_CAPTURE(BM_RoutedSet, en_headlines_all_labelers, std::string("clickbait_en"));
 BENCHMARK_CAPTURE(BM_RoutedSet, zh_weibo_all_labelers, std::string("rumor_zh"));
 

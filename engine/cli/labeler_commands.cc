@@ -140,7 +140,7 @@ int RunLabelerTrain(const Args& args) {
   if (!ParseOrExit(spec, args, &f, &code)) return code;
   absl::StatusOr<feedgov::v1::LabelerConfigs> configs = Configs(f);
   if (!configs.ok()) return Fail("labeler train", configs.status());
-  std::vector<const feedgov::v1::LabelerConfig*> todo;
+  std::vector<const feedgov::v1::LabelerConfig*> selected;
   if (f.Has("labeler")) {
     const auto* c = FindConfig(*configs, f.Get("labeler"));
     if (c == nullptr) {
@@ -148,16 +148,16 @@ int RunLabelerTrain(const Args& args) {
                                        "--labeler: no labeler '", f.Get("labeler"),
                                        "'; configured: ", Known(*configs))));
     }
-    todo.push_back(c);
+    selected.push_back(c);
   } else {
-    for (const auto& c : configs->labeler()) todo.push_back(&c);
+    for (const auto& c : configs->labeler()) selected.push_back(&c);
   }
   TrainOptions o;
   o.data_root = f.Get("data-root");
   o.models_dir = f.Get("models");
   o.force = f.Bool("force");
   o.progress = [](const std::string& s) { std::cerr << "labeler train: " << s << "\n"; };
-  for (const auto* c : todo) {
+  for (const auto* c : selected) {
     absl::StatusOr<TrainResult> r = TrainLabeler(*c, o);
     if (!r.ok()) return Fail("labeler train", r.status());
     const auto& v = r->manifest.validation();

@@ -37,13 +37,9 @@ std::string Read(const std::string& path) {
 TEST(IngestLabelers, LabelsOutsideTheTaxonomyAreRefusedBeforeAnythingIsWritten) {
   const std::string data = MakeTempDir("ingest_labeler_data");
   const std::string models = MakeTempDir("ingest_labeler_models");
-  ASSERT_OK(WriteLabelerFixtures(data, FixtureOptions{}));
-  feedgov::v1::LabelerConfigs configs;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(FixtureLabelerConfigs(), &configs));
-  TrainOptions t;
-  t.data_root = data;
-  t.models_dir = models;
-  ASSERT_OK_AND_ASSIGN(TrainResult trained, TrainLabeler(configs.labeler(0), t));
+  ASSERT_OK_AND_ASSIGN(std::vector<TrainResult> all,
+                       TrainFixtureLabelers(data, models, {"clickbait_en"}));
+  const TrainResult& trained = all.front();
   // The manifest of a labeler trained under another taxonomy.
   const std::string manifest = trained.dir + "/labeler.textproto";
   Write(manifest, absl::StrReplaceAll(Read(manifest),

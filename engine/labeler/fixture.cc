@@ -1,5 +1,6 @@
 #include "engine/labeler/fixture.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -8,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "google/protobuf/text_format.h"
 
 namespace feedgov {
 namespace {
@@ -212,6 +214,31 @@ absl::Status WriteLabelerFixtures(const std::string& root, const FixtureOptions&
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<TrainResult>> TrainFixtureLabelers(
+    const std::string& data_root, const std::string& models_dir,
+    const std::vector<std::string>& names, const FixtureOptions& options) {
+  absl::Status written = WriteLabelerFixtures(data_root, options);
+  if (!written.ok()) return written;
+  feedgov::v1::LabelerConfigs configs;
+  if (!google::protobuf::TextFormat::ParseFromString(FixtureLabelerConfigs(), &configs)) {
+    return absl::InternalError("FixtureLabelerConfigs does not parse");
+  }
+  TrainOptions o;
+  o.data_root = data_root;
+  o.models_dir = models_dir;
+  std::vector<TrainResult> out;
+  for (const auto& c : configs.labeler()) {
+    if (!names.empty() && std::find(names.begin(), names.end(), c.name()) == names.end()) continue;
+    absl::StatusOr<TrainResult> r = TrainLabeler(c, o);
+    if (!r.ok()) return r.status();
+    out.push_back(*std::move(r));
+  }
+  if (out.size() < names.size()) {
+    return absl::NotFoundError(absl::StrCat("no fixture labeler among ", absl::StrJoin(names, ", ")));
+  }
+  return out;
 }
 
 }  // namespace feedgov

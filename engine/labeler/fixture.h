@@ -11,7 +11,11 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/labeler/trainer.h"
 #include "feedgov/v1/labeler.pb.h"
 
 namespace feedgov {
@@ -34,6 +38,15 @@ std::string FixtureLabelerConfigs();
 
 // All four formats under `root`/{clickbait,davidson,cold,weibo}.
 absl::Status WriteLabelerFixtures(const std::string& root, const FixtureOptions& options);
+
+// Writes the fixtures under `data_root` (WriteLabelerFixtures) and trains
+// the FixtureLabelerConfigs labelers named in `names` (every one when
+// empty) into `models_dir`, in config order. About 0.2 s per labeler.
+// Errors: those of WriteLabelerFixtures and TrainLabeler; NOT_FOUND for a
+// name no fixture config has.
+absl::StatusOr<std::vector<TrainResult>> TrainFixtureLabelers(
+    const std::string& data_root, const std::string& models_dir,
+    const std::vector<std::string>& names = {}, const FixtureOptions& options = {});
 
 }  // namespace feedgov
 

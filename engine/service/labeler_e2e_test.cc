@@ -20,13 +20,8 @@ using testing::ServerEnv;
 std::shared_ptr<const LabelerSet> FixtureLabelers() {
   const std::string data = ::feedgov::testing::MakeTempDir("e2e_labeler_data");
   const std::string models = ::feedgov::testing::MakeTempDir("e2e_labeler_models");
-  EXPECT_TRUE(WriteLabelerFixtures(data, FixtureOptions{}).ok());
-  feedgov::v1::LabelerConfigs configs;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(FixtureLabelerConfigs(), &configs));
-  TrainOptions o;
-  o.data_root = data;
-  o.models_dir = models;
-  for (const auto& c : configs.labeler()) EXPECT_TRUE(TrainLabeler(c, o).ok());
+  absl::Status trained = TrainFixtureLabelers(data, models).status();
+  EXPECT_TRUE(trained.ok()) << trained;
   // The English clickbait labeler only: the other fixture labelers would
   // judge a headline outside their training data.
   auto set = LabelerSet::Load(models, {"clickbait_en"});

@@ -915,13 +915,7 @@ TEST_F(CliTest, IngestChecksTheOutputPathBeforeTraining) {
 TEST(LabelerCliTest, BadInputIsReportedAndJunkIsLabelledLineByLine) {
   const std::string data = MakeTempDir("cli_labeler_data");
   const std::string models = MakeTempDir("cli_labeler_models");
-  ASSERT_OK(WriteLabelerFixtures(data, FixtureOptions{}));
-  feedgov::v1::LabelerConfigs configs;
-  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(FixtureLabelerConfigs(), &configs));
-  TrainOptions t;
-  t.data_root = data;
-  t.models_dir = models;
-  ASSERT_OK(TrainLabeler(configs.labeler(0), t).status());
+  ASSERT_OK(TrainFixtureLabelers(data, models, {"clickbait_en"}).status());
 
   Result dir = RunCli({"label", "--input", data, "--models", models});
   EXPECT_EQ(dir.code, 1) << dir;
